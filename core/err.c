@@ -1,0 +1,45 @@
+/* kmirror error codes: descriptions and names. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "kmirror/err.h"
+
+static const struct {
+	const char *name;
+	const char *desc;
+} km_errs[] = {
+    [0] = {"KM_OK", "Success"},
+    [1] = {"KM_ERR_FAIL", "Failure"},
+    [2] = {"KM_ERR_NOMEM", "Out of memory or bound reached"},
+    [3] = {"KM_ERR_INVALID", "Invalid argument or configuration"},
+    [4] = {"KM_ERR_NOENT", "No such entry"},
+    [5] = {"KM_ERR_EXISTS", "Already exists"},
+    [6] = {"KM_ERR_ABI", "Plugin ABI mismatch"},
+    [7] = {"KM_ERR_IO", "I/O error"},
+    [8] = {"KM_ERR_TIMEOUT", "Timed out"},
+    [9] = {"KM_ERR_STATE", "Not allowed in this state"},
+    [10] = {"KM_ERR_KAFKA", "Local Kafka client error"},
+};
+
+#define KM_NERRS ((int)(sizeof(km_errs) / sizeof(km_errs[0])))
+
+const char *km_err2str(km_err_t err) {
+	if (err > 0)
+		return "Kafka broker error";
+	if (-(int)err >= KM_NERRS)
+		return "Unknown error";
+	return km_errs[-(int)err].desc;
+}
+
+const char *km_err2name(km_err_t err) {
+	static _Thread_local char buf[32];
+
+	if (err > 0) {
+		snprintf(buf, sizeof(buf), "KAFKA_%d", (int)err);
+		return buf;
+	}
+	if (-(int)err >= KM_NERRS)
+		return "KM_ERR_UNKNOWN";
+	return km_errs[-(int)err].name;
+}

@@ -1,0 +1,2 @@
+# etc/: example configuration, systemd unit, defaults.
+EXTRA_DIST += etc/README.md

@@ -1,0 +1,78 @@
+# tests/: three tiers.
+#   make check            unit tests (no Kafka), milliseconds each; the
+#                         real-Kafka tests report SKIP without a test bed
+#   make check-unit       the unit tests alone
+#   make check-valgrind   the unit tests under valgrind
+#   make check-kafka      suites against real Kafka brokers (tests/kafka/testbed);
+#                         KAFKA_VERSION picks the broker version
+#   make check-kafka-smoke  the real-Kafka smoke tests only
+# Every test program speaks TAP (cmocka's TAP output), so each test case counts.
+
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+AM_TESTS_ENVIRONMENT = CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT;
+
+UNIT_TESTS = \
+	tests/unit/test_err
+
+KAFKA_SMOKE_TESTS = \
+	tests/kafka/test_roundtrip \
+	tests/kafka/test_api
+
+KAFKA_TESTS = $(KAFKA_SMOKE_TESTS)
+
+EXTRA_DIST += \
+	tests/kafka/testbed \
+	tests/kafka/with-testbed \
+	tests/kafka/versions \
+	tests/kafka/pom.xml
+
+if HAVE_CMOCKA
+check_PROGRAMS += $(UNIT_TESTS) $(KAFKA_TESTS)
+TESTS += $(UNIT_TESTS) $(KAFKA_TESTS)
+
+check_LTLIBRARIES = tests/kafka/libktest.la
+tests_kafka_libktest_la_SOURCES = tests/kafka/ktest.c tests/kafka/ktest.h
+tests_kafka_libktest_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS)
+tests_kafka_libktest_la_LIBADD = $(RDKAFKA_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_err_SOURCES = tests/unit/test_err.c
+tests_unit_test_err_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_err_LDADD = core/libkmcore.la $(CMOCKA_LIBS)
+
+tests_kafka_test_roundtrip_SOURCES = tests/kafka/test_roundtrip.c
+tests_kafka_test_roundtrip_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS)
+tests_kafka_test_roundtrip_LDADD = tests/kafka/libktest.la
+
+tests_kafka_test_api_SOURCES = tests/kafka/test_api.c
+tests_kafka_test_api_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS)
+tests_kafka_test_api_LDADD = tests/kafka/libktest.la
+
+VALGRIND_FLAGS = -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+
+check-unit: $(UNIT_TESTS)
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' TEST_SUITE_LOG=tests/unit-suite.log
+
+check-valgrind: $(UNIT_TESTS)
+	@test -n "$(VALGRIND)" || { echo "valgrind not found: install the Debian package valgrind" >&2; exit 1; }
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' TEST_SUITE_LOG=tests/valgrind-suite.log \
+		LOG_COMPILER='$(LIBTOOL) --mode=execute $(VALGRIND) $(VALGRIND_FLAGS)'
+
+# The suites share one test bed: two clusters, a and b, up for the whole run
+# and always stopped afterwards (with-testbed).
+check-kafka: $(KAFKA_TESTS)
+	$(top_srcdir)/tests/kafka/with-testbed a b -- \
+		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(KAFKA_TESTS)' TEST_SUITE_LOG=tests/kafka-suite.log
+
+check-kafka-smoke: $(KAFKA_SMOKE_TESTS)
+	$(top_srcdir)/tests/kafka/with-testbed a b -- \
+		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(KAFKA_SMOKE_TESTS)' TEST_SUITE_LOG=tests/kafka-smoke-suite.log
+else
+check-unit check-valgrind check-kafka check-kafka-smoke:
+	@echo "cmocka not found: install the Debian package libcmocka-dev and re-run configure" >&2; exit 1
+check-local:
+	@echo "cmocka not found: install the Debian package libcmocka-dev and re-run configure" >&2; exit 1
+endif
+
+.PHONY: check-unit check-valgrind check-kafka check-kafka-smoke
+CLEANFILES += tests/unit-suite.log tests/valgrind-suite.log tests/kafka-suite.log tests/kafka-smoke-suite.log
