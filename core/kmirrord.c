@@ -1,44 +1,261 @@
-/* kmirrord: the kmirror replication daemon (entry point). */
+/* kmirrord: the kmirror replication daemon.
+ *
+ * The main thread loads the configuration, makes and starts the flows, then
+ * waits for signals: SIGTERM/SIGINT stop every flow (records in flight are
+ * acknowledged and progress stored first), SIGHUP reloads the
+ * configuration and restarts only the flows whose configuration changed. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "flow.h"
+#include "kmconfig.h"
+#include "log.h"
+#include "plugin_host.h"
+
 #define KM_DEFAULT_CONFIG SYSCONFDIR "/kmirror/kmirror.yaml"
+#define KM_DRAIN_MS       30000
+#define KM_STATUS_LOG_MS  60000
+
+/* One loaded configuration and the plugins it loaded. Flows borrow their
+ * configuration from it, so it lives while any of its flows runs. */
+typedef struct km_gen {
+	km_config_t *conf;
+	km_plugin_host_t *host;
+	int users;
+} km_gen_t;
+
+typedef struct km_running {
+	km_flow_t *flow;
+	const km_flow_conf_t *fc;
+	km_gen_t *gen;
+} km_running_t;
+
+static km_running_t *running;
+static size_t running_cnt;
 
 static void usage(FILE *fp) {
 	fprintf(fp,
-	        "Usage: kmirrord [-c FILE] [--check-config]\n"
+	        "Usage: kmirrord [-c FILE] [--check-config] [--status-file FILE]\n"
 	        "Replicates Apache Kafka topics between clusters.\n"
 	        "\n"
-	        "  -c, --config FILE   configuration file (default %s)\n"
-	        "      --check-config  validate the configuration and exit\n"
-	        "  -V, --version       print the version and exit\n"
-	        "  -h, --help          print this help and exit\n",
+	        "  -c, --config FILE       configuration file (default %s)\n"
+	        "      --check-config      check the configuration and the plugins it names, "
+	        "then exit\n"
+	        "  -s, --status-file FILE  write the status of every flow to FILE (JSON) every "
+	        "second\n"
+	        "  -V, --version           print the version and exit\n"
+	        "  -h, --help              print this help and exit\n"
+	        "\n"
+	        "Signals: SIGTERM and SIGINT stop after the records in flight are acknowledged;\n"
+	        "SIGHUP reloads the configuration.\n",
 	        KM_DEFAULT_CONFIG);
+}
+
+static km_gen_t *gen_load(const char *path, char *errstr, size_t errstr_size) {
+	km_gen_t *g = calloc(1, sizeof(*g));
+
+	if (!g) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return NULL;
+	}
+	if (!(g->conf = km_config_load(path, errstr, errstr_size))) {
+		free(g);
+		return NULL;
+	}
+	if (!(g->host = km_plugin_host_new(g->conf->plugin_dirs, g->conf->plugin_dir_cnt))) {
+		snprintf(errstr, errstr_size, "out of memory");
+		km_config_destroy(g->conf);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static void gen_release(km_gen_t *g) {
+	if (g && --g->users <= 0) {
+		km_plugin_host_destroy(g->host);
+		km_config_destroy(g->conf);
+		free(g);
+	}
+}
+
+static int flow_enabled(const km_flow_conf_t *fc) {
+	return km_params_bool(fc->params, "enabled");
+}
+
+/* Makes every enabled flow of @p g. On error, nothing is left made. */
+static km_running_t *make_flows(km_gen_t *g, size_t *cnt, char *errstr, size_t errstr_size) {
+	km_running_t *r = calloc(g->conf->flow_cnt ? g->conf->flow_cnt : 1, sizeof(*r));
+	size_t n = 0;
+
+	if (!r) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < g->conf->flow_cnt; i++) {
+		const km_flow_conf_t *fc = &g->conf->flows[i];
+		if (!flow_enabled(fc))
+			continue;
+		if (!(r[n].flow = km_flow_new(fc, g->host, errstr, errstr_size))) {
+			while (n--)
+				km_flow_destroy(r[n].flow);
+			free(r);
+			return NULL;
+		}
+		r[n].fc = fc;
+		r[n].gen = g;
+		n++;
+	}
+	*cnt = n;
+	return r;
+}
+
+static void write_status(const char *path) {
+	char tmp[4096];
+	FILE *fp;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(fp = fopen(tmp, "w"))) {
+		km_warn("status file %s: %s", tmp, strerror(errno));
+		return;
+	}
+	fputs("{\"flows\":[", fp);
+	for (size_t i = 0; i < running_cnt; i++) {
+		if (i)
+			fputc(',', fp);
+		km_flow_status_json(running[i].flow, fp);
+	}
+	fputs("]}\n", fp);
+	if (fclose(fp) || rename(tmp, path))
+		km_warn("status file %s: %s", path, strerror(errno));
+}
+
+static int stop_flow(km_running_t *r) {
+	int ret;
+
+	km_flow_stop(r->flow, KM_DRAIN_MS);
+	ret = km_flow_join(r->flow);
+	km_flow_status_log(r->flow);
+	km_flow_destroy(r->flow);
+	gen_release(r->gen);
+	return ret;
+}
+
+/* Two flows are the same when their YAML and their clusters' YAML are. */
+static int same_flow(const km_flow_conf_t *a, const km_flow_conf_t *b) {
+	return km_node_equal(a->node, b->node) && km_node_equal(a->source->node, b->source->node) &&
+	       km_node_equal(a->target->node, b->target->node);
+}
+
+static void reload(const char *path) {
+	char errstr[2048];
+	km_running_t *next = NULL, *made;
+	size_t next_cnt = 0, made_cnt;
+	km_gen_t *g;
+
+	km_notice("SIGHUP: reloading %s", path);
+	if (!(g = gen_load(path, errstr, sizeof(errstr)))) {
+		km_err("reload failed, keeping the running configuration: %s", errstr);
+		return;
+	}
+	if (!(made = make_flows(g, &made_cnt, errstr, sizeof(errstr)))) {
+		km_err("reload failed, keeping the running configuration: %s", errstr);
+		gen_release(g);
+		return;
+	}
+	next = calloc(made_cnt ? made_cnt : 1, sizeof(*next));
+	for (size_t i = 0; i < made_cnt; i++) {
+		km_running_t *old = NULL;
+		for (size_t j = 0; j < running_cnt; j++)
+			if (running[j].flow &&
+			    !strcmp(km_flow_name(running[j].flow), km_flow_name(made[i].flow)))
+				old = &running[j];
+		if (old && same_flow(old->fc, made[i].fc)) {
+			/* unchanged: keep it running on its own generation */
+			km_flow_destroy(made[i].flow);
+			next[next_cnt++] = *old;
+			old->flow = NULL;
+			continue;
+		}
+		if (old) {
+			km_notice("flow %s changed: restarting it", km_flow_name(old->flow));
+			stop_flow(old);
+			old->flow = NULL;
+		}
+		if (km_flow_start(made[i].flow, errstr, sizeof(errstr))) {
+			km_err("%s", errstr);
+			km_flow_destroy(made[i].flow);
+			continue;
+		}
+		g->users++;
+		next[next_cnt++] = made[i];
+	}
+	for (size_t j = 0; j < running_cnt; j++) {
+		if (running[j].flow) {
+			km_notice("flow %s is gone from the configuration: stopping it",
+			          km_flow_name(running[j].flow));
+			stop_flow(&running[j]);
+		}
+	}
+	free(made);
+	free(running);
+	running = next;
+	running_cnt = next_cnt;
+	km_log_level =
+	    (km_log_level_t)km_log_level_parse(km_params_str(g->conf->params, "log_level"));
+	/* No flow of the new generation runs: nothing holds it. */
+	g->users++;
+	gen_release(g);
+	km_notice("reload done: %zu flow(s) running", running_cnt);
+}
+
+static int64_t now_ms(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int main(int argc, char **argv) {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check-config", no_argument, NULL, 'C'},
+	    {"status-file", required_argument, NULL, 's'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	const char *path = KM_DEFAULT_CONFIG, *status_file = NULL;
+	char errstr[2048];
+	int c, check_only = 0, ret = EXIT_SUCCESS;
+	int64_t last_status_log;
+	sigset_t sigs;
+	km_gen_t *g;
 
-	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			path = optarg;
+			break;
 		case 'C':
+			check_only = 1;
+			break;
+		case 's':
+			status_file = optarg;
 			break;
 		case 'V':
-			printf("kmirrord %s (librdkafka %s)\n", PACKAGE_VERSION,
-			       rd_kafka_version_str());
+			printf("kmirrord %s (librdkafka %s, plugin ABI %d.%d)\n", PACKAGE_VERSION,
+			       rd_kafka_version_str(), KM_PLUGIN_ABI_MAJOR, KM_PLUGIN_ABI_MINOR);
 			return EXIT_SUCCESS;
 		case 'h':
 			usage(stdout);
@@ -48,7 +265,93 @@ int main(int argc, char **argv) {
 			return EXIT_FAILURE;
 		}
 	}
-	fprintf(stderr, "kmirrord: replication is not built yet in this version "
-	                "(only --version and --help work)\n");
-	return EXIT_FAILURE;
+	if (optind < argc) {
+		fprintf(stderr, "kmirrord: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return EXIT_FAILURE;
+	}
+
+	if (!(g = gen_load(path, errstr, sizeof(errstr)))) {
+		fprintf(stderr, "kmirrord: %s\n", errstr);
+		return EXIT_FAILURE;
+	}
+	km_log_level =
+	    (km_log_level_t)km_log_level_parse(km_params_str(g->conf->params, "log_level"));
+	if (!(running = make_flows(g, &running_cnt, errstr, sizeof(errstr)))) {
+		fprintf(stderr, "kmirrord: %s\n", errstr);
+		gen_release(g);
+		return EXIT_FAILURE;
+	}
+	if (check_only) {
+		printf("%s: configuration OK (%zu cluster(s), %zu flow(s) enabled)\n", path,
+		       g->conf->cluster_cnt, running_cnt);
+		for (size_t i = 0; i < running_cnt; i++)
+			km_flow_destroy(running[i].flow);
+		free(running);
+		gen_release(g);
+		return EXIT_SUCCESS;
+	}
+
+	/* Signals are taken by this thread only, with sigtimedwait. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	km_notice("kmirrord %s starting with %s: %zu flow(s)", PACKAGE_VERSION, path, running_cnt);
+	/* Each flow holds the generation, and so does this function until the
+	 * flows are started. */
+	g->users = (int)running_cnt + 1;
+	for (size_t i = 0; i < running_cnt; i++) {
+		if (km_flow_start(running[i].flow, errstr, sizeof(errstr))) {
+			km_err("%s", errstr);
+			ret = EXIT_FAILURE;
+			gen_release(g);
+			g = NULL;
+			goto stop;
+		}
+	}
+	gen_release(g);
+	g = NULL;
+
+	last_status_log = now_ms();
+	for (;;) {
+		struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
+		int sig = sigtimedwait(&sigs, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			km_notice("%s: stopping: waiting for the records in flight",
+			          sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			break;
+		}
+		if (sig == SIGHUP)
+			reload(path);
+		if (status_file)
+			write_status(status_file);
+		if (now_ms() - last_status_log >= KM_STATUS_LOG_MS) {
+			for (size_t i = 0; i < running_cnt; i++)
+				km_flow_status_log(running[i].flow);
+			last_status_log = now_ms();
+		}
+	}
+stop:
+	for (size_t i = 0; i < running_cnt; i++)
+		km_flow_stop(running[i].flow, KM_DRAIN_MS);
+	if (status_file)
+		write_status(status_file);
+	for (size_t i = 0; i < running_cnt; i++) {
+		if (km_flow_join(running[i].flow))
+			ret = EXIT_FAILURE;
+		km_flow_status_log(running[i].flow);
+	}
+	if (status_file)
+		write_status(status_file);
+	for (size_t i = 0; i < running_cnt; i++) {
+		km_flow_destroy(running[i].flow);
+		gen_release(running[i].gen);
+	}
+	free(running);
+	km_notice("kmirrord stopped");
+	return ret;
 }

@@ -36,7 +36,8 @@ void ktest_require_testbed(const char *name, ...) {
 
 		snprintf(var, sizeof(var), "KM_TESTBED_%s", n);
 		if (!getenv(var)) {
-			printf("1..0 # SKIP no Kafka test bed (%s unset): run make check-kafka\n", var);
+			printf("1..0 # SKIP no Kafka test bed (%s unset): run make check-kafka\n",
+			       var);
 			va_end(ap);
 			exit(0);
 		}

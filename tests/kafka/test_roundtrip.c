@@ -9,9 +9,9 @@
 
 #include "ktest.h"
 
-#define NRECORDS 10000
+#define NRECORDS    10000
 #define NPARTITIONS 3
-#define BASE_TS 1700000000000LL /* explicit CreateTime, ms */
+#define BASE_TS     1700000000000LL /* explicit CreateTime, ms */
 
 /* Record i: partition i % NPARTITIONS, key "key-i" (every 10th key is null),
  * value "value-i-<padding>", headers h1="i", h2=null, h1="again" (a repeated
@@ -37,8 +37,10 @@ static void produce_all(rd_kafka_t *rk, const char *topic) {
 			err = rd_kafka_producev(
 			    rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % NPARTITIONS),
 			    RD_KAFKA_V_KEY((i % 10 ? key : NULL), (i % 10 ? strlen(key) : 0)),
-			    RD_KAFKA_V_VALUE(val, strlen(val)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			    RD_KAFKA_V_TIMESTAMP(BASE_TS + i), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+			    RD_KAFKA_V_VALUE(val, strlen(val)),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_TIMESTAMP(BASE_TS + i), RD_KAFKA_V_HEADERS(hdrs),
+			    RD_KAFKA_V_END);
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				rd_kafka_poll(rk, 100); /* back-pressure: serve deliveries */
 		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
@@ -96,7 +98,8 @@ static void consume_and_compare(const char *cluster, const char *topic) {
 	int seen = 0;
 
 	for (int p = 0; p < NPARTITIONS; p++) {
-		rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+		rd_kafka_topic_partition_list_add(parts, topic, p)->offset =
+		    RD_KAFKA_OFFSET_BEGINNING;
 		next[p] = p;
 		hw[p] = ktest_high_watermark(rk, topic, p);
 		assert_int_equal(hw[p], (NRECORDS - p + NPARTITIONS - 1) / NPARTITIONS);
@@ -108,8 +111,8 @@ static void consume_and_compare(const char *cluster, const char *topic) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, KTEST_TIMEOUT_MS);
 
 		if (!m)
-			fail_msg("%s: no record within %d ms after %d of %d", cluster, KTEST_TIMEOUT_MS,
-			         seen, NRECORDS);
+			fail_msg("%s: no record within %d ms after %d of %d", cluster,
+			         KTEST_TIMEOUT_MS, seen, NRECORDS);
 		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 			rd_kafka_message_destroy(m);
 			continue;
@@ -128,8 +131,8 @@ static void consume_and_compare(const char *cluster, const char *topic) {
 
 static void roundtrip(const char *cluster) {
 	char topic[128];
-	rd_kafka_t *rk = ktest_producer(cluster, "enable.idempotence", "true", "linger.ms", "5",
-	                                NULL);
+	rd_kafka_t *rk =
+	    ktest_producer(cluster, "enable.idempotence", "true", "linger.ms", "5", NULL);
 
 	ktest_topic_name(topic, sizeof(topic), "roundtrip");
 	ktest_create_topic(rk, topic, NPARTITIONS, NULL);
@@ -138,8 +141,12 @@ static void roundtrip(const char *cluster) {
 	consume_and_compare(cluster, topic);
 }
 
-static void test_roundtrip_a(void **state) { roundtrip("a"); }
-static void test_roundtrip_b(void **state) { roundtrip("b"); }
+static void test_roundtrip_a(void **state) {
+	roundtrip("a");
+}
+static void test_roundtrip_b(void **state) {
+	roundtrip("b");
+}
 
 int main(void) {
 	const struct CMUnitTest tests[] = {

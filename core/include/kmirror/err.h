@@ -15,17 +15,17 @@ extern "C" {
 
 typedef enum km_err {
 	KM_OK = 0,
-	KM_ERR_FAIL = -1,      /**< unspecified failure; the errstr says more */
-	KM_ERR_NOMEM = -2,     /**< out of memory, or a configured bound reached */
-	KM_ERR_INVALID = -3,   /**< invalid argument or configuration value */
-	KM_ERR_NOENT = -4,     /**< no such thing (file, plugin, topic, key) */
-	KM_ERR_EXISTS = -5,    /**< already exists (duplicate plugin, flow) */
-	KM_ERR_ABI = -6,       /**< plugin built against another ABI major */
-	KM_ERR_IO = -7,        /**< I/O error on a local file or socket */
-	KM_ERR_TIMEOUT = -8,   /**< a wait ran out of time */
-	KM_ERR_STATE = -9,     /**< not allowed in the current state */
-	KM_ERR_KAFKA = -10,    /**< a local librdkafka error; details in the errstr */
-	KM_ERR__END = -11      /**< first unused local code */
+	KM_ERR_FAIL = -1,    /**< unspecified failure; the errstr says more */
+	KM_ERR_NOMEM = -2,   /**< out of memory, or a configured bound reached */
+	KM_ERR_INVALID = -3, /**< invalid argument or configuration value */
+	KM_ERR_NOENT = -4,   /**< no such thing (file, plugin, topic, key) */
+	KM_ERR_EXISTS = -5,  /**< already exists (duplicate plugin, flow) */
+	KM_ERR_ABI = -6,     /**< plugin built against another ABI major */
+	KM_ERR_IO = -7,      /**< I/O error on a local file or socket */
+	KM_ERR_TIMEOUT = -8, /**< a wait ran out of time */
+	KM_ERR_STATE = -9,   /**< not allowed in the current state */
+	KM_ERR_KAFKA = -10,  /**< a local librdkafka error; details in the errstr */
+	KM_ERR__END = -11    /**< first unused local code */
 } km_err_t;
 
 /**

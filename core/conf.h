@@ -1,0 +1,104 @@
+/* The YAML configuration tree and the binding of schemas (km_param_t) to it.
+ *
+ * km_yaml_load() reads a file with libyaml into a small tree whose every
+ * node carries file:line:col. Scalars have ${env:NAME} and ${file:PATH}
+ * expanded at load time; a node whose text came from such a reference is
+ * marked secret and its value never appears in a message.
+ *
+ * km_params_bind() checks a YAML mapping against a schema: unknown keys,
+ * missing required keys, wrong types, values out of range or not among the
+ * choices are refused with "FILE:LINE:COL: key 'K': what is wrong; what is
+ * allowed". The same binding serves the core's own options and every
+ * plugin's parameters. */
+#ifndef KM_CONF_H
+#define KM_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kmirror/plugin.h"
+
+typedef enum km_node_type {
+	KM_NODE_SCALAR = 1,
+	KM_NODE_MAP,
+	KM_NODE_SEQ,
+} km_node_type_t;
+
+typedef struct km_node {
+	km_node_type_t type;
+	const char *file; /* shared by every node of a file */
+	int line, col;    /* 1-based, where the node starts */
+	char *scalar;     /* KM_NODE_SCALAR: text after expansion, NUL-terminated */
+	int secret;       /* scalar came from ${env:...} or ${file:...} */
+	int null;         /* scalar was a YAML null (~, null, or empty) */
+	/* KM_NODE_MAP: keys[i] (scalar nodes) maps to vals[i], in file order;
+	 * KM_NODE_SEQ: vals[i] are the items. */
+	struct km_node **keys;
+	struct km_node **vals;
+	size_t cnt;
+	char *file_buf; /* the root only: the storage of `file` */
+} km_node_t;
+
+/* Loads @p path. NULL on error, with errstr "FILE:LINE:COL: ..." (or
+ * "FILE: ..." when the file cannot be read). Duplicate keys in a mapping,
+ * anchors/aliases and multiple documents are refused. */
+km_node_t *km_yaml_load(const char *path, char *errstr, size_t errstr_size);
+/* Same, from a string; @p name is used as the file name in positions. */
+km_node_t *km_yaml_load_string(const char *name, const char *text, char *errstr,
+                               size_t errstr_size);
+void km_node_free(km_node_t *n);
+
+/* The value of @p key in mapping @p map, or NULL. */
+const km_node_t *km_node_get(const km_node_t *map, const char *key);
+/* 1 when @p a and @p b hold the same content (types, texts after expansion,
+ * keys in the same order), whatever their positions; NULL equals NULL. For
+ * reloads: a flow whose nodes are equal is unchanged. */
+int km_node_equal(const km_node_t *a, const km_node_t *b);
+/* The key node of @p key in mapping @p map (for its position), or NULL. */
+const km_node_t *km_node_key(const km_node_t *map, const char *key);
+/* Writes "FILE:LINE:COL" of @p n to @p buf and returns @p buf. */
+const char *km_node_pos(const km_node_t *n, char *buf, size_t size);
+/* The node's type as a word for messages: "a scalar", "a mapping", "a list". */
+const char *km_node_type_name(const km_node_t *n);
+/* Writes "FILE:LINE:COL: " (nothing when @p n is NULL) and the message to
+ * @p errstr, truncated to @p errstr_size. */
+void km_node_err(char *errstr, size_t errstr_size, const km_node_t *n, const char *fmt, ...)
+    KM_PRINTF(4, 5);
+
+/* For messages: printf("key 'k': " KM_SHOW_FMT " is wrong", KM_SHOW(n))
+ * prints the scalar quoted ('text'), or "a secret value" for a node whose
+ * text came from ${env:} or ${file:}. */
+#define KM_SHOW_FMT "%s%s%s"
+#define KM_SHOW_IF(text, secret)                                                                   \
+	((secret) ? "" : "'"), ((secret) ? "a secret value" : (text)), ((secret) ? "" : "'")
+#define KM_SHOW(n) KM_SHOW_IF((n)->scalar, (n)->secret)
+
+/* Binds @p map (a KM_NODE_MAP, or NULL for "nothing given") to @p schema.
+ * @p where names the place for messages (e.g. "flows[0].policy"). Keys in
+ * @p ignore (NULL-terminated, may be NULL) are skipped: the caller handles
+ * them (e.g. "plugin"). Returns NULL with errstr filled on the first error. */
+km_params_t *km_params_bind(const km_param_t *schema, const km_node_t *map, const char *where,
+                            const char *const *ignore, char *errstr, size_t errstr_size);
+/* Same; @p at gives the position of "key 'x' is required" messages when
+ * @p map is NULL (e.g. the scalar of `policy: identity`). */
+km_params_t *km_params_bind_at(const km_param_t *schema, const km_node_t *map, const km_node_t *at,
+                               const char *where, const char *const *ignore, char *errstr,
+                               size_t errstr_size);
+void km_params_destroy(km_params_t *p);
+
+/* Accessors; the same functions are in the plugin host table. Asking for a
+ * name not in the schema or of another type aborts (a programming error). */
+const char *km_params_str(const km_params_t *p, const char *name);
+int64_t km_params_int(const km_params_t *p, const char *name);
+int km_params_bool(const km_params_t *p, const char *name);
+size_t km_params_list(const km_params_t *p, const char *name, const char *const **items);
+int km_params_isset(const km_params_t *p, const char *name);
+/* The YAML node a parameter came from (NULL when the default applies). */
+const km_node_t *km_params_node(const km_params_t *p, const char *name);
+
+/* Writes one line per parameter of @p schema (name, type, default, range,
+ * choices, doc) to @p fp: the help a plugin's users read. */
+void km_params_help(const km_param_t *schema, FILE *fp);
+
+#endif

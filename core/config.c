@@ -1,0 +1,620 @@
+/* kmirrord's configuration model: clusters, flows and their options, built
+ * from the YAML tree and checked completely before anything starts. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "conf.h"
+#include "kmconfig.h"
+
+#ifndef PLUGINSDIR
+#define PLUGINSDIR "/usr/local/lib/kmirror/plugins"
+#endif
+
+/* clang-format off */
+const km_param_t km_config_params[] = {
+    {.name = "plugin_dirs", .type = KM_PARAM_LIST, .def = PLUGINSDIR,
+     .doc = "Directories searched for plugins, in order"},
+    {.name = "log_level", .type = KM_PARAM_ENUM, .def = "info",
+     .choices = "err|warning|notice|info|debug",
+     .doc = "The least severe messages logged"},
+    {0},
+};
+
+const km_param_t km_flow_params[] = {
+    {.name = "start", .type = KM_PARAM_ENUM, .def = "earliest", .choices = "earliest|latest",
+     .doc = "Where to start in a source partition with no stored progress"},
+    {.name = "on_error", .type = KM_PARAM_ENUM, .def = "stop", .choices = "stop|skip",
+     .doc = "What happens to a partition whose record the target rejects: stop it, or skip "
+            "the record"},
+    {.name = "isolation", .type = KM_PARAM_ENUM, .def = "read_committed",
+     .choices = "read_committed|read_uncommitted",
+     .doc = "read_committed skips aborted transactional records; read_uncommitted copies "
+            "everything"},
+    {.name = "replication.factor", .type = KM_PARAM_INT, .def = "-1", .min = -1, .max = 32767,
+     .doc = "Replication factor of topics created on the target; -1: the target broker's "
+            "default"},
+    {.name = "refresh.topics.interval", .type = KM_PARAM_DURATION, .def = "5s", .min = 100,
+     .max = INT64_MAX, .doc = "How often the source's topics are listed to find new ones"},
+    {.name = "sync.topic.configs", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Copy topic configurations from the source to the target"},
+    {.name = "sync.topic.configs.interval", .type = KM_PARAM_DURATION, .def = "60s",
+     .min = 1000, .max = INT64_MAX, .doc = "How often topic configurations are copied"},
+    {.name = "config.properties.exclude", .type = KM_PARAM_LIST,
+     .def = "follower\\.replication\\.throttled\\.replicas,"
+            "leader\\.replication\\.throttled\\.replicas,"
+            "message\\.timestamp\\.difference\\.max\\.ms,"
+            "message\\.timestamp\\.type,"
+            "unclean\\.leader\\.election\\.enable,"
+            "min\\.insync\\.replicas",
+     .doc = "Regular expressions of topic configurations that are not copied"},
+    {.name = "batch.records", .type = KM_PARAM_INT, .def = "1000", .min = 1, .max = 100000,
+     .doc = "Records per batch through the pipeline"},
+    {.name = "max.inflight.records", .type = KM_PARAM_INT, .def = "100000", .min = 1,
+     .max = 10000000,
+     .doc = "Records consumed but not yet acknowledged by the target: the bound on "
+            "duplicates after a crash, and the back-pressure point"},
+    {.name = "max.inflight.bytes", .type = KM_PARAM_SIZE, .def = "64MB", .min = 1024 * 1024,
+     .max = INT64_MAX, .doc = "Bytes consumed but not yet acknowledged by the target"},
+    {.name = "producer.connections", .type = KM_PARAM_INT, .def = "1", .min = 1, .max = 16,
+     .doc = "Producers writing this flow's records to the target"},
+    {.name = "enabled", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "false keeps the flow in the config without running it"},
+    {0},
+};
+/* clang-format on */
+
+static const km_param_t km_no_params[] = {{0}};
+
+static const char *const km_top_keys[] = {"clusters", "flows", NULL};
+static const char *const km_cluster_keys[] = {"kafka", NULL};
+static const char *const km_flow_keys[] = {"name",     "source",   "target",   "topics", "policy",
+                                           "pipeline", "consumer", "producer", NULL};
+
+/* librdkafka properties kmirror sets itself, and why. */
+static const struct {
+	const char *name;
+	const char *why;
+} km_owned_props[] = {
+    {"group.id", "kmirror names its own clients' groups"},
+    {"enable.auto.commit",
+     "progress is stored on the target after acknowledgement, not by auto-commit"},
+    {"auto.commit.enable",
+     "progress is stored on the target after acknowledgement, not by auto-commit"},
+    {"enable.auto.offset.store",
+     "progress is stored on the target after acknowledgement, not by auto-commit"},
+    {"partitioner", "records keep their source partition number"},
+    {"transactional.id", "exactly-once mode sets it"},
+};
+
+static int km_prop_sensitive(const char *name) {
+	return strstr(name, "password") || strstr(name, "secret") || strstr(name, "ssl.key.pem") ||
+	       strstr(name, "ssl_key") || !strcmp(name, "sasl.oauthbearer.config");
+}
+
+static int km_name_ok(const char *s, const char *extra) {
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return 0;
+	return 1;
+}
+
+/* Checks a mapping of librdkafka properties and lists it in @p kvl. */
+static int km_kvlist_build(km_kvlist_t *kvl, const km_node_t *key, const km_node_t *map,
+                           char *errstr, size_t errstr_size) {
+	rd_kafka_conf_t *conf = NULL;
+	int ret = -1;
+
+	if (map->type == KM_NODE_SCALAR && map->null) {
+		km_node_err(errstr, errstr_size, key,
+		            "key '%s' has no value; give a mapping of librdkafka properties "
+		            "(name: value), or remove the key",
+		            key->scalar);
+		return -1;
+	}
+	if (map->type != KM_NODE_MAP) {
+		km_node_err(errstr, errstr_size, map,
+		            "key '%s' is %s; it must be a mapping of librdkafka properties "
+		            "(name: value)",
+		            key->scalar, km_node_type_name(map));
+		return -1;
+	}
+	kvl->kvs = calloc(map->cnt ? map->cnt : 1, sizeof(*kvl->kvs));
+	conf = rd_kafka_conf_new();
+	if (!kvl->kvs || !conf) {
+		km_node_err(errstr, errstr_size, map, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < map->cnt; i++) {
+		const km_node_t *k = map->keys[i], *v = map->vals[i];
+		char rkerr[512] = "";
+
+		for (size_t o = 0; o < sizeof(km_owned_props) / sizeof(km_owned_props[0]); o++) {
+			if (!strcmp(k->scalar, km_owned_props[o].name)) {
+				km_node_err(errstr, errstr_size, k, "key '%s' cannot be set: %s",
+				            k->scalar, km_owned_props[o].why);
+				goto out;
+			}
+		}
+		if (v->type != KM_NODE_SCALAR) {
+			km_node_err(errstr, errstr_size, v,
+			            "key '%s' is %s; a librdkafka property's value must be a "
+			            "scalar (lists are written comma-separated: a,b)",
+			            k->scalar, km_node_type_name(v));
+			goto out;
+		}
+		if (v->null) {
+			km_node_err(errstr, errstr_size, k,
+			            "key '%s' has no value; give the property's value, or remove "
+			            "the key",
+			            k->scalar);
+			goto out;
+		}
+		int secret = v->secret || km_prop_sensitive(k->scalar);
+		rd_kafka_conf_res_t res =
+		    rd_kafka_conf_set(conf, k->scalar, v->scalar, rkerr, sizeof(rkerr));
+		if (res != RD_KAFKA_CONF_OK) {
+			size_t n = strlen(rkerr);
+			while (n && (rkerr[n - 1] == '\n' || rkerr[n - 1] == ' '))
+				rkerr[--n] = '\0';
+			if (!n)
+				snprintf(rkerr, sizeof(rkerr), "librdkafka refuses it");
+			if (secret && res != RD_KAFKA_CONF_UNKNOWN && *v->scalar &&
+			    strstr(rkerr, v->scalar)) {
+				/* librdkafka quotes the value: never show a secret */
+				km_node_err(
+				    errstr, errstr_size, v,
+				    "key '%s': librdkafka refuses the value (not shown: it is "
+				    "secret); see librdkafka's CONFIGURATION.md for what "
+				    "this property accepts",
+				    k->scalar);
+			} else {
+				km_node_err(errstr, errstr_size,
+				            res == RD_KAFKA_CONF_UNKNOWN ? k : v, "key '%s': %s",
+				            k->scalar, rkerr);
+			}
+			goto out;
+		}
+		kvl->kvs[kvl->cnt++] = (km_kv_t){
+		    .key = k->scalar,
+		    .val = v->scalar,
+		    .secret = secret,
+		    .node = v,
+		};
+	}
+	ret = 0;
+out:
+	if (conf)
+		rd_kafka_conf_destroy(conf);
+	return ret;
+}
+
+static const km_kv_t *km_kvlist_get(const km_kvlist_t *kvl, const char *key) {
+	for (size_t i = 0; i < kvl->cnt; i++)
+		if (!strcmp(kvl->kvs[i].key, key))
+			return &kvl->kvs[i];
+	return NULL;
+}
+
+static int km_cluster_build(km_cluster_conf_t *c, const km_node_t *key, const km_node_t *val,
+                            char *errstr, size_t errstr_size) {
+	km_params_t *p;
+
+	c->alias = key->scalar;
+	c->node = val;
+	if (!km_name_ok(key->scalar, "_-")) {
+		km_node_err(errstr, errstr_size, key,
+		            "key '%s': a cluster alias may hold only letters, digits, '_' and '-' "
+		            "(the prefix policy puts '.' between alias and topic)",
+		            key->scalar);
+		return -1;
+	}
+	if (val->type == KM_NODE_SCALAR && val->null) {
+		km_node_err(errstr, errstr_size, key,
+		            "key '%s' has no value; give the cluster's settings (kafka: "
+		            "{bootstrap.servers: HOST:PORT})",
+		            key->scalar);
+		return -1;
+	}
+	char *w = NULL; /* "clusters.ALIAS", whole: only messages are truncated */
+	if (asprintf(&w, "clusters.%s", key->scalar) < 0) {
+		km_node_err(errstr, errstr_size, key, "out of memory");
+		return -1;
+	}
+	p = km_params_bind(km_no_params, val, w, km_cluster_keys, errstr, errstr_size);
+	km_params_destroy(p);
+	if (!p)
+		goto fail;
+	const km_node_t *kafka = km_node_get(val, "kafka");
+	if (!kafka) {
+		km_node_err(errstr, errstr_size, val,
+		            "%s: key 'kafka' is required (the cluster's librdkafka properties, "
+		            "at least bootstrap.servers)",
+		            w);
+		goto fail;
+	}
+	if (km_kvlist_build(&c->kafka, km_node_key(val, "kafka"), kafka, errstr, errstr_size))
+		goto fail;
+	const km_kv_t *bs = km_kvlist_get(&c->kafka, "bootstrap.servers");
+	if (!bs) {
+		km_node_err(errstr, errstr_size, kafka,
+		            "%s.kafka: key 'bootstrap.servers' is required (the brokers to "
+		            "connect to first: HOST:PORT[,HOST:PORT...])",
+		            w);
+		goto fail;
+	}
+	if (!*bs->val) {
+		km_node_err(errstr, errstr_size, bs->node,
+		            "key 'bootstrap.servers' is empty; give HOST:PORT[,HOST:PORT...]");
+		goto fail;
+	}
+	free(w);
+	return 0;
+fail:
+	free(w);
+	return -1;
+}
+
+static int km_plugin_name_check(const km_node_t *k, const km_node_t *v, char *errstr,
+                                size_t errstr_size) {
+	if (v->type != KM_NODE_SCALAR || v->null) {
+		km_node_err(errstr, errstr_size, v->null ? k : v,
+		            "key '%s' is %s; it must name a plugin", k->scalar,
+		            km_node_type_name(v));
+		return -1;
+	}
+	for (const char *s = v->scalar; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
+			goto bad;
+	if (*v->scalar)
+		return 0;
+bad:
+	km_node_err(errstr, errstr_size, v,
+	            "key '%s': " KM_SHOW_FMT " is not a plugin name; plugin names use only a-z, "
+	            "0-9 and '_'",
+	            k->scalar, KM_SHOW(v));
+	return -1;
+}
+
+/* A plugin reference: absent (@p v NULL: the default plugin), a scalar
+ * naming the plugin, or a mapping with key `plugin` and its parameters. */
+static int km_plugin_ref_build(km_plugin_ref_t *ref, const km_node_t *k, const km_node_t *v,
+                               const km_node_t *owner, const char *def, char *errstr,
+                               size_t errstr_size) {
+	if (!v) {
+		ref->plugin = def;
+		ref->where = owner;
+		return 0;
+	}
+	if (v->type == KM_NODE_SCALAR) {
+		if (km_plugin_name_check(k, v, errstr, errstr_size))
+			return -1;
+		ref->plugin = v->scalar;
+		ref->where = v;
+		return 0;
+	}
+	if (v->type != KM_NODE_MAP) {
+		km_node_err(errstr, errstr_size, v,
+		            "%s is a list; it must name a plugin (NAME) or be a mapping with key "
+		            "'plugin' and the plugin's parameters",
+		            ref->path);
+		return -1;
+	}
+	ref->node = v;
+	const km_node_t *p = km_node_get(v, "plugin");
+	if (p) {
+		if (km_plugin_name_check(km_node_key(v, "plugin"), p, errstr, errstr_size))
+			return -1;
+		ref->plugin = p->scalar;
+		ref->where = p;
+	} else if (def) {
+		ref->plugin = def;
+		ref->where = v;
+	} else {
+		km_node_err(errstr, errstr_size, v,
+		            "%s: key 'plugin' is required (the name of the plugin to run)",
+		            ref->path);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *km_flow_str(const km_node_t *flow, const char *key, const char *where,
+                               const char *doc, char *errstr, size_t errstr_size) {
+	const km_node_t *v = km_node_get(flow, key);
+	if (!v) {
+		km_node_err(errstr, errstr_size, flow, "%s: key '%s' is required (%s)", where, key,
+		            doc);
+		return NULL;
+	}
+	if (v->type != KM_NODE_SCALAR || v->null) {
+		km_node_err(errstr, errstr_size, v->null ? km_node_key(flow, key) : v,
+		            "key '%s' is %s; %s", key, km_node_type_name(v), doc);
+		return NULL;
+	}
+	return v->scalar;
+}
+
+static const km_cluster_conf_t *km_flow_cluster(const km_config_t *conf, const km_node_t *flow,
+                                                const char *key, const char *where, char *errstr,
+                                                size_t errstr_size) {
+	const char *alias = km_flow_str(flow, key, where,
+	                                key[0] == 's' ? "the alias of the cluster to copy from"
+	                                              : "the alias of the cluster to copy to",
+	                                errstr, errstr_size);
+	if (!alias)
+		return NULL;
+	const km_cluster_conf_t *c = km_config_cluster(conf, alias);
+	if (!c) {
+		const km_node_t *v = km_node_get(flow, key);
+		km_node_err(errstr, errstr_size, v,
+		            "key '%s': " KM_SHOW_FMT " is not a cluster; "
+		            "clusters: ",
+		            key, KM_SHOW(v));
+		for (size_t i = 0; i < conf->cluster_cnt; i++) {
+			size_t len = strlen(errstr);
+			if (len + 1 < errstr_size)
+				snprintf(errstr + len, errstr_size - len, "%s%s", i ? ", " : "",
+				         conf->clusters[i].alias);
+		}
+	}
+	return c;
+}
+
+static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, char *errstr,
+                         size_t errstr_size) {
+	km_flow_conf_t *f = &conf->flows[idx];
+	char where[32];
+	const km_node_t *v;
+
+	snprintf(where, sizeof(where), "flows[%zu]", idx);
+	f->node = flow;
+	if (flow->type != KM_NODE_MAP) {
+		km_node_err(errstr, errstr_size, flow,
+		            "%s is %s; a flow must be a mapping (name:, source:, target:, ...)",
+		            where, km_node_type_name(flow));
+		return -1;
+	}
+	f->params = km_params_bind(km_flow_params, flow, where, km_flow_keys, errstr, errstr_size);
+	if (!f->params)
+		return -1;
+
+	f->name =
+	    km_flow_str(flow, "name", where, "a unique name of letters, digits, '_', '.' and '-'",
+	                errstr, errstr_size);
+	if (!f->name)
+		return -1;
+	v = km_node_get(flow, "name");
+	if (!km_name_ok(f->name, "_.-")) {
+		km_node_err(errstr, errstr_size, v,
+		            "key 'name': " KM_SHOW_FMT " is not a valid flow name; use letters, "
+		            "digits, '_', '.' and '-'",
+		            KM_SHOW(v));
+		return -1;
+	}
+	for (size_t i = 0; i < idx; i++) {
+		if (!strcmp(conf->flows[i].name, f->name)) {
+			const km_node_t *first = km_node_get(conf->flows[i].node, "name");
+			km_node_err(errstr, errstr_size, v,
+			            "key 'name': flow " KM_SHOW_FMT " is defined twice (first at "
+			            "%d:%d); flow names must be unique",
+			            KM_SHOW(v), first->line, first->col);
+			return -1;
+		}
+	}
+
+	f->source = km_flow_cluster(conf, flow, "source", where, errstr, errstr_size);
+	if (!f->source)
+		return -1;
+	f->target = km_flow_cluster(conf, flow, "target", where, errstr, errstr_size);
+	if (!f->target)
+		return -1;
+	if (f->source == f->target) {
+		v = km_node_get(flow, "target");
+		km_node_err(errstr, errstr_size, v,
+		            "key 'target': " KM_SHOW_FMT " is also the source; a flow copies from "
+		            "one cluster to another",
+		            KM_SHOW(v));
+		return -1;
+	}
+
+	snprintf(f->topics.path, sizeof(f->topics.path), "%s.topics", where);
+	if (km_plugin_ref_build(&f->topics, km_node_key(flow, "topics"),
+	                        km_node_get(flow, "topics"), flow, "topic_regex", errstr,
+	                        errstr_size))
+		return -1;
+	snprintf(f->policy.path, sizeof(f->policy.path), "%s.policy", where);
+	if (km_plugin_ref_build(&f->policy, km_node_key(flow, "policy"),
+	                        km_node_get(flow, "policy"), flow, "prefix", errstr, errstr_size))
+		return -1;
+
+	v = km_node_get(flow, "pipeline");
+	if (v) {
+		if (v->type != KM_NODE_SEQ) {
+			km_node_err(errstr, errstr_size,
+			            v->type == KM_NODE_SCALAR && v->null
+			                ? km_node_key(flow, "pipeline")
+			                : v,
+			            "key 'pipeline' is %s; it must be a list of stages "
+			            "([{plugin: NAME, ...}, ...])",
+			            km_node_type_name(v));
+			return -1;
+		}
+		f->pipeline = calloc(v->cnt ? v->cnt : 1, sizeof(*f->pipeline));
+		if (!f->pipeline) {
+			km_node_err(errstr, errstr_size, v, "out of memory");
+			return -1;
+		}
+		for (size_t i = 0; i < v->cnt; i++) {
+			km_plugin_ref_t *ref = &f->pipeline[i];
+			const km_node_t *it = v->vals[i];
+			snprintf(ref->path, sizeof(ref->path), "%s.pipeline[%zu]", where, i);
+			if (it->type == KM_NODE_SCALAR && it->null) {
+				km_node_err(errstr, errstr_size, it,
+				            "%s is empty; name a stage plugin (- NAME) or give "
+				            "{plugin: NAME, ...}",
+				            ref->path);
+				return -1;
+			}
+			if (km_plugin_ref_build(ref, km_node_key(flow, "pipeline"), it, flow, NULL,
+			                        errstr, errstr_size))
+				return -1;
+			f->pipeline_cnt++;
+		}
+	}
+
+	if ((v = km_node_get(flow, "consumer")) &&
+	    km_kvlist_build(&f->consumer, km_node_key(flow, "consumer"), v, errstr, errstr_size))
+		return -1;
+	if ((v = km_node_get(flow, "producer")) &&
+	    km_kvlist_build(&f->producer, km_node_key(flow, "producer"), v, errstr, errstr_size))
+		return -1;
+
+	if (km_params_int(f->params, "replication.factor") == 0) {
+		km_node_err(errstr, errstr_size, km_params_node(f->params, "replication.factor"),
+		            "key 'replication.factor': 0 is not allowed; use -1 (the target "
+		            "broker's default) or 1 to 32767");
+		return -1;
+	}
+	int64_t batch = km_params_int(f->params, "batch.records");
+	int64_t inflight = km_params_int(f->params, "max.inflight.records");
+	if (batch > inflight) {
+		const km_node_t *n = km_params_node(f->params, "batch.records");
+		if (!n)
+			n = km_params_node(f->params, "max.inflight.records");
+		km_node_err(errstr, errstr_size, n,
+		            "%s: batch.records (%lld) is more than max.inflight.records (%lld); a "
+		            "batch must fit in flight",
+		            where, (long long)batch, (long long)inflight);
+		return -1;
+	}
+	return 0;
+}
+
+static km_config_t *km_config_build(km_node_t *root, const char *path, char *errstr,
+                                    size_t errstr_size) {
+	km_config_t *conf = calloc(1, sizeof(*conf));
+	const km_node_t *clusters, *flows;
+
+	if (!conf || !(conf->path = strdup(path))) {
+		snprintf(errstr, errstr_size, "%s: out of memory", path);
+		free(conf);
+		km_node_free(root);
+		return NULL;
+	}
+	conf->root = root;
+	conf->params = km_params_bind(km_config_params, root, "the top level", km_top_keys, errstr,
+	                              errstr_size);
+	if (!conf->params)
+		goto fail;
+	conf->plugin_dir_cnt = km_params_list(conf->params, "plugin_dirs", &conf->plugin_dirs);
+
+	clusters = km_node_get(root, "clusters");
+	if (!clusters) {
+		km_node_err(errstr, errstr_size, root,
+		            "the top level: key 'clusters' is required (the Kafka clusters, by "
+		            "alias: clusters: {ALIAS: {kafka: {bootstrap.servers: HOST:PORT}}})");
+		goto fail;
+	}
+	if (clusters->type != KM_NODE_MAP || !clusters->cnt) {
+		km_node_err(errstr, errstr_size,
+		            clusters->type == KM_NODE_SCALAR && clusters->null
+		                ? km_node_key(root, "clusters")
+		                : clusters,
+		            "key 'clusters' is %s; it must be a mapping of at least one cluster "
+		            "alias to its settings (ALIAS: {kafka: {...}})",
+		            clusters->type == KM_NODE_MAP ? "empty" : km_node_type_name(clusters));
+		goto fail;
+	}
+	conf->clusters = calloc(clusters->cnt, sizeof(*conf->clusters));
+	if (!conf->clusters) {
+		km_node_err(errstr, errstr_size, clusters, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < clusters->cnt; i++) {
+		conf->cluster_cnt++;
+		if (km_cluster_build(&conf->clusters[i], clusters->keys[i], clusters->vals[i],
+		                     errstr, errstr_size))
+			goto fail;
+	}
+
+	flows = km_node_get(root, "flows");
+	if (!flows) {
+		km_node_err(errstr, errstr_size, root,
+		            "the top level: key 'flows' is required (the list of flows: - name: "
+		            "NAME, source: ALIAS, target: ALIAS)");
+		goto fail;
+	}
+	if (flows->type != KM_NODE_SEQ || !flows->cnt) {
+		km_node_err(errstr, errstr_size,
+		            flows->type == KM_NODE_SCALAR && flows->null
+		                ? km_node_key(root, "flows")
+		                : flows,
+		            "key 'flows' is %s; it must be a list of at least one flow (- name: "
+		            "NAME, source: ALIAS, target: ALIAS)",
+		            flows->type == KM_NODE_SEQ ? "empty" : km_node_type_name(flows));
+		goto fail;
+	}
+	conf->flows = calloc(flows->cnt, sizeof(*conf->flows));
+	if (!conf->flows) {
+		km_node_err(errstr, errstr_size, flows, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < flows->cnt; i++) {
+		conf->flow_cnt++;
+		if (km_flow_build(conf, i, flows->vals[i], errstr, errstr_size))
+			goto fail;
+	}
+	return conf;
+fail:
+	km_config_destroy(conf);
+	return NULL;
+}
+
+km_config_t *km_config_load(const char *path, char *errstr, size_t errstr_size) {
+	km_node_t *root = km_yaml_load(path, errstr, errstr_size);
+	if (!root)
+		return NULL;
+	return km_config_build(root, path, errstr, errstr_size);
+}
+
+km_config_t *km_config_load_string(const char *name, const char *text, char *errstr,
+                                   size_t errstr_size) {
+	km_node_t *root = km_yaml_load_string(name, text, errstr, errstr_size);
+	if (!root)
+		return NULL;
+	return km_config_build(root, name, errstr, errstr_size);
+}
+
+void km_config_destroy(km_config_t *conf) {
+	if (!conf)
+		return;
+	for (size_t i = 0; i < conf->cluster_cnt; i++)
+		free(conf->clusters[i].kafka.kvs);
+	free(conf->clusters);
+	for (size_t i = 0; i < conf->flow_cnt; i++) {
+		km_flow_conf_t *f = &conf->flows[i];
+		free(f->pipeline);
+		free(f->consumer.kvs);
+		free(f->producer.kvs);
+		km_params_destroy(f->params);
+	}
+	free(conf->flows);
+	km_params_destroy(conf->params);
+	km_node_free(conf->root);
+	free(conf->path);
+	free(conf);
+}
+
+const km_cluster_conf_t *km_config_cluster(const km_config_t *conf, const char *alias) {
+	for (size_t i = 0; i < conf->cluster_cnt; i++)
+		if (conf->clusters[i].alias && !strcmp(conf->clusters[i].alias, alias))
+			return &conf->clusters[i];
+	return NULL;
+}

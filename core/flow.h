@@ -1,0 +1,45 @@
+/* A flow: one direction of replication, source -> target.
+ *
+ * Each running flow has two threads. The control thread keeps the mirror
+ * topics (discovery, creation, partitions, configs) and tells the data
+ * thread which source partitions to copy and from where. The data thread
+ * consumes batches from the source, runs them through the pipeline,
+ * produces them to the target, and stores progress on the target once the
+ * target has acknowledged the records.
+ * @locality km_flow_* functions: main thread */
+#ifndef KM_FLOW_H
+#define KM_FLOW_H
+
+#include <stdio.h>
+
+#include "kmconfig.h"
+#include "plugin_host.h"
+
+typedef struct km_flow km_flow_t;
+
+/* Makes the flow's plugin instances and checks what can be checked without
+ * Kafka. NULL with errstr on error. */
+km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *errstr,
+                       size_t errstr_size);
+
+/* Starts the flow's threads. */
+int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size);
+
+/* Asks the flow to stop: consuming stops, records in flight are waited for
+ * (at most @p drain_ms), progress is stored. Returns at once. */
+void km_flow_stop(km_flow_t *f, int drain_ms);
+
+/* Waits for a stopped flow's threads. Returns 0 when every record consumed
+ * was acknowledged and its progress stored, -1 otherwise. */
+int km_flow_join(km_flow_t *f);
+
+void km_flow_destroy(km_flow_t *f);
+
+const char *km_flow_name(const km_flow_t *f);
+
+/* Writes the flow's status as one JSON object. @locality any thread */
+void km_flow_status_json(km_flow_t *f, FILE *fp);
+/* Logs a one-line summary of the flow's status. */
+void km_flow_status_log(km_flow_t *f);
+
+#endif

@@ -1,0 +1,23 @@
+/* librdkafka clients for flows: configuration layering and callbacks. */
+#ifndef KM_KAFKA_H
+#define KM_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "kmconfig.h"
+
+/* Builds a configuration: kmirror's @p defaults (NULL-terminated key/value
+ * pairs), then the cluster's properties @p cluster, then the flow's
+ * overrides @p over (may be NULL), then @p forced pairs kmirror owns. Logs
+ * and errors from the client go to kmirror's log with @p who as prefix.
+ * NULL on error with errstr naming the property (never its value when it is
+ * a secret). */
+rd_kafka_conf_t *km_kafka_conf(const char *who, const char *const *defaults,
+                               const km_kvlist_t *cluster, const km_kvlist_t *over,
+                               const char *const *forced, char *errstr, size_t errstr_size);
+
+/* rd_kafka_new() with the configuration above; @p conf is consumed. */
+rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr,
+                         size_t errstr_size);
+
+#endif

@@ -1,0 +1,115 @@
+/* Batches with an arena, and running record stages over them. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+#define KM_ARENA_BLOCK 65536
+
+int km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max) {
+	memset(bb, 0, sizeof(*bb));
+	if (!(bb->pub.records = calloc(cap, sizeof(*bb->pub.records))))
+		return -1;
+	bb->cap = cap;
+	bb->max_records = max_records < cap ? cap : max_records;
+	bb->arena_max = arena_max;
+	return 0;
+}
+
+void km_batchbuf_reset(km_batchbuf_t *bb) {
+	km_arena_block_t *b;
+
+	bb->pub.cnt = 0;
+	for (b = bb->blocks; b; b = b->next)
+		b->used = 0;
+}
+
+void km_batchbuf_free(km_batchbuf_t *bb) {
+	km_arena_block_t *b, *next;
+
+	for (b = bb->blocks; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(bb->pub.records);
+	memset(bb, 0, sizeof(*bb));
+}
+
+void *km_batch_arena_alloc(km_batch_t *batch, size_t size) {
+	km_batchbuf_t *bb = (km_batchbuf_t *)batch;
+	km_arena_block_t *b, *prev = NULL;
+	size_t need = (size + 15) & ~(size_t)15, bsize;
+
+	/* First fit among the kept blocks: they are few (bounded by arena_max). */
+	for (b = bb->blocks; b; prev = b, b = b->next) {
+		if (b->size - b->used >= need) {
+			void *p = b->data + b->used;
+			b->used += need;
+			return p;
+		}
+	}
+	(void)prev;
+	bsize = need > KM_ARENA_BLOCK ? need : KM_ARENA_BLOCK;
+	if (bb->arena_bytes + bsize > bb->arena_max)
+		return NULL;
+	if (!(b = malloc(sizeof(*b) + bsize)))
+		return NULL;
+	b->size = bsize;
+	b->used = need;
+	b->next = bb->blocks;
+	bb->blocks = b;
+	bb->arena_bytes += bsize;
+	return b->data;
+}
+
+km_record_t *km_batch_add(km_batch_t *batch) {
+	km_batchbuf_t *bb = (km_batchbuf_t *)batch;
+	km_record_t *r;
+
+	if (batch->cnt == bb->cap) {
+		size_t ncap = bb->cap * 2;
+		if (ncap > bb->max_records)
+			ncap = bb->max_records;
+		if (ncap <= bb->cap)
+			return NULL;
+		r = realloc(batch->records, ncap * sizeof(*r));
+		if (!r)
+			return NULL;
+		batch->records = r;
+		bb->cap = ncap;
+	}
+	r = &batch->records[batch->cnt];
+	memset(r, 0, sizeof(*r));
+	r->timestamp = -1;
+	r->partition = -1;
+	if (batch->cnt > 0) {
+		const km_record_t *last = &batch->records[batch->cnt - 1];
+		r->topic = last->topic;
+		r->source_topic = last->source_topic;
+		r->source_partition = last->source_partition;
+		r->source_offset = last->source_offset;
+		r->km_opaque = last->km_opaque;
+	}
+	batch->cnt++;
+	return r;
+}
+
+km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, km_batch_t *batch, char *errstr,
+                                  size_t errstr_size) {
+	char msg[512];
+
+	for (size_t i = 0; i < pl->cnt; i++) {
+		km_instance_t *st = pl->stages[i];
+
+		msg[0] = '\0';
+		if (st->plugin->stage->process(st->data, batch, msg, sizeof(msg)) != KM_STAGE_OK) {
+			snprintf(errstr, errstr_size, "stage %s failed: %s", st->ctx.name,
+			         msg[0] ? msg : "(no reason given)");
+			return KM_STAGE_ERROR;
+		}
+	}
+	return KM_STAGE_OK;
+}

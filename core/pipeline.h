@@ -1,0 +1,48 @@
+/* Batches and the pipeline of record stages they pass through.
+ *
+ * A km_batchbuf_t is reused from batch to batch by one flow thread: its
+ * record array and arena blocks are kept, so steady state allocates nothing.
+ * @locality the flow's data thread */
+#ifndef KM_PIPELINE_H
+#define KM_PIPELINE_H
+
+#include "kmirror/plugin.h"
+#include "plugin_host.h"
+
+typedef struct km_arena_block {
+	struct km_arena_block *next;
+	size_t size, used;
+	_Alignas(16) unsigned char data[];
+} km_arena_block_t;
+
+typedef struct km_batchbuf {
+	km_batch_t pub; /* what stages see; must stay first */
+	size_t cap;     /* records allocated */
+	size_t max_records;
+	km_arena_block_t *blocks; /* current block first */
+	size_t arena_bytes;       /* allocated in all blocks */
+	size_t arena_max;
+} km_batchbuf_t;
+
+/* @p cap records to start with; at most @p max_records and @p arena_max
+ * arena bytes (the flow's memory bound for what stages add). */
+int km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max);
+/* Empties the batch for the next one, keeping its memory. */
+void km_batchbuf_reset(km_batchbuf_t *bb);
+void km_batchbuf_free(km_batchbuf_t *bb);
+
+/* The host API's arena_alloc and batch_add. */
+void *km_batch_arena_alloc(km_batch_t *batch, size_t size);
+km_record_t *km_batch_add(km_batch_t *batch);
+
+typedef struct km_pipeline {
+	km_instance_t **stages;
+	size_t cnt;
+} km_pipeline_t;
+
+/* Runs every stage over @p batch in order. On KM_STAGE_ERROR, @p errstr
+ * says which stage failed and why. */
+km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, km_batch_t *batch, char *errstr,
+                                  size_t errstr_size);
+
+#endif

@@ -1,0 +1,423 @@
+/* The plugin host: loading shared-object plugins with libltdl, checking
+ * them, and the host API table they are given. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ltdl.h>
+
+#include "conf.h"
+#include "kmconfig.h"
+#include "log.h"
+#include "pipeline.h"
+#include "plugin_host.h"
+
+typedef struct km_loaded {
+	char *name;
+	char *path;
+	lt_dlhandle handle;
+	km_plugin_t desc; /* the plugin's descriptor, zero-extended to ours */
+	struct km_loaded *next;
+} km_loaded_t;
+
+struct km_plugin_host {
+	char **dirs;
+	size_t dir_cnt;
+	km_loaded_t *loaded;
+};
+
+static int ltdl_users;
+
+const char *km_plugin_kind_name(km_plugin_kind_t kind) {
+	switch (kind) {
+	case KM_PLUGIN_POLICY:
+		return "replication policy";
+	case KM_PLUGIN_TOPIC_FILTER:
+		return "topic filter";
+	case KM_PLUGIN_STAGE:
+		return "record stage";
+	}
+	return "unknown kind";
+}
+
+km_plugin_host_t *km_plugin_host_new(const char *const *dirs, size_t dir_cnt) {
+	km_plugin_host_t *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->dirs = calloc(dir_cnt ? dir_cnt : 1, sizeof(*h->dirs));
+	if (!h->dirs) {
+		free(h);
+		return NULL;
+	}
+	for (size_t i = 0; i < dir_cnt; i++) {
+		if (!(h->dirs[i] = strdup(dirs[i]))) {
+			h->dir_cnt = i;
+			km_plugin_host_destroy(h);
+			return NULL;
+		}
+	}
+	h->dir_cnt = dir_cnt;
+	if (ltdl_users++ == 0)
+		lt_dlinit();
+	return h;
+}
+
+void km_plugin_host_destroy(km_plugin_host_t *h) {
+	km_loaded_t *l, *next;
+
+	if (!h)
+		return;
+	for (l = h->loaded; l; l = next) {
+		next = l->next;
+		lt_dlclose(l->handle);
+		free(l->name);
+		free(l->path);
+		free(l);
+	}
+	for (size_t i = 0; i < h->dir_cnt; i++)
+		free(h->dirs[i]);
+	free(h->dirs);
+	free(h);
+	if (--ltdl_users == 0)
+		lt_dlexit();
+}
+
+static int valid_name(const char *name) {
+	if (!*name)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	return 1;
+}
+
+/* Finds NAME.so in the plugin directories: exactly one must exist. */
+static char *find_plugin(const km_plugin_host_t *h, const char *name, char *errstr,
+                         size_t errstr_size) {
+	char *found = NULL, path[4096];
+	struct stat st;
+
+	for (size_t i = 0; i < h->dir_cnt; i++) {
+		snprintf(path, sizeof(path), "%s/%s.so", h->dirs[i], name);
+		if (stat(path, &st) != 0)
+			continue;
+		if (found) {
+			snprintf(
+			    errstr, errstr_size,
+			    "plugin '%s' is found twice, as %s and %s: remove one, or drop one "
+			    "of the directories from plugin_dirs",
+			    name, found, path);
+			free(found);
+			return NULL;
+		}
+		found = strdup(path);
+	}
+	if (!found) {
+		size_t n = (size_t)snprintf(errstr, errstr_size,
+		                            "plugin '%s' not found: no %s.so in plugin_dirs (",
+		                            name, name);
+		for (size_t i = 0; i < h->dir_cnt && n < errstr_size; i++)
+			n += (size_t)snprintf(errstr + n, errstr_size - n, "%s%s", i ? ", " : "",
+			                      h->dirs[i]);
+		if (n < errstr_size)
+			snprintf(errstr + n, errstr_size - n, ")");
+	}
+	return found;
+}
+
+/* A plugin runs with the daemon's rights: refuse files anyone may replace. */
+static int check_writable(const char *path, char *errstr, size_t errstr_size) {
+	char dir[4096];
+	struct stat st;
+	char *slash;
+
+	if (stat(path, &st) != 0) {
+		snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & S_IWOTH) {
+		snprintf(errstr, errstr_size,
+		         "plugin file %s is world-writable, so anyone could replace the code "
+		         "kmirrord runs: fix it with chmod o-w",
+		         path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')))
+		*slash = '\0';
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		snprintf(errstr, errstr_size,
+		         "plugin directory %s is world-writable, so anyone could replace the "
+		         "plugins in it: fix it with chmod o-w",
+		         dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copies the descriptor, reading only the bytes the plugin was built with
+ * and checking what the host relies on. */
+static int check_descriptor(const km_plugin_t *d, const char *name, const char *path,
+                            km_plugin_t *out, char *errstr, size_t errstr_size) {
+	size_t min = offsetof(km_plugin_t, stage) + sizeof(d->stage);
+
+	if (d->abi_major != KM_PLUGIN_ABI_MAJOR) {
+		snprintf(errstr, errstr_size,
+		         "%s was built for plugin ABI %u.%u, but this kmirrord has ABI %d.%d: "
+		         "rebuild the plugin against this version's SDK",
+		         path, d->abi_major, d->abi_minor, KM_PLUGIN_ABI_MAJOR,
+		         KM_PLUGIN_ABI_MINOR);
+		return -1;
+	}
+	if (d->size < min) {
+		snprintf(errstr, errstr_size,
+		         "%s has a descriptor of %u bytes, smaller than ABI %d needs (%zu): "
+		         "rebuild the plugin with KM_PLUGIN_DEFINE",
+		         path, d->size, KM_PLUGIN_ABI_MAJOR, min);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, d, d->size < sizeof(*out) ? d->size : sizeof(*out));
+	if (!out->name || strcmp(out->name, name)) {
+		snprintf(errstr, errstr_size,
+		         "%s calls itself '%s', not '%s': a plugin's file must be named after "
+		         "it (%s.so)",
+		         path, out->name ? out->name : "(null)", name,
+		         out->name ? out->name : "NAME");
+		return -1;
+	}
+	if (!out->create || (out->kind == KM_PLUGIN_POLICY && !out->policy) ||
+	    (out->kind == KM_PLUGIN_TOPIC_FILTER &&
+	     (!out->topic_filter || !out->topic_filter->filter)) ||
+	    (out->kind == KM_PLUGIN_STAGE && (!out->stage || !out->stage->process)) ||
+	    out->kind < KM_PLUGIN_POLICY || out->kind > KM_PLUGIN_STAGE) {
+		snprintf(errstr, errstr_size,
+		         "%s: its descriptor lacks create() or the operations of its kind (%d): "
+		         "the plugin is broken",
+		         path, (int)out->kind);
+		return -1;
+	}
+	if (out->kind == KM_PLUGIN_POLICY) {
+		const km_policy_ops_t *o = out->policy;
+		if (!o->format_remote_topic || !o->topic_source || !o->upstream_topic ||
+		    !o->heartbeats_topic || !o->checkpoints_topic || !o->offset_syncs_topic ||
+		    !o->is_internal_topic || !o->is_checkpoints_topic) {
+			snprintf(errstr, errstr_size,
+			         "%s: a replication policy must define every km_policy_ops_t "
+			         "function",
+			         path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const km_plugin_t *km_plugin_load(km_plugin_host_t *h, const char *name, char *errstr,
+                                  size_t errstr_size) {
+	km_loaded_t *l;
+	lt_dladvise advise;
+	lt_dlhandle handle;
+	const km_plugin_t *d;
+	char *path;
+
+	for (l = h->loaded; l; l = l->next)
+		if (!strcmp(l->name, name))
+			return &l->desc;
+	if (!valid_name(name)) {
+		snprintf(errstr, errstr_size,
+		         "'%s' is not a plugin name: use lower-case letters, digits and '_'", name);
+		return NULL;
+	}
+	if (!(path = find_plugin(h, name, errstr, errstr_size)))
+		return NULL;
+	if (check_writable(path, errstr, errstr_size))
+		goto fail;
+
+	/* Local symbols: every plugin exports the same name, km_plugin. */
+	lt_dladvise_init(&advise);
+	lt_dladvise_local(&advise);
+	handle = lt_dlopenadvise(path, advise);
+	lt_dladvise_destroy(&advise);
+	if (!handle) {
+		snprintf(errstr, errstr_size, "cannot load plugin %s: %s", path, lt_dlerror());
+		goto fail;
+	}
+	d = lt_dlsym(handle, KM_PLUGIN_SYMBOL);
+	if (!d) {
+		snprintf(errstr, errstr_size,
+		         "%s does not export the symbol '%s', so it is not a kmirror plugin "
+		         "(define it with KM_PLUGIN_DEFINE from <kmirror/plugin.h>)",
+		         path, KM_PLUGIN_SYMBOL);
+		lt_dlclose(handle);
+		goto fail;
+	}
+	if (!(l = calloc(1, sizeof(*l)))) {
+		snprintf(errstr, errstr_size, "out of memory");
+		lt_dlclose(handle);
+		goto fail;
+	}
+	if (check_descriptor(d, name, path, &l->desc, errstr, errstr_size)) {
+		free(l);
+		lt_dlclose(handle);
+		goto fail;
+	}
+	l->name = strdup(name);
+	l->path = path;
+	l->handle = handle;
+	l->next = h->loaded;
+	h->loaded = l;
+	km_info("loaded %s %s %s from %s", km_plugin_kind_name(l->desc.kind), name,
+	        l->desc.version ? l->desc.version : "", path);
+	return &l->desc;
+fail:
+	free(path);
+	return NULL;
+}
+
+km_instance_t *km_instance_new(km_plugin_host_t *h, const km_plugin_ref_t *ref,
+                               km_plugin_kind_t kind, const char *flow, const char *source,
+                               const char *target, char *errstr, size_t errstr_size) {
+	static const char *const ignore[] = {"plugin", NULL};
+	char pos[256], msg[1024];
+	const km_plugin_t *p;
+	km_instance_t *inst;
+	km_err_t err;
+
+	if (!(p = km_plugin_load(h, ref->plugin, msg, sizeof(msg)))) {
+		snprintf(errstr, errstr_size, "%s: %s: %s",
+		         km_node_pos(ref->where, pos, sizeof(pos)), ref->path, msg);
+		return NULL;
+	}
+	if (p->kind != kind) {
+		snprintf(errstr, errstr_size,
+		         "%s: %s: plugin '%s' is a %s, but a %s is needed here",
+		         km_node_pos(ref->where, pos, sizeof(pos)), ref->path, p->name,
+		         km_plugin_kind_name(p->kind), km_plugin_kind_name(kind));
+		return NULL;
+	}
+	if (!(inst = calloc(1, sizeof(*inst))))
+		goto oom;
+	inst->plugin = p;
+	if (!(inst->ctx.name = malloc(strlen(flow ? flow : "") + strlen(ref->path) + 2)))
+		goto oom;
+	sprintf(inst->ctx.name, "%s%s%s", flow ? flow : "", flow ? "/" : "", ref->path);
+	if ((source && !(inst->ctx.source = strdup(source))) ||
+	    (target && !(inst->ctx.target = strdup(target))))
+		goto oom;
+	{
+		static const km_param_t none[] = {{.name = NULL}};
+		inst->params =
+		    km_params_bind_at(p->params ? p->params : none, ref->node, ref->where,
+		                      ref->path, ignore, errstr, errstr_size);
+	}
+	if (!inst->params) {
+		km_instance_destroy(inst);
+		return NULL;
+	}
+	err = p->create(&km_host_api, &inst->ctx, inst->params, &inst->data, msg, sizeof(msg));
+	if (err != KM_OK) {
+		snprintf(errstr, errstr_size, "%s: %s: plugin '%s': %s",
+		         km_node_pos(ref->node ? ref->node : ref->where, pos, sizeof(pos)),
+		         ref->path, p->name, msg);
+		inst->data = NULL;
+		km_instance_destroy(inst);
+		return NULL;
+	}
+	return inst;
+oom:
+	snprintf(errstr, errstr_size, "out of memory");
+	km_instance_destroy(inst);
+	return NULL;
+}
+
+void km_instance_destroy(km_instance_t *inst) {
+	struct km_counter *c, *next;
+
+	if (!inst)
+		return;
+	if (inst->data && inst->plugin->destroy)
+		inst->plugin->destroy(inst->data);
+	km_params_destroy(inst->params);
+	for (c = inst->ctx.counters; c; c = next) {
+		next = c->next;
+		free(c->name);
+		free(c->help);
+		free(c);
+	}
+	free(inst->ctx.name);
+	free(inst->ctx.source);
+	free(inst->ctx.target);
+	free(inst);
+}
+
+/* ---- the host API ------------------------------------------------------ */
+
+static void host_log(km_ctx_t *ctx, km_log_level_t level, const char *fmt, ...) {
+	char msg[1800];
+	va_list ap;
+
+	if (level > km_log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	km_log(level, "[%s] %s", ctx->name, msg);
+}
+
+static const char *host_instance_name(const km_ctx_t *ctx) {
+	return ctx->name;
+}
+static const char *host_flow_source(const km_ctx_t *ctx) {
+	return ctx->source;
+}
+static const char *host_flow_target(const km_ctx_t *ctx) {
+	return ctx->target;
+}
+
+static km_counter_t *host_counter(km_ctx_t *ctx, const char *name, const char *help) {
+	struct km_counter *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->name = strdup(name);
+	c->help = strdup(help ? help : "");
+	if (!c->name || !c->help) {
+		free(c->name);
+		free(c->help);
+		free(c);
+		return NULL;
+	}
+	c->next = ctx->counters;
+	ctx->counters = c;
+	return c;
+}
+
+static void host_counter_add(km_counter_t *c, uint64_t v) {
+	if (c)
+		atomic_fetch_add_explicit(&c->value, v, memory_order_relaxed);
+}
+
+const km_host_api_t km_host_api = {
+    .abi_major = KM_PLUGIN_ABI_MAJOR,
+    .abi_minor = KM_PLUGIN_ABI_MINOR,
+    .size = sizeof(km_host_api_t),
+    .log = host_log,
+    .instance_name = host_instance_name,
+    .flow_source = host_flow_source,
+    .flow_target = host_flow_target,
+    .param_str = km_params_str,
+    .param_int = km_params_int,
+    .param_bool = km_params_bool,
+    .param_list = km_params_list,
+    .param_isset = km_params_isset,
+    .counter = host_counter,
+    .counter_add = host_counter_add,
+    .arena_alloc = km_batch_arena_alloc,
+    .batch_add = km_batch_add,
+};

@@ -1,0 +1,310 @@
+/* The progress topic: format, creation and loading. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "progress.h"
+
+/* Open-addressing hash of "topic/partition" -> next offset. */
+typedef struct km_pentry {
+	char *topic; /* NULL: empty slot */
+	int32_t partition;
+	int64_t next;
+} km_pentry_t;
+
+struct km_progress_map {
+	km_pentry_t *slots;
+	size_t cap, cnt;
+};
+
+static uint64_t hash(const char *topic, int32_t partition) {
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)topic; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (h ^ (uint32_t)partition) * 1099511628211ULL;
+}
+
+km_progress_map_t *km_progress_map_new(void) {
+	km_progress_map_t *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->cap = 64;
+	if (!(m->slots = calloc(m->cap, sizeof(*m->slots)))) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void km_progress_map_destroy(km_progress_map_t *m) {
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].topic);
+	free(m->slots);
+	free(m);
+}
+
+static km_pentry_t *find(const km_progress_map_t *m, const char *topic, int32_t partition) {
+	size_t i = hash(topic, partition) & (m->cap - 1);
+
+	while (m->slots[i].topic) {
+		if (m->slots[i].partition == partition && !strcmp(m->slots[i].topic, topic))
+			return &m->slots[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return &m->slots[i];
+}
+
+int64_t km_progress_get(const km_progress_map_t *m, const char *topic, int32_t partition) {
+	const km_pentry_t *e = find(m, topic, partition);
+
+	return e->topic ? e->next : -1;
+}
+
+static int grow(km_progress_map_t *m) {
+	km_progress_map_t n = {.cap = m->cap * 2};
+
+	if (!(n.slots = calloc(n.cap, sizeof(*n.slots))))
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].topic) {
+			*find(&n, m->slots[i].topic, m->slots[i].partition) = m->slots[i];
+			n.cnt++;
+		}
+	}
+	free(m->slots);
+	*m = n;
+	return 0;
+}
+
+int km_progress_set(km_progress_map_t *m, const char *topic, int32_t partition, int64_t next) {
+	km_pentry_t *e;
+
+	if ((m->cnt + 1) * 2 > m->cap && grow(m))
+		return -1;
+	e = find(m, topic, partition);
+	if (!e->topic) {
+		if (!(e->topic = strdup(topic)))
+			return -1;
+		e->partition = partition;
+		m->cnt++;
+	}
+	e->next = next;
+	return 0;
+}
+
+void km_progress_forget_topic(km_progress_map_t *m, const char *topic) {
+	km_progress_map_t n = {.cap = m->cap};
+
+	/* Rebuild without the topic: deletions in open addressing need it. */
+	if (!(n.slots = calloc(n.cap, sizeof(*n.slots))))
+		return;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->slots[i].topic)
+			continue;
+		if (!strcmp(m->slots[i].topic, topic)) {
+			free(m->slots[i].topic);
+			continue;
+		}
+		*find(&n, m->slots[i].topic, m->slots[i].partition) = m->slots[i];
+		n.cnt++;
+	}
+	free(m->slots);
+	*m = n;
+}
+
+size_t km_progress_count(const km_progress_map_t *m) {
+	return m->cnt;
+}
+
+int km_progress_key(char *buf, size_t size, const char *flow, const char *topic,
+                    int32_t partition) {
+	int n = snprintf(buf, size, "%s/%s/%" PRId32, flow, topic, partition);
+
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+int km_progress_value(char *buf, size_t size, int64_t next) {
+	int n = snprintf(buf, size, "%" PRId64, next);
+
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, size_t key_len,
+                      const void *val, size_t val_len) {
+	char k[512], v[32], *topic, *slash, *end;
+	size_t flen = strlen(flow);
+	long long part, next;
+
+	if (!key || key_len >= sizeof(k))
+		return -1;
+	memcpy(k, key, key_len);
+	k[key_len] = '\0';
+	if (key_len <= flen || strncmp(k, flow, flen) || k[flen] != '/')
+		return 0;
+	topic = k + flen + 1;
+	if (!(slash = strrchr(topic, '/')) || slash == topic)
+		return -1;
+	*slash = '\0';
+	errno = 0;
+	part = strtoll(slash + 1, &end, 10);
+	if (errno || *end || part < 0 || part > INT32_MAX)
+		return -1;
+	if (!val) /* a tombstone: the operator reset this partition */
+		return km_progress_set(m, topic, (int32_t)part, -1) ? -1 : 1;
+	if (val_len == 0 || val_len >= sizeof(v))
+		return -1;
+	memcpy(v, val, val_len);
+	v[val_len] = '\0';
+	next = strtoll(v, &end, 10);
+	if (errno || *end || next < 0)
+		return -1;
+	return km_progress_set(m, topic, (int32_t)part, next) ? -1 : 1;
+}
+
+int km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
+                             size_t errstr_size) {
+	char msg[512];
+	rd_kafka_NewTopic_t *nt;
+	rd_kafka_queue_t *q;
+	rd_kafka_event_t *ev;
+	const rd_kafka_topic_result_t **res;
+	size_t n;
+	int ret = -1;
+
+	nt = rd_kafka_NewTopic_new(KM_PROGRESS_TOPIC, 1, rf, msg, sizeof(msg));
+	if (!nt) {
+		snprintf(errstr, errstr_size, "progress topic %s: %s", KM_PROGRESS_TOPIC, msg);
+		return -1;
+	}
+	rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+	q = rd_kafka_queue_new(rk);
+	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+	ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	if (!ev) {
+		snprintf(errstr, errstr_size,
+		         "creating progress topic %s: no answer from the target",
+		         KM_PROGRESS_TOPIC);
+	} else if (rd_kafka_event_error(ev)) {
+		snprintf(errstr, errstr_size, "creating progress topic %s: %s", KM_PROGRESS_TOPIC,
+		         rd_kafka_event_error_string(ev));
+	} else {
+		res =
+		    rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+		if (n == 1 && rd_kafka_topic_result_error(res[0]) &&
+		    rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+			snprintf(errstr, errstr_size, "creating progress topic %s: %s",
+			         KM_PROGRESS_TOPIC, rd_kafka_topic_result_error_string(res[0]));
+		else
+			ret = 0;
+	}
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_NewTopic_destroy(nt);
+	return ret;
+}
+
+static int64_t now_ms(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
+                     char *errstr, size_t errstr_size) {
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_partition_list_t *parts = NULL;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, KM_PROGRESS_TOPIC, NULL);
+	int64_t *end = NULL, deadline = now_ms() + timeout_ms;
+	int pcnt, done = 0, ret = -1, bad = 0;
+	rd_kafka_resp_err_t err;
+
+	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+	if (err || md->topic_cnt != 1 || md->topics[0].err) {
+		snprintf(errstr, errstr_size, "reading progress topic %s: %s", KM_PROGRESS_TOPIC,
+		         rd_kafka_err2str(err             ? err
+		                          : md->topic_cnt ? md->topics[0].err
+		                                          : err));
+		goto out;
+	}
+	pcnt = md->topics[0].partition_cnt;
+	parts = rd_kafka_topic_partition_list_new(pcnt);
+	end = calloc((size_t)pcnt + 1, sizeof(*end));
+	for (int p = 0; p < pcnt; p++) {
+		int64_t lo, hi;
+		err = rd_kafka_query_watermark_offsets(rk, KM_PROGRESS_TOPIC, p, &lo, &hi,
+		                                       timeout_ms);
+		if (err) {
+			snprintf(errstr, errstr_size, "reading progress topic %s [%d]: %s",
+			         KM_PROGRESS_TOPIC, p, rd_kafka_err2str(err));
+			goto out;
+		}
+		end[p] = hi;
+		if (hi > lo)
+			rd_kafka_topic_partition_list_add(parts, KM_PROGRESS_TOPIC, p)->offset =
+			    RD_KAFKA_OFFSET_BEGINNING;
+		else
+			done++;
+	}
+	if (done == pcnt) {
+		ret = 0;
+		goto out;
+	}
+	if ((err = rd_kafka_assign(rk, parts))) {
+		snprintf(errstr, errstr_size, "reading progress topic: assign: %s",
+		         rd_kafka_err2str(err));
+		goto out;
+	}
+	while (done < pcnt) {
+		rd_kafka_message_t *msg;
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0) {
+			snprintf(errstr, errstr_size,
+			         "reading progress topic %s: not read to its end within %d ms",
+			         KM_PROGRESS_TOPIC, timeout_ms);
+			goto out;
+		}
+		if (!(msg = rd_kafka_consumer_poll(rk, (int)(left > 1000 ? 1000 : left))))
+			continue;
+		/* The consumer reports the end of a partition (enable.partition.eof):
+		 * everything written before the load started has been read. */
+		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			if (msg->partition >= 0 && msg->partition < pcnt &&
+			    end[msg->partition] != INT64_MAX &&
+			    msg->offset >= end[msg->partition]) {
+				end[msg->partition] = INT64_MAX;
+				done++;
+			}
+		} else if (msg->err) {
+			km_warn("reading progress topic: %s", rd_kafka_message_errstr(msg));
+		} else if (km_progress_parse(m, flow, msg->key, msg->key_len, msg->payload,
+		                             msg->len) < 0) {
+			bad++;
+		}
+		rd_kafka_message_destroy(msg);
+	}
+	if (bad)
+		km_warn("progress topic %s: %d malformed records ignored", KM_PROGRESS_TOPIC, bad);
+	ret = 0;
+out:
+	rd_kafka_assign(rk, NULL);
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	if (parts)
+		rd_kafka_topic_partition_list_destroy(parts);
+	free(end);
+	rd_kafka_topic_destroy(rkt);
+	return ret;
+}

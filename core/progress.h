@@ -1,0 +1,50 @@
+/* Progress: for each flow and source partition, the next source offset not
+ * yet safely on the target. Kept in a compacted topic on the target cluster,
+ * one record per flow and source partition:
+ *   key   "<flow>/<source topic>/<partition>"   (text)
+ *   value "<next source offset>"                 (decimal text)
+ * Written only after the target acknowledged every record before that
+ * offset; read to the end when a flow starts. */
+#ifndef KM_PROGRESS_H
+#define KM_PROGRESS_H
+
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define KM_PROGRESS_TOPIC "kmirror-progress.internal"
+
+/* The stored progress of one flow, by source topic and partition. */
+typedef struct km_progress_map km_progress_map_t;
+
+km_progress_map_t *km_progress_map_new(void);
+void km_progress_map_destroy(km_progress_map_t *m);
+/* The stored next offset, or -1 when nothing is stored. */
+int64_t km_progress_get(const km_progress_map_t *m, const char *topic, int32_t partition);
+int km_progress_set(km_progress_map_t *m, const char *topic, int32_t partition, int64_t next);
+/* Forgets every partition of @p topic (a topic deleted and recreated). */
+void km_progress_forget_topic(km_progress_map_t *m, const char *topic);
+size_t km_progress_count(const km_progress_map_t *m);
+
+/* Key and value of a progress record. Returns the length written, or -1
+ * when @p size is too small. */
+int km_progress_key(char *buf, size_t size, const char *flow, const char *topic, int32_t partition);
+int km_progress_value(char *buf, size_t size, int64_t next);
+/* Parses a record of @p flow into @p m; returns 1 when it was one of the
+ * flow's, 0 when it belongs to another flow, -1 when malformed. */
+int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, size_t key_len,
+                      const void *val, size_t val_len);
+
+/* Creates the progress topic on the target unless it exists (compacted, one
+ * partition, replication factor @p rf or the broker's default when -1).
+ * @p rk is any client of the target. */
+int km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
+                             size_t errstr_size);
+
+/* Reads the whole progress topic with @p rk (a consumer of the target
+ * made with enable.partition.eof=true and no subscription) into @p m,
+ * keeping only @p flow's records. */
+int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
+                     char *errstr, size_t errstr_size);
+
+#endif
