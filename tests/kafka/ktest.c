@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "ktest.h"
@@ -220,4 +221,424 @@ int64_t ktest_high_watermark(rd_kafka_t *rk, const char *topic, int32_t partitio
 	if (err)
 		fail_msg("watermarks %s [%d]: %s", topic, (int)partition, rd_kafka_err2str(err));
 	return hi;
+}
+
+/* ---- kmirrord under test ------------------------------------------------ */
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+int64_t ktest_now_ms(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Polling interval of the waits below: they wait on a condition with a
+ * deadline; the interval only bounds how late they notice it. */
+static void nap(void) {
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+static const char *builddir(void) {
+	const char *b = getenv("KM_TEST_BUILDDIR");
+
+	if (!b)
+		fail_msg("KM_TEST_BUILDDIR is not set: run the test through make");
+	return b;
+}
+
+void ktest_daemon_config(ktest_daemon_t *d, const char *flows_yaml) {
+	FILE *fp;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "%s/ktest-daemon-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(d->dir))
+		fail_msg("mkdtemp: %s", strerror(errno));
+	snprintf(d->conf, sizeof(d->conf), "%s/kmirror.yaml", d->dir);
+	snprintf(d->status, sizeof(d->status), "%s/status.json", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/kmirrord.log", d->dir);
+	assert_non_null(fp = fopen(d->conf, "w"));
+	fprintf(fp,
+	        "plugin_dirs: [%s/policies/.libs, %s/plugins/.libs]\n"
+	        "log_level: debug\n"
+	        "clusters:\n"
+	        "  a:\n"
+	        "    kafka:\n"
+	        "      bootstrap.servers: %s\n"
+	        "  b:\n"
+	        "    kafka:\n"
+	        "      bootstrap.servers: %s\n"
+	        "%s",
+	        builddir(), builddir(), ktest_bootstrap("a"), ktest_bootstrap("b"), flows_yaml);
+	assert_int_equal(fclose(fp), 0);
+}
+
+void ktest_daemon_start(ktest_daemon_t *d, const char *env) {
+	char bin[512];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/core/kmirrord", builddir());
+	unlink(d->status);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, 2);
+		dup2(fd, 1);
+		close(fd);
+		if (env)
+			putenv((char *)env);
+		execl(bin, bin, "-c", d->conf, "--status-file", d->status, (char *)NULL);
+		_exit(127);
+	}
+	d->pid = pid;
+}
+
+int ktest_daemon_stop(ktest_daemon_t *d, int sig, int timeout_ms) {
+	int64_t deadline = ktest_now_ms() + timeout_ms;
+	int st;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, sig);
+	for (;;) {
+		pid_t r = waitpid(d->pid, &st, WNOHANG);
+		if (r == d->pid)
+			break;
+		if (ktest_now_ms() > deadline) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &st, 0);
+			d->pid = 0;
+			fail_msg("kmirrord did not exit within %d ms of signal %d (log: %s)",
+			         timeout_ms, sig, d->log);
+		}
+		nap();
+	}
+	d->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void ktest_daemon_cleanup(ktest_daemon_t *d) {
+	char cmd[600];
+
+	if (d->pid > 0)
+		ktest_daemon_stop(d, SIGKILL, 10000);
+	if (getenv("KTEST_KEEP"))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+	if (system(cmd) != 0)
+		print_message("could not remove %s\n", d->dir);
+}
+
+static char *slurp(const char *path) {
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[65536];
+
+	if (!fp)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		char *nb = realloc(buf, len + n + 1);
+		assert_non_null(nb);
+		buf = nb;
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(fp);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+char *ktest_status_flow(ktest_daemon_t *d, const char *flow) {
+	char *all = slurp(d->status), needle[256], *start, *end, *out;
+	int depth = 0;
+
+	if (!all)
+		return NULL;
+	snprintf(needle, sizeof(needle), "{\"name\":\"%s\"", flow);
+	if (!(start = strstr(all, needle))) {
+		free(all);
+		return NULL;
+	}
+	for (end = start; *end; end++) {
+		if (*end == '{')
+			depth++;
+		else if (*end == '}' && --depth == 0)
+			break;
+	}
+	out = strndup(start, (size_t)(end - start + 1));
+	free(all);
+	return out;
+}
+
+static void show_failure(ktest_daemon_t *d, const char *flow) {
+	char *st = ktest_status_flow(d, flow), *log = slurp(d->log);
+	size_t len = log ? strlen(log) : 0;
+
+	print_error("status of %s: %s\n", flow, st ? st : "(none)");
+	print_error("last of %s:\n%s\n", d->log, log ? log + (len > 3000 ? len - 3000 : 0) : "");
+	free(st);
+	free(log);
+}
+
+int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, int64_t min,
+                          int timeout_ms) {
+	int64_t deadline = ktest_now_ms() + timeout_ms, v = -1;
+	char needle[128];
+
+	snprintf(needle, sizeof(needle), "\"%s\":", key);
+	for (;;) {
+		char *st = ktest_status_flow(d, flow), *p;
+		if (st && (p = strstr(st, needle)))
+			v = strtoll(p + strlen(needle), NULL, 10);
+		free(st);
+		if (v >= min)
+			return v;
+		if (ktest_now_ms() > deadline) {
+			show_failure(d, flow);
+			fail_msg("flow %s: %s stayed at %lld, below %lld, for %d ms", flow, key,
+			         (long long)v, (long long)min, timeout_ms);
+		}
+		nap();
+	}
+}
+
+int ktest_log_contains(ktest_daemon_t *d, const char *text) {
+	char *log = slurp(d->log);
+	int found = log && strstr(log, text);
+
+	free(log);
+	return found;
+}
+
+void ktest_log_wait(ktest_daemon_t *d, const char *text, int timeout_ms) {
+	int64_t deadline = ktest_now_ms() + timeout_ms;
+
+	while (!ktest_log_contains(d, text)) {
+		if (ktest_now_ms() > deadline) {
+			show_failure(d, "");
+			fail_msg("the log never said \"%s\" within %d ms", text, timeout_ms);
+		}
+		nap();
+	}
+}
+
+static void *dup_bytes(const void *p, size_t len) {
+	void *d;
+
+	if (!p)
+		return NULL;
+	d = malloc(len ? len : 1);
+	assert_non_null(d);
+	memcpy(d, p, len);
+	return d;
+}
+
+ktest_rec_t *ktest_read_partition(const char *cluster, const char *topic, int32_t partition,
+                                  size_t *cnt) {
+	rd_kafka_t *rk = ktest_consumer(cluster, "group.id", "ktest-reader", "enable.auto.commit",
+	                                "false", "enable.partition.eof", "true", NULL);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	ktest_rec_t *recs = NULL;
+	size_t n = 0, cap = 0;
+	int64_t lo, hi;
+
+	assert_int_equal(
+	    rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, KTEST_TIMEOUT_MS), 0);
+	if (hi > lo) {
+		rd_kafka_topic_partition_list_add(l, topic, partition)->offset = lo;
+		assert_int_equal(rd_kafka_assign(rk, l), 0);
+		for (;;) {
+			rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, KTEST_TIMEOUT_MS);
+			rd_kafka_headers_t *h;
+			ktest_rec_t *r;
+
+			if (!m)
+				fail_msg("%s [%d]: no record within %d ms after %zu", topic,
+				         partition, KTEST_TIMEOUT_MS, n);
+			if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+				int done = m->offset >= hi;
+				rd_kafka_message_destroy(m);
+				if (done)
+					break;
+				continue;
+			}
+			if (m->err)
+				fail_msg("%s [%d]: %s", topic, partition,
+				         rd_kafka_message_errstr(m));
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				recs = realloc(recs, cap * sizeof(*recs));
+				assert_non_null(recs);
+			}
+			r = &recs[n++];
+			r->offset = m->offset;
+			r->timestamp = rd_kafka_message_timestamp(m, NULL);
+			r->key = dup_bytes(m->key, m->key_len);
+			r->key_len = m->key_len;
+			r->value = dup_bytes(m->payload, m->len);
+			r->value_len = m->len;
+			r->headers = NULL;
+			if (!rd_kafka_message_headers(m, &h))
+				r->headers = rd_kafka_headers_copy(h);
+			rd_kafka_message_destroy(m);
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	ktest_destroy(rk);
+	*cnt = n;
+	return recs;
+}
+
+void ktest_recs_free(ktest_rec_t *recs, size_t cnt) {
+	for (size_t i = 0; i < cnt; i++) {
+		free(recs[i].key);
+		free(recs[i].value);
+		if (recs[i].headers)
+			rd_kafka_headers_destroy(recs[i].headers);
+	}
+	free(recs);
+}
+
+int ktest_partitions(rd_kafka_t *rk, const char *topic) {
+	return topic_partitions(rk, topic);
+}
+
+int64_t ktest_count(rd_kafka_t *rk, const char *topic) {
+	int n = topic_partitions(rk, topic);
+	int64_t total = 0;
+
+	for (int p = 0; p < n; p++) {
+		int64_t lo, hi;
+		if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, KTEST_TIMEOUT_MS))
+			return -1;
+		total += hi - lo;
+	}
+	return n < 0 ? -1 : total;
+}
+
+int64_t ktest_wait_count(rd_kafka_t *rk, const char *topic, int64_t min, int timeout_ms) {
+	int64_t deadline = ktest_now_ms() + timeout_ms, c;
+
+	while ((c = ktest_count(rk, topic)) < min) {
+		if (ktest_now_ms() > deadline)
+			fail_msg("%s holds %lld records, not %lld, after %d ms", topic,
+			         (long long)c, (long long)min, timeout_ms);
+		nap();
+	}
+	return c;
+}
+
+static rd_kafka_event_t *admin_result(rd_kafka_queue_t *q, const char *what) {
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, KTEST_TIMEOUT_MS);
+
+	if (!ev)
+		fail_msg("%s: no answer in %d ms", what, KTEST_TIMEOUT_MS);
+	if (rd_kafka_event_error(ev))
+		fail_msg("%s: %s", what, rd_kafka_event_error_string(ev));
+	return ev;
+}
+
+void ktest_alter_topic_configs(rd_kafka_t *rk, const char *topic, ...) {
+	rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	const rd_kafka_ConfigResource_t **res;
+	rd_kafka_event_t *ev;
+	const char *key;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, topic);
+	while ((key = va_arg(ap, const char *)))
+		rd_kafka_ConfigResource_set_config(cr, key, va_arg(ap, const char *));
+	va_end(ap);
+	rd_kafka_AlterConfigs(rk, &cr, 1, NULL, q);
+	ev = admin_result(q, "AlterConfigs");
+	res = rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+	assert_int_equal(n, 1);
+	if (rd_kafka_ConfigResource_error(res[0]))
+		fail_msg("AlterConfigs %s: %s", topic,
+		         rd_kafka_ConfigResource_error_string(res[0]));
+	rd_kafka_event_destroy(ev);
+	rd_kafka_ConfigResource_destroy(cr);
+	rd_kafka_queue_destroy(q);
+}
+
+char *ktest_topic_config(rd_kafka_t *rk, const char *topic, const char *name) {
+	rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	const rd_kafka_ConfigResource_t **res;
+	const rd_kafka_ConfigEntry_t **ents;
+	rd_kafka_event_t *ev;
+	char *val = NULL;
+	size_t n, ecnt;
+
+	rd_kafka_DescribeConfigs(rk, &cr, 1, NULL, q);
+	ev = admin_result(q, "DescribeConfigs");
+	res = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev),
+	                                                &n);
+	assert_int_equal(n, 1);
+	ents = rd_kafka_ConfigResource_configs(res[0], &ecnt);
+	for (size_t i = 0; i < ecnt; i++)
+		if (!strcmp(rd_kafka_ConfigEntry_name(ents[i]), name) &&
+		    rd_kafka_ConfigEntry_source(ents[i]) ==
+		        RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
+			val = strdup(rd_kafka_ConfigEntry_value(ents[i]));
+	rd_kafka_event_destroy(ev);
+	rd_kafka_ConfigResource_destroy(cr);
+	rd_kafka_queue_destroy(q);
+	return val;
+}
+
+void ktest_delete_topic(rd_kafka_t *rk, const char *topic) {
+	rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	const rd_kafka_topic_result_t **res;
+	rd_kafka_event_t *ev;
+	size_t n;
+
+	rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
+	ev = admin_result(q, "DeleteTopics");
+	res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+	assert_int_equal(n, 1);
+	if (rd_kafka_topic_result_error(res[0]))
+		fail_msg("DeleteTopics %s: %s", topic, rd_kafka_topic_result_error_string(res[0]));
+	rd_kafka_event_destroy(ev);
+	rd_kafka_DeleteTopic_destroy(dt);
+	rd_kafka_queue_destroy(q);
+}
+
+void ktest_create_partitions(rd_kafka_t *rk, const char *topic, int total) {
+	char errstr[256];
+	rd_kafka_NewPartitions_t *np =
+	    rd_kafka_NewPartitions_new(topic, (size_t)total, errstr, sizeof(errstr));
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	const rd_kafka_topic_result_t **res;
+	rd_kafka_event_t *ev;
+	size_t n;
+
+	assert_non_null(np);
+	rd_kafka_CreatePartitions(rk, &np, 1, NULL, q);
+	ev = admin_result(q, "CreatePartitions");
+	res =
+	    rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+	assert_int_equal(n, 1);
+	if (rd_kafka_topic_result_error(res[0]))
+		fail_msg("CreatePartitions %s: %s", topic,
+		         rd_kafka_topic_result_error_string(res[0]));
+	rd_kafka_event_destroy(ev);
+	rd_kafka_NewPartitions_destroy(np);
+	rd_kafka_queue_destroy(q);
 }

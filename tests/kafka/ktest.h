@@ -60,3 +60,75 @@ int ktest_delivery_failures(rd_kafka_t *rk);
 int64_t ktest_high_watermark(rd_kafka_t *rk, const char *topic, int32_t partition);
 
 #endif
+
+/* ---- kmirrord under test ------------------------------------------------ */
+
+#include <sys/types.h>
+
+/* A kmirrord process run by a test, with its own config, status file and
+ * log in a temporary directory. */
+typedef struct ktest_daemon {
+	pid_t pid;
+	char dir[256];
+	char conf[300];
+	char status[300];
+	char log[300];
+} ktest_daemon_t;
+
+/* Writes the daemon's config: plugin_dirs of the build tree, clusters a and b
+ * of the test bed, then @p flows_yaml (the `flows:` section, YAML text). */
+void ktest_daemon_config(ktest_daemon_t *d, const char *flows_yaml);
+/* Starts kmirrord on the config; stderr goes to d->log. @p env is an
+ * optional "NAME=VALUE" added to its environment. */
+void ktest_daemon_start(ktest_daemon_t *d, const char *env);
+/* Sends @p sig and waits (at most @p timeout_ms) for the exit; returns the
+ * exit status, or 128+signal when killed by a signal. */
+int ktest_daemon_stop(ktest_daemon_t *d, int sig, int timeout_ms);
+/* Removes the daemon's directory (after stop). */
+void ktest_daemon_cleanup(ktest_daemon_t *d);
+/* Waits until the status of flow @p flow has a number @p key (first
+ * occurrence in that flow's object) >= @p min; returns it. Fails the test
+ * after @p timeout_ms, showing the status and the log's tail. */
+int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, int64_t min,
+                          int timeout_ms);
+/* The status of flow @p flow as text (caller frees), or NULL. */
+char *ktest_status_flow(ktest_daemon_t *d, const char *flow);
+/* Waits until the daemon's log contains @p text. */
+void ktest_log_wait(ktest_daemon_t *d, const char *text, int timeout_ms);
+int ktest_log_contains(ktest_daemon_t *d, const char *text);
+
+/* A record read back, owned by the test (librdkafka's messages must not
+ * outlive their client). NULL key/value: null. */
+typedef struct ktest_rec {
+	int64_t offset;
+	int64_t timestamp;
+	void *key;
+	size_t key_len;
+	void *value;
+	size_t value_len;
+	rd_kafka_headers_t *headers; /* NULL: none */
+} ktest_rec_t;
+
+/* Every record of @p topic / @p partition from its start to its high
+ * watermark, in order. The caller frees them with ktest_recs_free. */
+ktest_rec_t *ktest_read_partition(const char *cluster, const char *topic, int32_t partition,
+                                  size_t *cnt);
+void ktest_recs_free(ktest_rec_t *recs, size_t cnt);
+/* Records in @p topic (sum over partitions of high - low watermark). */
+int64_t ktest_count(rd_kafka_t *rk, const char *topic);
+/* Waits until @p topic on the client's cluster holds at least @p min
+ * records; returns the count. */
+int64_t ktest_wait_count(rd_kafka_t *rk, const char *topic, int64_t min, int timeout_ms);
+/* The partition count of @p topic, -1 when it does not exist. */
+int ktest_partitions(rd_kafka_t *rk, const char *topic);
+/* Sets (non-incrementally) the configs of @p topic: NULL-terminated pairs. */
+void ktest_alter_topic_configs(rd_kafka_t *rk, const char *topic, ...);
+/* A topic config's value as the broker reports it (caller frees), or NULL
+ * when the topic does not set it itself. */
+char *ktest_topic_config(rd_kafka_t *rk, const char *topic, const char *name);
+/* Deletes a topic. */
+void ktest_delete_topic(rd_kafka_t *rk, const char *topic);
+/* Adds partitions to a topic, up to @p total. */
+void ktest_create_partitions(rd_kafka_t *rk, const char *topic, int total);
+/* Monotonic milliseconds. */
+int64_t ktest_now_ms(void);

@@ -1,0 +1,9 @@
+# Real-Kafka suites of kmirrord's data path: exact copies, restarts,
+# crashes, broker restarts, the producer rebuilt after a fatal error.
+if HAVE_CMOCKA
+KAFKA_TESTS += tests/kafka/test_mirror
+tests_kafka_test_mirror_SOURCES = tests/kafka/test_mirror.c
+tests_kafka_test_mirror_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS)
+tests_kafka_test_mirror_LDADD = tests/kafka/libktest.la -lpthread
+EXTRA_tests_kafka_test_mirror_DEPENDENCIES = core/kmirrord $(plugins_LTLIBRARIES)
+endif

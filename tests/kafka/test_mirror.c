@@ -1,0 +1,357 @@
+/* kmirrord's data path against real Kafka: exact copies, restarts without
+ * re-copying, crashes (kill -9) with duplicates bounded by the in-flight
+ * bound, a target broker restart, and the producer rebuilt after a fatal
+ * idempotent-producer error. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktest.h"
+
+#define BASE_TS         1700000000000LL
+#define COPY_TIMEOUT_MS 180000
+
+/* Produces @p n records to @p topic over @p partitions partitions, record i
+ * to partition i % partitions, value "<tag>-<i>" (unique), with the
+ * varieties the copy must keep: null keys, null and empty values, no
+ * headers, a null-valued header, a repeated header name, explicit
+ * timestamps. */
+static void produce_varied(const char *topic, int partitions, int first, int n, const char *tag) {
+	rd_kafka_t *rk = ktest_producer("a", "enable.idempotence", "true", "linger.ms", "20", NULL);
+	char key[32], val[64], num[16];
+
+	for (int i = first; i < first + n; i++) {
+		rd_kafka_headers_t *hdrs = NULL;
+		rd_kafka_resp_err_t err;
+		const void *v = val;
+		size_t vlen;
+
+		snprintf(key, sizeof(key), "k%d", i % 997);
+		snprintf(val, sizeof(val), "%s-%d", tag, i);
+		vlen = strlen(val);
+		if (i % 11 == 3)
+			v = NULL, vlen = 0; /* tombstone */
+		else if (i % 13 == 5)
+			vlen = 0; /* empty, not null */
+		if (i % 5) {
+			hdrs = rd_kafka_headers_new(3);
+			snprintf(num, sizeof(num), "%d", i);
+			rd_kafka_header_add(hdrs, "h1", -1, num, -1);
+			rd_kafka_header_add(hdrs, "hnull", -1, NULL, 0);
+			rd_kafka_header_add(hdrs, "h1", -1, "again", -1);
+		}
+		do {
+			err = rd_kafka_producev(
+			    rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % partitions),
+			    RD_KAFKA_V_KEY((i % 7 ? key : NULL), (i % 7 ? strlen(key) : 0)),
+			    RD_KAFKA_V_VALUE((void *)v, vlen),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_TIMESTAMP(BASE_TS + i), RD_KAFKA_V_HEADERS(hdrs),
+			    RD_KAFKA_V_END);
+			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+				rd_kafka_poll(rk, 100);
+		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+		if (err)
+			fail_msg("produce %d: %s", i, rd_kafka_err2str(err));
+		rd_kafka_poll(rk, 0);
+	}
+	ktest_flush(rk);
+	ktest_destroy(rk);
+}
+
+static int bytes_equal(const void *a, size_t alen, const void *b, size_t blen) {
+	if ((a == NULL) != (b == NULL) || alen != blen)
+		return 0;
+	return alen == 0 || !memcmp(a, b, alen);
+}
+
+/* Whether two records carry the same key, value, headers and timestamp. */
+static int same_record(const ktest_rec_t *s, const ktest_rec_t *t) {
+	rd_kafka_headers_t *sh = s->headers, *th = t->headers;
+	size_t sc, tc;
+
+	if (!bytes_equal(s->key, s->key_len, t->key, t->key_len) ||
+	    !bytes_equal(s->value, s->value_len, t->value, t->value_len) ||
+	    s->timestamp != t->timestamp)
+		return 0;
+	sc = sh ? rd_kafka_header_cnt(sh) : 0;
+	tc = th ? rd_kafka_header_cnt(th) : 0;
+	if (sc != tc)
+		return 0;
+	for (size_t i = 0; i < sc; i++) {
+		const char *sn, *tn;
+		const void *sv, *tv;
+		size_t ss, ts;
+		rd_kafka_header_get_all(sh, i, &sn, &sv, &ss);
+		rd_kafka_header_get_all(th, i, &tn, &tv, &ts);
+		if (strcmp(sn, tn) || !bytes_equal(sv, ss, tv, ts))
+			return 0;
+	}
+	return 1;
+}
+
+/* Every partition of the mirror topic equals its source partition record
+ * for record, in order. */
+static void assert_exact_copy(const char *topic, const char *mirror, int partitions,
+                              int64_t expected) {
+	int64_t total = 0;
+
+	for (int p = 0; p < partitions; p++) {
+		size_t sn, tn;
+		ktest_rec_t *s = ktest_read_partition("a", topic, p, &sn);
+		ktest_rec_t *t = ktest_read_partition("b", mirror, p, &tn);
+
+		if (sn != tn)
+			fail_msg("partition %d: %zu records on the source, %zu on the target", p,
+			         sn, tn);
+		for (size_t i = 0; i < sn; i++)
+			if (!same_record(&s[i], &t[i]))
+				fail_msg("partition %d: record %zu differs (source offset %" PRId64
+				         ", target offset %" PRId64 ")",
+				         p, i, s[i].offset, t[i].offset);
+		total += (int64_t)sn;
+		ktest_recs_free(s, sn);
+		ktest_recs_free(t, tn);
+	}
+	assert_int_equal(total, expected);
+}
+
+static void flow_yaml(char *buf, size_t size, const char *flow, const char *topic,
+                      const char *extra) {
+	snprintf(buf, size,
+	         "flows:\n"
+	         "  - name: %s\n"
+	         "    source: a\n"
+	         "    target: b\n"
+	         "    refresh.topics.interval: 500ms\n"
+	         "    topics:\n"
+	         "      include: ['%s']\n"
+	         "%s",
+	         flow, topic, extra ? extra : "");
+}
+
+/* 100,000 varied records over 6 partitions arrive equal, in order; a
+ * restart copies only what is new. */
+static void test_exact_copy_and_restart(void **state) {
+	char topic[128], mirror[160], yaml[1024];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_daemon_t d;
+
+	ktest_topic_name(topic, sizeof(topic), "exact");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 6, NULL);
+	produce_varied(topic, 6, 0, 100000, "v");
+
+	flow_yaml(yaml, sizeof(yaml), topic, topic, NULL);
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	ktest_status_wait(&d, topic, "records", 100000, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_int_equal(ktest_partitions(badmin, mirror), 6);
+	assert_exact_copy(topic, mirror, 6, 100000);
+
+	/* Restart: progress is read back, nothing is copied twice. */
+	produce_varied(topic, 6, 100000, 1000, "v");
+	ktest_daemon_start(&d, NULL);
+	ktest_status_wait(&d, topic, "records", 1000, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_true(ktest_log_contains(&d, "loaded progress of 6 partition(s)"));
+	assert_exact_copy(topic, mirror, 6, 101000);
+
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
+/* Checks a mirror partition after crashes: every source record is there,
+ * the first occurrences are in source order, and the duplicates number at
+ * most @p bound. Returns the duplicates. */
+static size_t check_at_least_once(const char *topic, const char *mirror, int p, size_t bound) {
+	size_t sn, tn, dups, si = 0;
+	ktest_rec_t *s = ktest_read_partition("a", topic, p, &sn);
+	ktest_rec_t *t = ktest_read_partition("b", mirror, p, &tn);
+	int64_t max_seen = -1;
+
+	assert_true(tn >= sn);
+	dups = tn - sn;
+	/* Values are "<tag>-<i>" with i increasing along the partition. A
+	 * duplicate is a record seen before (i <= max_seen); a new record must
+	 * be exactly the next source record. */
+	for (size_t ti = 0; ti < tn; ti++) {
+		char num[32] = "";
+		const char *dash = t[ti].value ? memchr(t[ti].value, '-', t[ti].value_len) : NULL;
+		size_t nlen =
+		    dash ? t[ti].value_len - (size_t)(dash + 1 - (const char *)t[ti].value) : 0;
+		int64_t i;
+
+		if (dash && nlen < sizeof(num))
+			memcpy(num, dash + 1, nlen);
+		i = dash ? strtoll(num, NULL, 10) : -1;
+		assert_non_null(dash);
+		if (i <= max_seen)
+			continue;
+		if (si >= sn || !same_record(&s[si], &t[ti]))
+			fail_msg("partition %d: target record %zu (value index %" PRId64
+			         ") is not the next source record %zu",
+			         p, ti, i, si);
+		si++;
+		max_seen = i;
+	}
+	assert_int_equal(si, sn);
+	if (dups > bound)
+		fail_msg("partition %d: %zu duplicates, more than the in-flight bound %zu", p, dups,
+		         bound);
+	ktest_recs_free(s, sn);
+	ktest_recs_free(t, tn);
+	return dups;
+}
+
+/* Produces records whose values never are null or empty (the duplicate
+ * check reads their index). */
+static void produce_plain(const char *topic, int partitions, int first, int n) {
+	rd_kafka_t *rk = ktest_producer("a", "linger.ms", "20", NULL);
+	char val[64];
+
+	for (int i = first; i < first + n; i++) {
+		rd_kafka_resp_err_t err;
+		snprintf(val, sizeof(val), "c-%d", i);
+		do {
+			err = rd_kafka_producev(
+			    rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % partitions),
+			    RD_KAFKA_V_VALUE(val, strlen(val)),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+				rd_kafka_poll(rk, 100);
+		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+		assert_int_equal(err, 0);
+		rd_kafka_poll(rk, 0);
+	}
+	ktest_flush(rk);
+	ktest_destroy(rk);
+}
+
+#define CRASH_RECORDS 600000
+#define CRASH_BOUND   5000
+
+struct live_producer {
+	pthread_t thr;
+	const char *topic;
+};
+
+static void *live_produce(void *arg) {
+	struct live_producer *lp = arg;
+
+	/* in chunks, so records keep arriving while the daemon is killed */
+	for (int i = 0; i < CRASH_RECORDS; i += CRASH_RECORDS / 20)
+		produce_plain(lp->topic, 3, i, CRASH_RECORDS / 20);
+	return NULL;
+}
+
+static void crash_run(const char *name, int restart_target) {
+	char topic[128], mirror[160], yaml[1024], extra[256];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	struct live_producer lp;
+	int64_t at_kill;
+	size_t dups = 0;
+	ktest_daemon_t d;
+
+	ktest_topic_name(topic, sizeof(topic), name);
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 3, NULL);
+
+	snprintf(extra, sizeof(extra),
+	         "    max.inflight.records: %d\n"
+	         "    batch.records: 500\n",
+	         CRASH_BOUND);
+	flow_yaml(yaml, sizeof(yaml), topic, topic, extra);
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	lp.topic = topic;
+	assert_int_equal(pthread_create(&lp.thr, NULL, live_produce, &lp), 0);
+	ktest_wait_count(badmin, mirror, CRASH_RECORDS / 8, COPY_TIMEOUT_MS);
+	if (restart_target) {
+		char cmd[512];
+		snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' restart b >/dev/null",
+		         getenv("KM_TEST_SRCDIR"));
+		assert_int_equal(system(cmd), 0);
+		/* copying goes on through the restart */
+		ktest_wait_count(badmin, mirror, ktest_count(badmin, mirror) + 10000,
+		                 COPY_TIMEOUT_MS);
+	}
+	assert_int_equal(ktest_daemon_stop(&d, SIGKILL, 30000), 128 + SIGKILL);
+	/* the kill came in the middle: not everything was copied yet */
+	at_kill = ktest_count(badmin, mirror);
+	print_message("%s: killed with %lld of %d records copied\n", name, (long long)at_kill,
+	              CRASH_RECORDS);
+	assert_true(at_kill < CRASH_RECORDS);
+	ktest_daemon_start(&d, NULL);
+	assert_int_equal(pthread_join(lp.thr, NULL), 0);
+	ktest_wait_count(badmin, mirror, CRASH_RECORDS, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	for (int p = 0; p < 3; p++)
+		dups += check_at_least_once(topic, mirror, p, CRASH_BOUND);
+	print_message("%s: %zu duplicates after kill -9 (bound %d per flow)\n", name, dups,
+	              CRASH_BOUND);
+	assert_true(dups <= CRASH_BOUND);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
+/* kill -9 in the middle, start again: nothing lost, in order, duplicates
+ * at most max.inflight.records, never a re-copy from the start. */
+static void test_kill9(void **state) {
+	crash_run("crash", 0);
+}
+
+/* The same while the target broker restarts mid-run. */
+static void test_kill9_target_restart(void **state) {
+	crash_run("brokerbounce", 1);
+}
+
+/* A fatal idempotent-producer error: the producer is rebuilt, copying
+ * resumes from progress, nothing is lost. */
+static void test_fatal_producer_error(void **state) {
+	char topic[128], mirror[160], yaml[1024];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_daemon_t d;
+	size_t dups = 0;
+
+	ktest_topic_name(topic, sizeof(topic), "fatal");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 2, NULL);
+	produce_plain(topic, 2, 0, 50000);
+	flow_yaml(yaml, sizeof(yaml), topic, topic, "    max.inflight.records: 5000\n");
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, "KMIRROR_TEST_FATAL_AFTER=20000");
+	ktest_status_wait(&d, topic, "producer_rebuilds", 1, COPY_TIMEOUT_MS);
+	ktest_wait_count(badmin, mirror, 50000, COPY_TIMEOUT_MS);
+	ktest_status_wait(&d, topic, "records", 50000, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_true(ktest_log_contains(&d, "rebuilding the producer after a fatal error"));
+	for (int p = 0; p < 2; p++)
+		dups += check_at_least_once(topic, mirror, p, 5000);
+	print_message("fatal: %zu duplicates after the rebuild\n", dups);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_exact_copy_and_restart),
+	    cmocka_unit_test(test_kill9),
+	    cmocka_unit_test(test_kill9_target_restart),
+	    cmocka_unit_test(test_fatal_producer_error),
+	};
+	ktest_require_testbed("a", "b", NULL);
+	return cmocka_run_group_tests_name("mirror", tests, NULL, NULL);
+}
