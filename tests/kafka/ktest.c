@@ -255,8 +255,6 @@ static const char *builddir(void) {
 }
 
 void ktest_daemon_config(ktest_daemon_t *d, const char *flows_yaml) {
-	FILE *fp;
-
 	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "%s/ktest-daemon-XXXXXX",
 	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -265,7 +263,16 @@ void ktest_daemon_config(ktest_daemon_t *d, const char *flows_yaml) {
 	snprintf(d->conf, sizeof(d->conf), "%s/kmirror.yaml", d->dir);
 	snprintf(d->status, sizeof(d->status), "%s/status.json", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/kmirrord.log", d->dir);
-	assert_non_null(fp = fopen(d->conf, "w"));
+	ktest_daemon_rewrite(d, flows_yaml);
+}
+
+void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml) {
+	char tmp[320];
+	FILE *fp;
+
+	/* written aside and renamed: a reload never reads half a file */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->conf);
+	assert_non_null(fp = fopen(tmp, "w"));
 	fprintf(fp,
 	        "plugin_dirs: [%s/policies/.libs, %s/plugins/.libs]\n"
 	        "log_level: debug\n"
@@ -279,6 +286,7 @@ void ktest_daemon_config(ktest_daemon_t *d, const char *flows_yaml) {
 	        "%s",
 	        builddir(), builddir(), ktest_bootstrap("a"), ktest_bootstrap("b"), flows_yaml);
 	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(rename(tmp, d->conf), 0);
 }
 
 void ktest_daemon_start(ktest_daemon_t *d, const char *env) {

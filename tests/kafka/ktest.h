@@ -78,6 +78,8 @@ typedef struct ktest_daemon {
 /* Writes the daemon's config: plugin_dirs of the build tree, clusters a and b
  * of the test bed, then @p flows_yaml (the `flows:` section, YAML text). */
 void ktest_daemon_config(ktest_daemon_t *d, const char *flows_yaml);
+/* Replaces the config with the same clusters and @p flows_yaml. */
+void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml);
 /* Starts kmirrord on the config; stderr goes to d->log. @p env is an
  * optional "NAME=VALUE" added to its environment. */
 void ktest_daemon_start(ktest_daemon_t *d, const char *env);

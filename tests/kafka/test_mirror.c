@@ -10,10 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ktest.h"
 
-#define BASE_TS         1700000000000LL
+/* Explicit timestamps: an hour ago, so the brokers' retention (7 days by
+ * default) keeps every record during the test. */
+static int64_t base_ts;
+
 #define COPY_TIMEOUT_MS 180000
 
 /* Produces @p n records to @p topic over @p partitions partitions, record i
@@ -51,7 +55,7 @@ static void produce_varied(const char *topic, int partitions, int first, int n, 
 			    RD_KAFKA_V_KEY((i % 7 ? key : NULL), (i % 7 ? strlen(key) : 0)),
 			    RD_KAFKA_V_VALUE((void *)v, vlen),
 			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			    RD_KAFKA_V_TIMESTAMP(BASE_TS + i), RD_KAFKA_V_HEADERS(hdrs),
+			    RD_KAFKA_V_TIMESTAMP(base_ts + i), RD_KAFKA_V_HEADERS(hdrs),
 			    RD_KAFKA_V_END);
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				rd_kafka_poll(rk, 100);
@@ -345,13 +349,65 @@ static void test_fatal_producer_error(void **state) {
 	ktest_destroy(badmin);
 }
 
+/* SIGHUP: the flow whose config changed restarts without losing or
+ * duplicating records; the unchanged flow keeps running untouched. */
+static void test_reload(void **state) {
+	char t1[128], t2[128], m1[160], m2[160], yaml[2048], f1[512], f2[512];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_daemon_t d;
+	char msg[256];
+
+	ktest_topic_name(t1, sizeof(t1), "reload");
+	ktest_topic_name(t2, sizeof(t2), "steady");
+	snprintf(m1, sizeof(m1), "a.%s", t1);
+	snprintf(m2, sizeof(m2), "a.%s", t2);
+	ktest_create_topic(admin, t1, 2, NULL);
+	ktest_create_topic(admin, t2, 2, NULL);
+	produce_varied(t1, 2, 0, 20000, "r");
+	produce_varied(t2, 2, 0, 20000, "s");
+
+	flow_yaml(f1, sizeof(f1), t1, t1, "    batch.records: 1000\n");
+	flow_yaml(f2, sizeof(f2), t2, t2, NULL);
+	snprintf(yaml, sizeof(yaml), "%s%s", f1, f2 + strlen("flows:\n"));
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	ktest_status_wait(&d, t1, "records", 20000, COPY_TIMEOUT_MS);
+	ktest_status_wait(&d, t2, "records", 20000, COPY_TIMEOUT_MS);
+
+	/* change the first flow only, while records keep coming */
+	produce_varied(t1, 2, 20000, 5000, "r");
+	flow_yaml(f1, sizeof(f1), t1, t1, "    batch.records: 200\n");
+	snprintf(yaml, sizeof(yaml), "%s%s", f1, f2 + strlen("flows:\n"));
+	ktest_daemon_rewrite(&d, yaml);
+	kill(d.pid, SIGHUP);
+	ktest_log_wait(&d, "reload done", COPY_TIMEOUT_MS);
+	snprintf(msg, sizeof(msg), "flow %s changed: restarting it", t1);
+	assert_true(ktest_log_contains(&d, msg));
+	snprintf(msg, sizeof(msg), "flow %s changed", t2);
+	assert_false(ktest_log_contains(&d, msg));
+
+	produce_varied(t1, 2, 25000, 5000, "r");
+	produce_varied(t2, 2, 20000, 5000, "s");
+	ktest_wait_count(badmin, m1, 30000, COPY_TIMEOUT_MS);
+	ktest_wait_count(badmin, m2, 25000, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_exact_copy(t1, m1, 2, 30000);
+	assert_exact_copy(t2, m2, 2, 25000);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exact_copy_and_restart),
 	    cmocka_unit_test(test_kill9),
 	    cmocka_unit_test(test_kill9_target_restart),
 	    cmocka_unit_test(test_fatal_producer_error),
+	    cmocka_unit_test(test_reload),
 	};
 	ktest_require_testbed("a", "b", NULL);
+	base_ts = (int64_t)time(NULL) * 1000 - 3600 * 1000;
 	return cmocka_run_group_tests_name("mirror", tests, NULL, NULL);
 }

@@ -6,16 +6,18 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ktest.h"
 
 #define NRECORDS    10000
 #define NPARTITIONS 3
-#define BASE_TS     1700000000000LL /* explicit CreateTime, ms */
+/* Explicit CreateTime: an hour ago, well inside the brokers' retention. */
+static int64_t base_ts;
 
 /* Record i: partition i % NPARTITIONS, key "key-i" (every 10th key is null),
  * value "value-i-<padding>", headers h1="i", h2=null, h1="again" (a repeated
- * name), timestamp BASE_TS + i. */
+ * name), timestamp base_ts + i. */
 static void expected(int i, char *key, size_t ksz, char *val, size_t vsz) {
 	snprintf(key, ksz, "key-%d", i);
 	snprintf(val, vsz, "value-%d-%0*d", i, 20 + i % 50, 0);
@@ -39,7 +41,7 @@ static void produce_all(rd_kafka_t *rk, const char *topic) {
 			    RD_KAFKA_V_KEY((i % 10 ? key : NULL), (i % 10 ? strlen(key) : 0)),
 			    RD_KAFKA_V_VALUE(val, strlen(val)),
 			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			    RD_KAFKA_V_TIMESTAMP(BASE_TS + i), RD_KAFKA_V_HEADERS(hdrs),
+			    RD_KAFKA_V_TIMESTAMP(base_ts + i), RD_KAFKA_V_HEADERS(hdrs),
 			    RD_KAFKA_V_END);
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				rd_kafka_poll(rk, 100); /* back-pressure: serve deliveries */
@@ -70,7 +72,7 @@ static void check_record(const rd_kafka_message_t *m, int i) {
 	}
 	assert_int_equal(m->len, strlen(val));
 	assert_memory_equal(m->payload, val, m->len);
-	assert_int_equal(rd_kafka_message_timestamp(m, &tstype), BASE_TS + i);
+	assert_int_equal(rd_kafka_message_timestamp(m, &tstype), base_ts + i);
 	assert_int_equal(tstype, RD_KAFKA_TIMESTAMP_CREATE_TIME);
 
 	assert_int_equal(rd_kafka_message_headers(m, &hdrs), 0);
@@ -154,5 +156,6 @@ int main(void) {
 	    cmocka_unit_test(test_roundtrip_b),
 	};
 	ktest_require_testbed("a", "b", NULL);
+	base_ts = (int64_t)time(NULL) * 1000 - 3600 * 1000;
 	return cmocka_run_group_tests_name("roundtrip", tests, NULL, NULL);
 }
