@@ -135,6 +135,12 @@ struct km_flow {
 	int64_t last_progress_ms, last_status_ms;
 	uint64_t produced_total, rebuilds, stage_errors;
 	km_batchbuf_t bb;
+	const km_header_t **hviews; /* per batch record: its header views as made */
+	struct km_reroute {
+		char *name;
+		rd_kafka_topic_t *rkt;
+	} * reroutes; /* producer handles of topics stages route records to */
+	size_t reroute_cnt;
 
 	/* control thread */
 	rd_kafka_t *src_admin, *dst_admin;
@@ -800,10 +806,32 @@ static int view_headers(km_batch_t *b, km_record_t *r, rd_kafka_message_t *m) {
 }
 
 static rd_kafka_topic_t *route_rkt(km_flow_t *f, const km_record_t *r, km_part_t *p) {
+	struct km_reroute *rr;
+
 	if (r->topic == p->st->target || !strcmp(r->topic, p->st->target))
 		return p->st->dst_rkt;
-	/* A re-routed record: librdkafka keeps one handle per name. */
-	return rd_kafka_topic_new(f->producer, r->topic, NULL);
+	/* A re-routed record: one handle per name, kept for the flow's life. */
+	for (size_t i = 0; i < f->reroute_cnt; i++)
+		if (!strcmp(f->reroutes[i].name, r->topic))
+			return f->reroutes[i].rkt;
+	if (!(rr = realloc(f->reroutes, (f->reroute_cnt + 1) * sizeof(*rr))))
+		abort();
+	f->reroutes = rr;
+	rr = &f->reroutes[f->reroute_cnt++];
+	if (!(rr->name = strdup(r->topic)))
+		abort();
+	rr->rkt = rd_kafka_topic_new(f->producer, r->topic, NULL);
+	return rr->rkt;
+}
+
+static void drop_reroutes(km_flow_t *f) {
+	for (size_t i = 0; i < f->reroute_cnt; i++) {
+		free(f->reroutes[i].name);
+		rd_kafka_topic_destroy(f->reroutes[i].rkt);
+	}
+	free(f->reroutes);
+	f->reroutes = NULL;
+	f->reroute_cnt = 0;
 }
 
 static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
@@ -829,6 +857,7 @@ static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 		r->source_offset = m->offset;
 		if (view_headers(b, r, m))
 			r->headers = NULL, r->header_cnt = 0;
+		f->hviews[i] = r->headers;
 	}
 	if (km_pipeline_run(&f->pipeline, b, errstr, sizeof(errstr)) != KM_STAGE_OK) {
 		f->stage_errors++;
@@ -845,15 +874,16 @@ static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 		km_record_t *r = &b->records[i];
 		km_inflight_t *e = r->km_opaque;
 		rd_kafka_headers_t *hdrs = NULL;
-		rd_kafka_headers_t *orig = NULL;
 
 		if (r->flags & KM_RECORD_F_DROP)
 			continue;
 		if (r->header_cnt) {
-			/* Same views as consumed: hand the message's own headers over. */
-			if (!rd_kafka_message_headers(e->m, &orig) &&
-			    rd_kafka_header_cnt(orig) == r->header_cnt && i < n &&
-			    e->m == msgs[i] && r->headers && r->headers[0].name) {
+			rd_kafka_headers_t *orig;
+			/* Headers a stage left as they were: a copy of the consumed
+			 * ones; otherwise built from the stage's views. */
+			if (i < n && r->headers == f->hviews[i] &&
+			    !rd_kafka_message_headers(e->m, &orig) &&
+			    rd_kafka_header_cnt(orig) == r->header_cnt) {
 				hdrs = rd_kafka_headers_copy(orig);
 			} else {
 				hdrs = rd_kafka_headers_new(r->header_cnt);
@@ -931,6 +961,7 @@ static int rebuild_producer(km_flow_t *f) {
 		rd_kafka_topic_destroy(st->dst_rkt);
 		st->dst_rkt = NULL;
 	}
+	drop_reroutes(f);
 	rd_kafka_destroy(f->producer);
 	f->producer = NULL;
 	if (!(np = make_producer(f, errstr, sizeof(errstr)))) {
@@ -1730,6 +1761,7 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 
 	if (!(f->progress = km_progress_map_new()) ||
 	    !(f->ring = calloc(f->max_inflight, sizeof(*f->ring))) ||
+	    !(f->hviews = calloc(f->batch_records, sizeof(*f->hviews))) ||
 	    km_batchbuf_init(&f->bb, f->batch_records, f->batch_records * 16,
 	                     f->max_inflight_bytes)) {
 		snprintf(errstr, errstr_size, "flow %s: out of memory", f->name);
@@ -1795,6 +1827,9 @@ int km_flow_join(km_flow_t *f) {
 		free(st);
 	}
 	f->topics = NULL;
+	drop_reroutes(f);
+	free(f->hviews);
+	f->hviews = NULL;
 	while (f->ring && f->ring_cnt) {
 		rd_kafka_message_destroy(f->ring[f->ring_head].m);
 		f->ring_head = (f->ring_head + 1) % f->ring_cap;

@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "flow.h"
 #include "kmconfig.h"
@@ -39,6 +42,15 @@ typedef struct km_running {
 	const km_flow_conf_t *fc;
 	km_gen_t *gen;
 } km_running_t;
+
+/* Tells systemd (Type=notify) what the daemon is doing. */
+static void notify(const char *state) {
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
 
 static km_running_t *running;
 static size_t running_cnt;
@@ -164,13 +176,16 @@ static void reload(const char *path) {
 	km_gen_t *g;
 
 	km_notice("SIGHUP: reloading %s", path);
+	notify("RELOADING=1");
 	if (!(g = gen_load(path, errstr, sizeof(errstr)))) {
 		km_err("reload failed, keeping the running configuration: %s", errstr);
+		notify("READY=1");
 		return;
 	}
 	if (!(made = make_flows(g, &made_cnt, errstr, sizeof(errstr)))) {
 		km_err("reload failed, keeping the running configuration: %s", errstr);
 		gen_release(g);
+		notify("READY=1");
 		return;
 	}
 	next = calloc(made_cnt ? made_cnt : 1, sizeof(*next));
@@ -217,6 +232,7 @@ static void reload(const char *path) {
 	g->users++;
 	gen_release(g);
 	km_notice("reload done: %zu flow(s) running", running_cnt);
+	notify("READY=1");
 }
 
 static int64_t now_ms(void) {
@@ -314,6 +330,7 @@ int main(int argc, char **argv) {
 	}
 	gen_release(g);
 	g = NULL;
+	notify("READY=1");
 
 	last_status_log = now_ms();
 	for (;;) {
@@ -336,6 +353,7 @@ int main(int argc, char **argv) {
 		}
 	}
 stop:
+	notify("STOPPING=1");
 	for (size_t i = 0; i < running_cnt; i++)
 		km_flow_stop(running[i].flow, KM_DRAIN_MS);
 	if (status_file)

@@ -21,11 +21,24 @@ kmirrorinclude_HEADERS = \
 
 sbin_PROGRAMS += core/kmirrord
 core_kmirrord_SOURCES = core/kmirrord.c
-core_kmirrord_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
-core_kmirrord_LDADD = core/libkmcore.la
+core_kmirrord_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(SYSTEMD_CFLAGS)
+core_kmirrord_LDADD = core/libkmcore.la $(SYSTEMD_LIBS)
 
 bin_PROGRAMS += core/kmirrorctl
 core_kmirrorctl_SOURCES = core/kmirrorctl.c
 core_kmirrorctl_LDADD = core/libkmcore.la
 
 include core/config.mk
+
+# The plugin SDK's pkg-config file: an out-of-tree plugin needs only
+# `pkg-config --cflags kmirror-plugin`.
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = core/kmirror-plugin.pc
+CLEANFILES += core/kmirror-plugin.pc
+EXTRA_DIST += core/kmirror-plugin.pc.in
+core/kmirror-plugin.pc: $(srcdir)/core/kmirror-plugin.pc.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) core && sed -e 's|@prefix[@]|$(prefix)|g' \
+		-e 's|@includedir[@]|$(includedir)|g' -e 's|@pluginsdir[@]|$(pluginsdir)|g' \
+		-e 's|@VERSION[@]|$(VERSION)|g' -e 's|@ABI[@]|1|g' $(srcdir)/core/kmirror-plugin.pc.in >$@
+
+dist_man_MANS = docs/man/kmirrord.8 docs/man/kmirrorctl.1

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,10 @@ int km_log_level_parse(const char *name) {
 	return -1;
 }
 
+/* Under systemd, stderr goes to the journal: "<N>" gives the level and
+ * the journal adds the time. */
+static int journal = -1;
+
 void km_log(km_log_level_t level, const char *fmt, ...) {
 	char line[2048];
 	struct timespec ts;
@@ -32,11 +37,17 @@ void km_log(km_log_level_t level, const char *fmt, ...) {
 
 	if (level > km_log_level)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ldZ %s: ", ts.tv_nsec / 1000000,
-	                      level_names[level]);
+	if (journal < 0)
+		journal = getenv("JOURNAL_STREAM") != NULL;
+	if (journal) {
+		n = (size_t)snprintf(line, sizeof(line), "<%d>", (int)level);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+		                      ".%03ldZ %s: ", ts.tv_nsec / 1000000, level_names[level]);
+	}
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);

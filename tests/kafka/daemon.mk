@@ -7,3 +7,12 @@ tests_kafka_test_mirror_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS)
 tests_kafka_test_mirror_LDADD = tests/kafka/libktest.la -lpthread
 EXTRA_tests_kafka_test_mirror_DEPENDENCIES = core/kmirrord $(plugins_LTLIBRARIES)
 endif
+
+# A record stage for the pipeline tests, built for tests only.
+if HAVE_CMOCKA
+check_LTLIBRARIES += tests/kafka/stage_test.la
+tests_kafka_stage_test_la_SOURCES = tests/kafka/stage_test.c
+tests_kafka_stage_test_la_CFLAGS = $(KM_PLUGIN_CFLAGS)
+tests_kafka_stage_test_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS) -rpath /nowhere
+EXTRA_tests_kafka_test_mirror_DEPENDENCIES += tests/kafka/stage_test.la
+endif

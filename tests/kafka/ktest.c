@@ -274,7 +274,7 @@ void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml) {
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->conf);
 	assert_non_null(fp = fopen(tmp, "w"));
 	fprintf(fp,
-	        "plugin_dirs: [%s/policies/.libs, %s/plugins/.libs]\n"
+	        "plugin_dirs: [%s/policies/.libs, %s/plugins/.libs, %s/tests/kafka/.libs]\n"
 	        "log_level: debug\n"
 	        "clusters:\n"
 	        "  a:\n"
@@ -284,7 +284,8 @@ void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml) {
 	        "    kafka:\n"
 	        "      bootstrap.servers: %s\n"
 	        "%s",
-	        builddir(), builddir(), ktest_bootstrap("a"), ktest_bootstrap("b"), flows_yaml);
+	        builddir(), builddir(), builddir(), ktest_bootstrap("a"), ktest_bootstrap("b"),
+	        flows_yaml);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(rename(tmp, d->conf), 0);
 }

@@ -399,6 +399,99 @@ static void test_reload(void **state) {
 	ktest_destroy(badmin);
 }
 
+static int has_key_prefix(const ktest_rec_t *r, const char *prefix) {
+	size_t n = strlen(prefix);
+
+	return r->key && r->key_len >= n && !memcmp(r->key, prefix, n);
+}
+
+/* The last header of @p r is "stage: p1" and the record's own come first. */
+static void assert_stage_header(const ktest_rec_t *r) {
+	const char *name;
+	const void *val;
+	size_t sz, cnt = r->headers ? rd_kafka_header_cnt(r->headers) : 0;
+
+	assert_int_equal(cnt, 2);
+	assert_int_equal(rd_kafka_header_get_all(r->headers, 0, &name, &val, &sz), 0);
+	assert_string_equal(name, "h1");
+	assert_int_equal(rd_kafka_header_get_all(r->headers, 1, &name, &val, &sz), 0);
+	assert_string_equal(name, "stage");
+	assert_int_equal(sz, 2);
+	assert_memory_equal(val, "p1", 2);
+}
+
+/* A record stage (a real plugin through the real loader) drops, re-routes,
+ * adds records and headers; the target gets exactly what it made. */
+static void test_pipeline_stage(void **state) {
+	char topic[128], mirror[160], routed[128], yaml[1024], extra[512], key[32], num[16];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	rd_kafka_t *rk = ktest_producer("a", NULL);
+	size_t kept = 0, dups = 0, routed_cnt = 0;
+	ktest_daemon_t d;
+
+	ktest_topic_name(topic, sizeof(topic), "staged");
+	ktest_topic_name(routed, sizeof(routed), "routed");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 2, NULL);
+	ktest_create_topic(badmin, routed, 2, NULL);
+	for (int i = 0; i < 1000; i++) {
+		static const char *const kinds[] = {"drop", "route", "dup"};
+		rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+		snprintf(key, sizeof(key), "%s-%d", i % 10 < 3 ? kinds[i % 10] : "k", i);
+		snprintf(num, sizeof(num), "%d", i);
+		rd_kafka_header_add(h, "h1", -1, num, -1);
+		assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+		                                   RD_KAFKA_V_PARTITION(i % 2),
+		                                   RD_KAFKA_V_KEY(key, strlen(key)),
+		                                   RD_KAFKA_V_VALUE(num, strlen(num)),
+		                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		                                   RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END),
+		                 0);
+	}
+	ktest_flush(rk);
+	ktest_destroy(rk);
+
+	snprintf(extra, sizeof(extra),
+	         "    pipeline:\n"
+	         "      - plugin: stage_test\n"
+	         "        route_to: %s\n"
+	         "        name: p1\n",
+	         routed);
+	flow_yaml(yaml, sizeof(yaml), topic, topic, extra);
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	ktest_status_wait(&d, topic, "records", 1000, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+
+	for (int p = 0; p < 2; p++) {
+		size_t tn, rn;
+		ktest_rec_t *t = ktest_read_partition("b", mirror, p, &tn);
+		ktest_rec_t *r = ktest_read_partition("b", routed, p, &rn);
+		for (size_t i = 0; i < tn; i++) {
+			assert_false(has_key_prefix(&t[i], "drop") ||
+			             has_key_prefix(&t[i], "route"));
+			assert_stage_header(&t[i]);
+			dups += has_key_prefix(&t[i], "dup");
+		}
+		for (size_t i = 0; i < rn; i++) {
+			assert_true(has_key_prefix(&r[i], "route"));
+			assert_stage_header(&r[i]);
+		}
+		kept += tn;
+		routed_cnt += rn;
+		ktest_recs_free(t, tn);
+		ktest_recs_free(r, rn);
+	}
+	/* 1000 records: 100 dropped, 100 re-routed, 100 copied twice */
+	assert_int_equal(routed_cnt, 100);
+	assert_int_equal(dups, 200);
+	assert_int_equal(kept, 900);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exact_copy_and_restart),
@@ -406,6 +499,7 @@ int main(void) {
 	    cmocka_unit_test(test_kill9_target_restart),
 	    cmocka_unit_test(test_fatal_producer_error),
 	    cmocka_unit_test(test_reload),
+	    cmocka_unit_test(test_pipeline_stage),
 	};
 	ktest_require_testbed("a", "b", NULL);
 	base_ts = (int64_t)time(NULL) * 1000 - 3600 * 1000;

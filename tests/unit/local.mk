@@ -2,3 +2,8 @@
 # program (cmocka, TAP output).
 include tests/unit/config.mk
 include tests/unit/policies.mk
+include tests/unit/core.mk
+include tests/kafka/daemon.mk
+include tests/kafka/topics.mk
+include tests/unit/plugin_host.mk
+include tests/bench/local.mk

@@ -1,0 +1,116 @@
+/* Unit tests of core pieces that need no Kafka: the progress record format
+ * and map, batches and their arena. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pipeline.h"
+#include "progress.h"
+
+static void test_progress_format(void **state) {
+	char key[64], val[32];
+
+	assert_int_equal(km_progress_key(key, sizeof(key), "east-to-west", "orders", 3), 21);
+	assert_string_equal(key, "east-to-west/orders/3");
+	assert_int_equal(km_progress_value(val, sizeof(val), 1234567890123LL), 13);
+	assert_string_equal(val, "1234567890123");
+	/* too small: refused, never truncated */
+	assert_int_equal(km_progress_key(key, 10, "east-to-west", "orders", 3), -1);
+	assert_int_equal(km_progress_value(val, 3, 12345), -1);
+}
+
+static void test_progress_parse(void **state) {
+	km_progress_map_t *m = km_progress_map_new();
+
+	/* a topic name may hold dots and dashes; the partition is the last part */
+	assert_int_equal(km_progress_parse(m, "f1", "f1/a.b-c/12", 11, "42", 2), 1);
+	assert_int_equal(km_progress_get(m, "a.b-c", 12), 42);
+	/* later records win (compaction keeps the last) */
+	assert_int_equal(km_progress_parse(m, "f1", "f1/a.b-c/12", 11, "43", 2), 1);
+	assert_int_equal(km_progress_get(m, "a.b-c", 12), 43);
+	/* another flow's record is not ours; a prefix of our name is not ours */
+	assert_int_equal(km_progress_parse(m, "f1", "f2/t/0", 6, "5", 1), 0);
+	assert_int_equal(km_progress_parse(m, "f1", "f10/t/0", 7, "5", 1), 0);
+	assert_int_equal(km_progress_get(m, "t", 0), -1);
+	/* malformed ones are reported */
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/x", 6, "5", 1), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "5x", 2), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "-1", 2), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t", 4, "1", 1), -1);
+	assert_int_equal(km_progress_parse(m, "f1", NULL, 0, "1", 1), -1);
+	/* a tombstone resets that partition only */
+	assert_int_equal(km_progress_parse(m, "f1", "f1/a.b-c/7", 10, "9", 1), 1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/a.b-c/12", 11, NULL, 0), 1);
+	assert_int_equal(km_progress_get(m, "a.b-c", 12), -1);
+	assert_int_equal(km_progress_get(m, "a.b-c", 7), 9);
+	km_progress_map_destroy(m);
+}
+
+static void test_progress_map_grows_and_forgets(void **state) {
+	km_progress_map_t *m = km_progress_map_new();
+	char topic[32];
+
+	for (int t = 0; t < 50; t++) {
+		snprintf(topic, sizeof(topic), "topic-%d", t);
+		for (int p = 0; p < 40; p++)
+			assert_int_equal(km_progress_set(m, topic, p, t * 1000 + p), 0);
+	}
+	assert_int_equal(km_progress_count(m), 2000);
+	assert_int_equal(km_progress_get(m, "topic-17", 33), 17033);
+	km_progress_forget_topic(m, "topic-17");
+	assert_int_equal(km_progress_count(m), 1960);
+	assert_int_equal(km_progress_get(m, "topic-17", 33), -1);
+	assert_int_equal(km_progress_get(m, "topic-18", 33), 18033);
+	km_progress_map_destroy(m);
+}
+
+static void test_batch_add_and_arena(void **state) {
+	km_batchbuf_t bb;
+	km_batch_t *b = &bb.pub;
+	km_record_t *r;
+	void *p1, *p2;
+
+	assert_int_equal(km_batchbuf_init(&bb, 2, 4, 128 * 1024), 0);
+	r = km_batch_add(b);
+	r->topic = "t";
+	r->source_offset = 7;
+	r = km_batch_add(b);
+	/* an added record inherits where the last one came from */
+	assert_string_equal(r->topic, "t");
+	assert_int_equal(r->source_offset, 7);
+	assert_int_equal(r->timestamp, -1);
+	assert_int_equal(r->partition, -1);
+	assert_non_null(km_batch_add(b)); /* grows 2 -> 4 */
+	assert_non_null(km_batch_add(b));
+	assert_null(km_batch_add(b)); /* the bound */
+	assert_int_equal(b->cnt, 4);
+
+	p1 = km_batch_arena_alloc(b, 100);
+	p2 = km_batch_arena_alloc(b, 100);
+	assert_non_null(p1);
+	assert_non_null(p2);
+	assert_true((uintptr_t)p1 % 16 == 0 && (uintptr_t)p2 % 16 == 0);
+	assert_true((char *)p2 >= (char *)p1 + 100);
+	memset(p1, 0xab, 100);
+	assert_null(km_batch_arena_alloc(b, 200 * 1024)); /* over the bound */
+	/* a reset keeps the memory: the same block serves the next batch */
+	km_batchbuf_reset(&bb);
+	assert_int_equal(b->cnt, 0);
+	assert_ptr_equal(km_batch_arena_alloc(b, 50), p1);
+	km_batchbuf_free(&bb);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_progress_format),
+	    cmocka_unit_test(test_progress_parse),
+	    cmocka_unit_test(test_progress_map_grows_and_forgets),
+	    cmocka_unit_test(test_batch_add_and_arena),
+	};
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
