@@ -128,9 +128,9 @@ struct km_flow {
 	size_t inflight_bytes;
 	_Atomic int fatal;
 	struct {
-		int pending, failed;
-		uint64_t snapshot;
-	} pw; /* the progress write in flight */
+		int active, pending, failed;
+		uint64_t snapshot; /* popped_total when it was written */
+	} pw;                      /* the progress write in flight */
 	int progress_marker;
 	int64_t last_progress_ms, last_status_ms;
 	uint64_t produced_total, rebuilds, stage_errors;
@@ -460,14 +460,14 @@ static void pop_ring(km_flow_t *f) {
 static void serve_acks(km_flow_t *f, int timeout_ms) {
 	rd_kafka_poll(f->producer, timeout_ms);
 	pop_ring(f);
-	if (f->pw.snapshot && !f->pw.pending) {
+	if (f->pw.active && !f->pw.pending) {
 		if (!f->pw.failed && f->pw.snapshot > f->stored_total)
 			f->stored_total = f->pw.snapshot;
 		if (f->pw.failed) /* send every partition again */
 			for (km_stopic_t *st = f->topics; st; st = st->next)
 				for (int32_t i = 0; i < st->cnt; i++)
 					st->parts[i]->sent = -1;
-		f->pw.snapshot = 0;
+		f->pw.active = 0;
 		f->pw.failed = 0;
 	}
 }
@@ -478,7 +478,7 @@ static void write_progress(km_flow_t *f) {
 	char key[KM_TOPIC_MAX + 300], val[32];
 	int n = 0;
 
-	if (f->pw.snapshot)
+	if (f->pw.active)
 		return;
 	for (km_stopic_t *st = f->topics; st; st = st->next) {
 		for (int32_t i = 0; i < st->cnt; i++) {
@@ -511,10 +511,12 @@ static void write_progress(km_flow_t *f) {
 	}
 	/* Everything popped so far is covered once these are acknowledged
 	 * (a stopped or skipped record's progress is what it is). */
-	if (n || f->pw.failed)
-		f->pw.snapshot = f->popped_total ? f->popped_total : 1;
-	else if (f->popped_total > f->stored_total)
+	if (n || f->pw.failed) {
+		f->pw.active = 1;
+		f->pw.snapshot = f->popped_total;
+	} else if (f->popped_total > f->stored_total) {
 		f->stored_total = f->popped_total;
+	}
 	f->last_progress_ms = now_ms();
 }
 
@@ -952,11 +954,9 @@ static int rebuild_producer(km_flow_t *f) {
 		f->ring_cnt--;
 		f->consumed_total--;
 	}
-	if (f->pw.snapshot) {
-		f->pw.snapshot = 0;
-		f->pw.pending = 0;
-		f->pw.failed = 0;
-	}
+	f->pw.active = 0;
+	f->pw.pending = 0;
+	f->pw.failed = 0;
 	for (km_stopic_t *st = f->topics; st; st = st->next) {
 		rd_kafka_topic_destroy(st->dst_rkt);
 		st->dst_rkt = NULL;
@@ -993,9 +993,14 @@ static int rebuild_producer(km_flow_t *f) {
 
 static void publish_status(km_flow_t *f);
 
+/* Records consumed whose progress is not yet stored on the target. */
+static uint64_t inflight(const km_flow_t *f) {
+	return f->consumed_total > f->stored_total ? f->consumed_total - f->stored_total : 0;
+}
+
 static int inflight_full(const km_flow_t *f) {
-	return f->consumed_total - f->stored_total >= f->max_inflight ||
-	       f->inflight_bytes >= f->max_inflight_bytes || f->ring_cnt >= f->ring_cap;
+	return inflight(f) >= f->max_inflight || f->inflight_bytes >= f->max_inflight_bytes ||
+	       f->ring_cnt >= f->ring_cap;
 }
 
 static void *data_main(void *arg) {
@@ -1018,7 +1023,7 @@ static void *data_main(void *arg) {
 		serve_acks(f, 0);
 		now = now_ms();
 		if (now - f->last_progress_ms >= KM_PROGRESS_INTERVAL_MS ||
-		    f->consumed_total - f->stored_total >= f->max_inflight / 2)
+		    inflight(f) >= f->max_inflight / 2)
 			write_progress(f);
 		if (now - f->last_status_ms >= KM_STATUS_INTERVAL_MS)
 			publish_status(f);
@@ -1026,7 +1031,7 @@ static void *data_main(void *arg) {
 			serve_acks(f, 50); /* back-pressure: wait for acknowledgements */
 			continue;
 		}
-		room = f->max_inflight - (size_t)(f->consumed_total - f->stored_total);
+		room = f->max_inflight - (size_t)inflight(f);
 		if (room > f->ring_cap - f->ring_cnt)
 			room = f->ring_cap - f->ring_cnt;
 		n = poll_batch(f, msgs, room < f->batch_records ? room : f->batch_records);
@@ -1042,7 +1047,7 @@ static void *data_main(void *arg) {
 	 * acknowledge what is in flight, then store the progress. */
 	set_state(f, "draining");
 	deadline = now_ms() + f->drain_ms;
-	while ((f->ring_cnt || f->pw.snapshot || f->stored_total < f->popped_total) &&
+	while ((f->ring_cnt || f->pw.active || f->stored_total < f->popped_total) &&
 	       now_ms() < deadline) {
 		if (atomic_load(&f->fatal) && rebuild_producer(f))
 			break;
@@ -1050,7 +1055,7 @@ static void *data_main(void *arg) {
 		if (!f->ring_cnt)
 			write_progress(f);
 	}
-	f->clean_exit = !f->ring_cnt && !f->pw.snapshot && f->stored_total >= f->popped_total;
+	f->clean_exit = !f->ring_cnt && !f->pw.active && f->stored_total >= f->popped_total;
 	if (!f->clean_exit)
 		km_err("flow %s: stopped with %zu record(s) not acknowledged by the target; they "
 		       "will be copied again at the next start",
@@ -1111,8 +1116,8 @@ static void publish_status(km_flow_t *f) {
 	        "\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"lag\":%" PRId64
 	        ",\"inflight\":%" PRIu64 ",\"lost_at_source\":%" PRIu64 ",\"skipped\":%" PRIu64
 	        ",\"producer_rebuilds\":%" PRIu64 ",\"stage_errors\":%" PRIu64 ",\"problems\":[",
-	        ntopics, counts[0], counts[1], counts[2], records, bytes, lag,
-	        f->consumed_total - f->stored_total, lost, skipped, f->rebuilds, f->stage_errors);
+	        ntopics, counts[0], counts[1], counts[2], records, bytes, lag, inflight(f), lost,
+	        skipped, f->rebuilds, f->stage_errors);
 	{
 		int first = 1;
 		for (km_stopic_t *st = f->topics; st; st = st->next) {
@@ -1279,7 +1284,13 @@ static void cfgset_put(km_cfgset_t *s, const char *name, const char *value) {
 	s->cnt++;
 }
 
-/* Describes the configs of @p cnt topics on @p rk; out[i] gets topic i's. */
+/* What describe_configs keeps. */
+enum { KM_CFG_OWN, KM_CFG_COPYABLE, KM_CFG_KNOWN };
+
+/* Describes the configs of @p cnt topics on @p rk; out[i] gets topic i's:
+ * KM_CFG_OWN the topic's own settings, KM_CFG_COPYABLE those without the
+ * read-only and excluded ones, KM_CFG_KNOWN every config name the broker
+ * has (values ignored). Sensitive settings are never kept. */
 static int describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt,
                             km_cfgset_t *out, int filter) {
 	rd_kafka_ConfigResource_t **res = calloc(cnt, sizeof(*res));
@@ -1313,6 +1324,10 @@ static int describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t 
 		ents = rd_kafka_ConfigResource_configs(rres[r], &ecnt);
 		for (size_t e = 0; e < ecnt; e++) {
 			const char *name = rd_kafka_ConfigEntry_name(ents[e]);
+			if (filter == KM_CFG_KNOWN) {
+				cfgset_put(&out[i], name, "");
+				continue;
+			}
 			if (rd_kafka_ConfigEntry_source(ents[e]) !=
 			    RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
 				continue;
@@ -1320,8 +1335,9 @@ static int describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t 
 				out[i].has_sensitive = 1;
 				continue;
 			}
-			if (filter && (rd_kafka_ConfigEntry_is_read_only(ents[e]) ||
-			               excluded_config(f, name)))
+			if (filter == KM_CFG_COPYABLE &&
+			    (rd_kafka_ConfigEntry_is_read_only(ents[e]) ||
+			     excluded_config(f, name)))
 				continue;
 			cfgset_put(&out[i], name, rd_kafka_ConfigEntry_value(ents[e]));
 		}
@@ -1346,7 +1362,7 @@ typedef struct km_plan {
 
 static int create_topics(km_flow_t *f, km_plan_t **todo, size_t n) {
 	char **names = calloc(n, sizeof(*names)), msg[512];
-	km_cfgset_t *cfg = calloc(n, sizeof(*cfg));
+	km_cfgset_t *cfg = calloc(n, sizeof(*cfg)), known = {0};
 	rd_kafka_NewTopic_t **nts = calloc(n, sizeof(*nts));
 	rd_kafka_queue_t *q = rd_kafka_queue_new(f->dst_admin);
 	const rd_kafka_topic_result_t **res;
@@ -1357,12 +1373,26 @@ static int create_topics(km_flow_t *f, km_plan_t **todo, size_t n) {
 		abort();
 	for (size_t i = 0; i < n; i++)
 		names[i] = (char *)todo[i]->name;
-	describe_configs(f, f->src_admin, names, n, cfg, 1);
+	describe_configs(f, f->src_admin, names, n, cfg, KM_CFG_COPYABLE);
+	/* A config the target's Kafka does not know (one a newer version
+	 * removed) would fail the whole creation: leave it out and say so. */
+	{
+		char *progress = KM_PROGRESS_TOPIC;
+		describe_configs(f, f->dst_admin, &progress, 1, &known, KM_CFG_KNOWN);
+	}
 	for (size_t i = 0; i < n; i++) {
 		nts[i] = rd_kafka_NewTopic_new(todo[i]->target, todo[i]->src_cnt, f->rf, msg,
 		                               sizeof(msg));
-		for (size_t c = 0; nts[i] && c < cfg[i].cnt; c++)
+		for (size_t c = 0; nts[i] && c < cfg[i].cnt; c++) {
+			if (known.cnt && !cfgset_get(&known, cfg[i].names[c])) {
+				km_notice(
+				    "flow %s: %s: config %s is not known to the target's Kafka; "
+				    "not copied",
+				    f->name, todo[i]->target, cfg[i].names[c]);
+				continue;
+			}
 			rd_kafka_NewTopic_set_config(nts[i], cfg[i].names[c], cfg[i].values[c]);
+		}
 	}
 	rd_kafka_CreateTopics(f->dst_admin, nts, n, NULL, q);
 	if (!(ev = admin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT)) || rd_kafka_event_error(ev)) {
@@ -1402,6 +1432,7 @@ static int create_topics(km_flow_t *f, km_plan_t **todo, size_t n) {
 			rd_kafka_NewTopic_destroy(nts[i]);
 		cfgset_free(&cfg[i]);
 	}
+	cfgset_free(&known);
 	free(nts);
 	free(cfg);
 	free(names);
@@ -1467,6 +1498,8 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 	km_cfgset_t *scfg = calloc(n ? n : 1, sizeof(*scfg)),
 	            *dcfg = calloc(n ? n : 1, sizeof(*dcfg));
 	rd_kafka_ConfigResource_t **alter = calloc(n ? n : 1, sizeof(*alter));
+	char *progress = KM_PROGRESS_TOPIC;
+	km_cfgset_t known = {0};
 	size_t m = 0, acnt = 0;
 
 	if (!src || !dst || !scfg || !dcfg || !alter)
@@ -1478,14 +1511,17 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 		dst[m] = plans[i].target;
 		m++;
 	}
-	if (m && !describe_configs(f, f->src_admin, src, m, scfg, 1) &&
-	    !describe_configs(f, f->dst_admin, dst, m, dcfg, 0)) {
+	if (m && !describe_configs(f, f->src_admin, src, m, scfg, KM_CFG_COPYABLE) &&
+	    !describe_configs(f, f->dst_admin, dst, m, dcfg, KM_CFG_OWN) &&
+	    !describe_configs(f, f->dst_admin, &progress, 1, &known, KM_CFG_KNOWN)) {
 		for (size_t i = 0; i < m; i++) {
 			int differs = 0;
 			rd_kafka_ConfigResource_t *cr;
 
 			for (size_t c = 0; c < scfg[i].cnt; c++) {
 				const char *cur = cfgset_get(&dcfg[i], scfg[i].names[c]);
+				if (known.cnt && !cfgset_get(&known, scfg[i].names[c]))
+					continue; /* the target's Kafka has no such config */
 				if (!cur || strcmp(cur, scfg[i].values[c]))
 					differs = 1;
 			}
@@ -1499,7 +1535,8 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 			}
 			cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, dst[i]);
 			for (size_t c = 0; c < scfg[i].cnt; c++)
-				cfgset_put(&dcfg[i], scfg[i].names[c], scfg[i].values[c]);
+				if (!known.cnt || cfgset_get(&known, scfg[i].names[c]))
+					cfgset_put(&dcfg[i], scfg[i].names[c], scfg[i].values[c]);
 			for (size_t c = 0; c < dcfg[i].cnt; c++)
 				rd_kafka_ConfigResource_set_config(cr, dcfg[i].names[c],
 				                                   dcfg[i].values[c]);
@@ -1541,6 +1578,7 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 		cfgset_free(&scfg[i]);
 		cfgset_free(&dcfg[i]);
 	}
+	cfgset_free(&known);
 	free(alter);
 	free(src);
 	free(dst);

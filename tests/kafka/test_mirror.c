@@ -168,6 +168,13 @@ static void test_exact_copy_and_restart(void **state) {
 	assert_true(ktest_log_contains(&d, "loaded progress of 6 partition(s)"));
 	assert_exact_copy(topic, mirror, 6, 101000);
 
+	/* An idle restart: every partition assigned from its progress, nothing
+	 * copied, a clean stop. */
+	ktest_daemon_start(&d, NULL);
+	ktest_status_wait(&d, topic, "active", 6, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_exact_copy(topic, mirror, 6, 101000);
+
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
 	ktest_destroy(badmin);
