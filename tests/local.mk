@@ -9,7 +9,9 @@
 # Every test program speaks TAP (cmocka's TAP output), so each test case counts.
 
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
-AM_TESTS_ENVIRONMENT = CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT;
+AM_TESTS_ENVIRONMENT = CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
+	KM_TEST_BUILDDIR='$(abs_top_builddir)'; export KM_TEST_BUILDDIR; \
+	KM_TEST_SRCDIR='$(abs_top_srcdir)'; export KM_TEST_SRCDIR;
 
 UNIT_TESTS = \
 	tests/unit/test_err

@@ -3,9 +3,11 @@
  * answer checked. docs/kafka-api.md lists the APIs, what is asserted here and
  * the limitations found.
  *
+ * Run from the build directory (KAFKA_VERSION=3.9.2 for the older line):
+ *   ../tests/kafka/with-testbed a b -- env CMOCKA_MESSAGE_OUTPUT=TAP ./tests/kafka/test_api
  * The ACL test needs brokers with an authorizer; it runs only with
  * KM_TESTBED_ACL=1 and otherwise reports as skipped:
- *   tests/kafka/with-testbed --acl a b -- env KM_TESTBED_ACL=1 tests/kafka/test_api
+ *   ../tests/kafka/with-testbed --acl a b -- env KM_TESTBED_ACL=1 ./tests/kafka/test_api
  *
  * No fixed sleeps: every wait is on a Kafka answer with a deadline. Where the
  * broker applies a change after it answered (KRaft metadata, transaction
