@@ -531,15 +531,36 @@ static km_stopic_t *find_stopic(km_flow_t *f, const char *name) {
 	return NULL;
 }
 
+/* The control thread made or grew the mirror topic; the producer may still
+ * have older metadata and would refuse the new partitions as unknown. Ask
+ * until it sees them (bounded: produce() copes with the rest). */
+static void wait_target_partitions(km_flow_t *f, km_stopic_t *st, int32_t cnt) {
+	for (int i = 0; i < 20 && !atomic_load(&f->stop); i++) {
+		const struct rd_kafka_metadata *md;
+		int have = -1;
+
+		if (!rd_kafka_metadata(f->producer, 0, st->dst_rkt, &md, 1000)) {
+			if (md->topic_cnt == 1 && !md->topics[0].err)
+				have = md->topics[0].partition_cnt;
+			rd_kafka_metadata_destroy(md);
+		}
+		if (have >= cnt)
+			return;
+		serve_acks(f, 100); /* the target is catching up: serve acks meanwhile */
+	}
+}
+
 static void apply_add(km_flow_t *f, km_cmd_t *c) {
 	km_stopic_t *st = find_stopic(f, c->topic);
-	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_topic_partition_list_t *l, *again;
 	rd_kafka_error_t *error;
 	km_part_t **parts;
 	int32_t first;
 
 	if (!st) {
-		rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
+		/* The consumer's own topic defaults (auto.offset.reset=error):
+		 * a fresh topic conf would silently reset to the log's end. */
+		rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(f->consumer);
 		if (!(st = calloc(1, sizeof(*st))) || !(st->name = strdup(c->topic)) ||
 		    !(st->target = strdup(c->target)))
 			abort(); /* out of memory while setting up */
@@ -551,21 +572,35 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 		f->topics = st;
 	}
 	first = st->cnt;
+	wait_target_partitions(f, st, c->cnt);
 	if (c->cnt > st->cnt) {
 		if (!(parts = realloc(st->parts, (size_t)c->cnt * sizeof(*parts))))
 			abort();
 		st->parts = parts;
 	}
-	/* A recreated topic: its partitions start again. */
+	/* A recreated topic: its partitions (still assigned, paused since the
+	 * deletion) start again from where the command says. */
+	again = rd_kafka_topic_partition_list_new(c->cnt);
 	for (int32_t i = 0; i < st->cnt && i < c->cnt; i++) {
 		km_part_t *p = st->parts[i];
-		if (p->state == KM_PART_GONE) {
-			p->state = KM_PART_ACTIVE;
-			p->next = -1;
-			p->consumed = -1;
-			p->reason[0] = '\0';
+		if (p->state != KM_PART_GONE)
+			continue;
+		p->state = KM_PART_ACTIVE;
+		p->next = c->starts[i] >= 0 ? c->starts[i] : -1;
+		p->consumed = p->next;
+		p->sent = -1;
+		p->reason[0] = '\0';
+		rd_kafka_topic_partition_list_add(again, st->name, i)->offset = c->starts[i];
+	}
+	if (again->cnt) {
+		rd_kafka_resume_partitions(f->consumer, again);
+		if ((error = rd_kafka_seek_partitions(f->consumer, again, KM_ADMIN_TIMEOUT_MS))) {
+			km_warn("flow %s: seek %s: %s", f->name, st->name,
+			        rd_kafka_error_string(error));
+			rd_kafka_error_destroy(error);
 		}
 	}
+	rd_kafka_topic_partition_list_destroy(again);
 	l = rd_kafka_topic_partition_list_new(c->cnt);
 	for (int32_t i = 0; i < c->cnt; i++) {
 		km_part_t *p;
@@ -576,9 +611,8 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 			p->partition = i;
 			p->sent = -1;
 			st->parts[i] = p;
-		} else if (st->parts[i]->state != KM_PART_ACTIVE || st->parts[i]->consumed >= 0 ||
-		           c->starts[i] == RD_KAFKA_OFFSET_INVALID) {
-			continue; /* already consuming */
+		} else {
+			continue; /* already assigned */
 		}
 		p = st->parts[i];
 		p->next = c->starts[i] >= 0 ? c->starts[i] : -1;
@@ -601,7 +635,7 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 static void apply_gone(km_flow_t *f, km_cmd_t *c) {
 	km_stopic_t *st = find_stopic(f, c->topic);
 	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_error_t *error;
+	rd_kafka_resp_err_t err;
 
 	if (!st)
 		return;
@@ -614,11 +648,10 @@ static void apply_gone(km_flow_t *f, km_cmd_t *c) {
 		snprintf(p->reason, sizeof(p->reason),
 		         "the source topic was deleted; the mirror topic is kept");
 	}
-	if (l->cnt && (error = rd_kafka_incremental_unassign(f->consumer, l))) {
-		km_warn("flow %s: unassigning %s: %s", f->name, st->name,
-		        rd_kafka_error_string(error));
-		rd_kafka_error_destroy(error);
-	}
+	/* Paused, not unassigned: librdkafka 2.0.2 can hang on destroy after
+	 * a deleted topic's partitions were unassigned and assigned again. */
+	if (l->cnt && (err = rd_kafka_pause_partitions(f->consumer, l)))
+		km_warn("flow %s: pausing %s: %s", f->name, st->name, rd_kafka_err2str(err));
 	rd_kafka_topic_partition_list_destroy(l);
 	km_warn("flow %s: source topic %s was deleted: its partitions stopped, the mirror topic "
 	        "%s is kept",
@@ -680,11 +713,18 @@ static void offset_reset(km_flow_t *f, km_part_t *p) {
 	p->consumed = lo;
 	if (p->next < lo)
 		p->next = lo;
+	/* After the error the partition is no longer fetched (a seek would be
+	 * refused): assign it again at the new position. */
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, p->st->name, p->partition)->offset = lo;
-	if ((error = rd_kafka_seek_partitions(f->consumer, l, KM_ADMIN_TIMEOUT_MS))) {
-		km_warn("flow %s: seek %s [%d]: %s", f->name, p->st->name, p->partition,
+	if ((error = rd_kafka_incremental_unassign(f->consumer, l))) {
+		km_warn("flow %s: %s [%d]: unassign: %s", f->name, p->st->name, p->partition,
 		        rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	if ((error = rd_kafka_incremental_assign(f->consumer, l))) {
+		km_warn("flow %s: %s [%d]: assign at %" PRId64 ": %s", f->name, p->st->name,
+		        p->partition, lo, rd_kafka_error_string(error));
 		rd_kafka_error_destroy(error);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
@@ -738,7 +778,7 @@ static km_inflight_t *ring_push(km_flow_t *f, rd_kafka_message_t *m, km_part_t *
 static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32_t partition,
                     const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
                     rd_kafka_headers_t *hdrs) {
-	int flags = val == e->m->payload ? 0 : RD_KAFKA_MSG_F_COPY;
+	int flags = val == e->m->payload ? 0 : RD_KAFKA_MSG_F_COPY, unknown_retries = 0;
 	rd_kafka_resp_err_t err;
 
 	for (;;) {
@@ -747,9 +787,21 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
 		    RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)val, val_len),
 		    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(hdrs),
 		    RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			break;
-		serve_acks(f, 10); /* the producer's queue is full: wait for acks */
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			serve_acks(f, 10); /* the producer's queue is full: wait for acks */
+			continue;
+		}
+		/* Metadata older than the mirror topic's growth: not a refusal. */
+		if ((err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+		     err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) &&
+		    unknown_retries++ < 30 && !atomic_load(&f->stop)) {
+			const struct rd_kafka_metadata *md;
+			if (!rd_kafka_metadata(f->producer, 0, rkt, &md, 1000))
+				rd_kafka_metadata_destroy(md);
+			serve_acks(f, 100);
+			continue;
+		}
+		break;
 	}
 	if (err) {
 		if (hdrs)

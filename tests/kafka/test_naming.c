@@ -18,6 +18,25 @@
 
 #define WAIT_MS 60000 /* deadline for kmirrord to converge */
 
+/* The daemon of the running test. A failing test leaves it running: the
+ * teardown kills it (and removes its directory unless KTEST_KEEP is set). */
+static ktest_daemon_t the_daemon;
+
+static int daemon_teardown(void **state) {
+	(void)state;
+	if (the_daemon.dir[0])
+		ktest_daemon_cleanup(&the_daemon);
+	memset(&the_daemon, 0, sizeof(the_daemon));
+	return 0;
+}
+
+/* Stops the daemon with SIGTERM, which must drain and exit 0. */
+static void finish(ktest_daemon_t *d) {
+	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
+	ktest_daemon_cleanup(d);
+	memset(d, 0, sizeof(*d));
+}
+
 static void poll_pause(void) {
 	struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000};
 
@@ -52,20 +71,20 @@ static void assert_copy(const char *cluster, const char *topic, int partitions, 
 
 	for (int p = 0; p < partitions; p++) {
 		size_t cnt;
-		rd_kafka_message_t **m = ktest_read_partition(cluster, topic, p, &cnt);
+		ktest_rec_t *m = ktest_read_partition(cluster, topic, p, &cnt);
 		int i = p;
 
 		for (size_t k = 0; k < cnt; k++, i += partitions) {
 			char val[64];
 			snprintf(val, sizeof(val), "%s-%d", tag, i);
-			if (i >= n || m[k]->len != strlen(val) ||
-			    memcmp(m[k]->payload, val, m[k]->len))
+			if (i >= n || m[k].value_len != strlen(val) ||
+			    memcmp(m[k].value, val, m[k].value_len))
 				fail_msg("%s [%d] on %s: record %zu is '%.*s', not '%s'", topic, p,
-				         cluster, k, (int)m[k]->len, (const char *)m[k]->payload,
+				         cluster, k, (int)m[k].value_len, (const char *)m[k].value,
 				         val);
 		}
 		total += (int)cnt;
-		ktest_msgs_free(m, cnt);
+		ktest_recs_free(m, cnt);
 	}
 	if (total != n)
 		fail_msg("%s on %s: %d records, not %d", topic, cluster, total, n);
@@ -92,17 +111,12 @@ static void start(ktest_daemon_t *d, const char *flows_yaml, const char *const *
 	}
 }
 
-static void stop(ktest_daemon_t *d) {
-	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(d);
-}
-
 /* ---- prefix ------------------------------------------------------------------ */
 
 static void test_prefix_names(void **state) {
 	char t1[128], t2[128], yaml[1024], name[200];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 
 	(void)state;
 	ktest_topic_name(t1, sizeof(t1), "pfxdot");
@@ -125,9 +139,9 @@ static void test_prefix_names(void **state) {
 	         "    topics: {include: ['%s']}\n"
 	         "    policy: {separator: \"_\"}\n",
 	         t1, t2);
-	start(&d, yaml, (const char *const[]){"pfx-dot", "pfx-us", NULL});
-	ktest_status_wait(&d, "pfx-dot", "records", 11, WAIT_MS);
-	ktest_status_wait(&d, "pfx-us", "records", 13, WAIT_MS);
+	start(d, yaml, (const char *const[]){"pfx-dot", "pfx-us", NULL});
+	ktest_status_wait(d, "pfx-dot", "records", 11, WAIT_MS);
+	ktest_status_wait(d, "pfx-us", "records", 13, WAIT_MS);
 
 	snprintf(name, sizeof(name), "a.%s", t1);
 	assert_int_equal(ktest_partitions(b, name), 2);
@@ -142,7 +156,7 @@ static void test_prefix_names(void **state) {
 	assert_int_equal(ktest_partitions(b, name), -1);
 	assert_int_equal(ktest_partitions(b, t1), -1);
 
-	stop(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -152,7 +166,7 @@ static void test_prefix_names(void **state) {
 static void test_identity_names(void **state) {
 	char t[128], yaml[1024], name[200];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 
 	(void)state;
 	ktest_topic_name(t, sizeof(t), "ident");
@@ -168,14 +182,14 @@ static void test_identity_names(void **state) {
 	         "    topics: {include: ['%s']}\n"
 	         "    policy: identity\n",
 	         t);
-	start(&d, yaml, (const char *const[]){"ident", NULL});
-	ktest_status_wait(&d, "ident", "records", 17, WAIT_MS);
+	start(d, yaml, (const char *const[]){"ident", NULL});
+	ktest_status_wait(d, "ident", "records", 17, WAIT_MS);
 	assert_int_equal(ktest_partitions(b, t), 3);
 	assert_copy("b", t, 3, "i", 17);
 	snprintf(name, sizeof(name), "a.%s", t);
 	assert_int_equal(ktest_partitions(b, name), -1);
 
-	stop(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -188,7 +202,7 @@ static void test_identity_names(void **state) {
 static void test_active_active(void **state) {
 	char t[128], u[128], yaml[2048], name[200];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 
 	(void)state;
 	ktest_topic_name(t, sizeof(t), "aat");
@@ -211,15 +225,15 @@ static void test_active_active(void **state) {
 	         "    refresh.topics.interval: 1s\n"
 	         "    topics: {include: ['%s', '%s-m[0-9]', 'a\\.%s', 'a\\.%s-m[0-9]']}\n",
 	         t, t, u, u, u, u, t, t);
-	start(&d, yaml, (const char *const[]){"ab", "ba", NULL});
+	start(d, yaml, (const char *const[]){"ab", "ba", NULL});
 
 	/* each side gets the other's records */
 	snprintf(name, sizeof(name), "a.%s", t);
 	ktest_wait_count(b, name, 20, WAIT_MS);
 	snprintf(name, sizeof(name), "b.%s", u);
 	ktest_wait_count(a, name, 30, WAIT_MS);
-	ktest_status_wait(&d, "ab", "records", 20, WAIT_MS);
-	ktest_status_wait(&d, "ba", "records", 30, WAIT_MS);
+	ktest_status_wait(d, "ab", "records", 20, WAIT_MS);
+	ktest_status_wait(d, "ba", "records", 30, WAIT_MS);
 
 	/* Markers, one round after another: a topic made on each side after
 	 * the mirror topics exist. When its mirror appears, the flow has listed
@@ -238,10 +252,10 @@ static void test_active_active(void **state) {
 		wait_exists(a, mirror);
 	}
 	/* t and 3 markers; u and 3 markers: nothing else */
-	assert_true(ktest_status_wait(&d, "ab", "topics", 4, WAIT_MS) == 4);
-	assert_true(ktest_status_wait(&d, "ba", "topics", 4, WAIT_MS) == 4);
-	assert_true(ktest_status_wait(&d, "ab", "topics_created", 4, WAIT_MS) == 4);
-	assert_true(ktest_status_wait(&d, "ba", "topics_created", 4, WAIT_MS) == 4);
+	assert_true(ktest_status_wait(d, "ab", "topics", 4, WAIT_MS) == 4);
+	assert_true(ktest_status_wait(d, "ba", "topics", 4, WAIT_MS) == 4);
+	assert_true(ktest_status_wait(d, "ab", "topics_created", 4, WAIT_MS) == 4);
+	assert_true(ktest_status_wait(d, "ba", "topics_created", 4, WAIT_MS) == 4);
 
 	/* no mirror topic was copied back */
 	snprintf(name, sizeof(name), "b.a.%s", t);
@@ -260,21 +274,23 @@ static void test_active_active(void **state) {
 	assert_copy("a", name, 3, "u", 30);
 	assert_copy("a", t, 2, "t", 20);
 	assert_copy("b", u, 3, "u", 30);
-	assert_true(ktest_status_wait(&d, "ab", "records", 20, WAIT_MS) == 20);
-	assert_true(ktest_status_wait(&d, "ba", "records", 30, WAIT_MS) == 30);
+	assert_true(ktest_status_wait(d, "ab", "records", 20, WAIT_MS) == 20);
+	assert_true(ktest_status_wait(d, "ba", "records", 30, WAIT_MS) == 30);
 
-	stop(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_prefix_names),
-	    cmocka_unit_test(test_identity_names),
-	    cmocka_unit_test(test_active_active),
+	    cmocka_unit_test_teardown(test_prefix_names, daemon_teardown),
+	    cmocka_unit_test_teardown(test_identity_names, daemon_teardown),
+	    cmocka_unit_test_teardown(test_active_active, daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
+	if (getenv("KTEST_ONLY")) /* e.g. KTEST_ONLY='*partitions*' */
+		cmocka_set_test_filter(getenv("KTEST_ONLY"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

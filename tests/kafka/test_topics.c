@@ -22,6 +22,25 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
+/* The daemon of the running test. A failing test leaves it running: the
+ * teardown kills it (and removes its directory unless KTEST_KEEP is set). */
+static ktest_daemon_t the_daemon;
+
+static int daemon_teardown(void **state) {
+	(void)state;
+	if (the_daemon.dir[0])
+		ktest_daemon_cleanup(&the_daemon);
+	memset(&the_daemon, 0, sizeof(the_daemon));
+	return 0;
+}
+
+/* Stops the daemon with SIGTERM, which must drain and exit 0. */
+static void finish(ktest_daemon_t *d) {
+	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
+	ktest_daemon_cleanup(d);
+	memset(d, 0, sizeof(*d));
+}
+
 static void poll_pause(void) {
 	struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000};
 
@@ -110,7 +129,7 @@ static void produce_big(const char *topic, int32_t partition, size_t len) {
  * as (tag, first, n) triples, in order, with their keys. */
 static void assert_values(const char *cluster, const char *topic, int32_t partition, ...) {
 	size_t cnt, at = 0;
-	rd_kafka_message_t **m = ktest_read_partition(cluster, topic, partition, &cnt);
+	ktest_rec_t *m = ktest_read_partition(cluster, topic, partition, &cnt);
 	const char *tag;
 	va_list ap;
 
@@ -124,18 +143,18 @@ static void assert_values(const char *cluster, const char *topic, int32_t partit
 			if (at >= cnt)
 				fail_msg("%s [%d] on %s: %zu records; expected %s next", topic,
 				         partition, cluster, cnt, val);
-			if (m[at]->len != strlen(val) || memcmp(m[at]->payload, val, m[at]->len) ||
-			    m[at]->key_len != strlen(key) ||
-			    memcmp(m[at]->key, key, m[at]->key_len))
+			if (m[at].value_len != strlen(val) ||
+			    memcmp(m[at].value, val, m[at].value_len) ||
+			    m[at].key_len != strlen(key) || memcmp(m[at].key, key, m[at].key_len))
 				fail_msg("%s [%d] on %s: record %zu is '%.*s', not '%s' (key k-%d)",
-				         topic, partition, cluster, at, (int)m[at]->len,
-				         (const char *)m[at]->payload, val, i);
+				         topic, partition, cluster, at, (int)m[at].value_len,
+				         (const char *)m[at].value, val, i);
 		}
 	}
 	va_end(ap);
 	if (at != cnt)
 		fail_msg("%s [%d] on %s: %zu records, not %zu", topic, partition, cluster, cnt, at);
-	ktest_msgs_free(m, cnt);
+	ktest_recs_free(m, cnt);
 }
 
 /* Waits until @p topic on @p rk's cluster has @p n partitions; returns the
@@ -204,6 +223,24 @@ static void wait_status_has(ktest_daemon_t *d, const char *flow, const char *tex
 	}
 }
 
+/* Waits until @p topic on the target holds at least @p min records; fails
+ * at once, with the status, when a partition of the flow stopped. */
+static void wait_copied(ktest_daemon_t *d, const char *flow, rd_kafka_t *rk, const char *topic,
+                        int64_t min) {
+	int64_t deadline = ktest_now_ms() + WAIT_MS, c;
+
+	while ((c = ktest_count(rk, topic)) < min) {
+		int stopped = status_has(d, flow, "\"state\":\"stopped\"");
+		if (stopped || ktest_now_ms() > deadline) {
+			char *st = ktest_status_flow(d, flow);
+			fail_msg("%s holds %" PRId64 " records, not %" PRId64 "%s; status: %s",
+			         topic, c, min, stopped ? ", and a partition stopped" : " in time",
+			         st ? st : "(none)");
+		}
+		poll_pause();
+	}
+}
+
 /* DeleteRecords: removes the records of @p topic / @p partition before
  * offset @p before (what retention does), and checks the new log start. */
 static void delete_records(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t before) {
@@ -243,13 +280,13 @@ static void delete_records(rd_kafka_t *rk, const char *topic, int32_t partition,
 static void test_new_topic_mirrored_with_configs(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 	int64_t took;
 
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "newtopic");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
-	start_flow(&d, "newtopic", topic, NULL);
+	start_flow(d, "newtopic", topic, NULL);
 
 	/* created while kmirrord runs, with settings of its own */
 	ktest_create_topic(a, topic, 3, "retention.ms", "3600000", "cleanup.policy", "compact",
@@ -261,9 +298,9 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 	took = wait_partitions(b, mirror, 3, 30000);
 	note("mirror topic %s appeared %" PRId64 " ms after the source topic was created", mirror,
 	     took);
-	ktest_wait_count(b, mirror, 30, WAIT_MS);
-	ktest_status_wait(&d, "newtopic", "records", 30, WAIT_MS);
-	assert_true(ktest_status_wait(&d, "newtopic", "topics_created", 1, WAIT_MS) == 1);
+	wait_copied(d, "newtopic", b, mirror, 30);
+	ktest_status_wait(d, "newtopic", "records", 30, WAIT_MS);
+	assert_true(ktest_status_wait(d, "newtopic", "topics_created", 1, WAIT_MS) == 1);
 	for (int p = 0; p < 3; p++)
 		assert_values("b", mirror, p, "v", p * 100, 10, NULL);
 
@@ -273,10 +310,9 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 	assert_config(b, mirror, "max.message.bytes", "200000");
 	assert_config(b, mirror, "min.insync.replicas", NULL);
 	assert_config(b, mirror, "unclean.leader.election.enable", NULL);
-	assert_true(ktest_log_contains(&d, "created mirror topic"));
+	assert_true(ktest_log_contains(d, "created mirror topic"));
 
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -286,7 +322,7 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 static void test_partitions_added(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "grow");
@@ -294,28 +330,27 @@ static void test_partitions_added(void **state) {
 	ktest_create_topic(a, topic, 2, NULL);
 	produce_to("a", topic, 0, "p0", 0, 5);
 	produce_to("a", topic, 1, "p1", 0, 5);
-	start_flow(&d, "grow", topic, NULL);
-	ktest_wait_count(b, mirror, 10, WAIT_MS);
+	start_flow(d, "grow", topic, NULL);
+	wait_copied(d, "grow", b, mirror, 10);
 	assert_int_equal(ktest_partitions(b, mirror), 2);
 
 	ktest_create_partitions(a, topic, 4);
 	wait_partitions(b, mirror, 4, 30000);
-	assert_true(ktest_status_wait(&d, "grow", "partitions_created", 2, WAIT_MS) == 2);
+	assert_true(ktest_status_wait(d, "grow", "partitions_created", 2, WAIT_MS) == 2);
 	produce_to("a", topic, 2, "p2", 0, 7);
 	produce_to("a", topic, 3, "p3", 0, 9);
 	produce_to("a", topic, 0, "p0", 5, 1);
-	ktest_wait_count(b, mirror, 27, WAIT_MS);
-	ktest_status_wait(&d, "grow", "records", 27, WAIT_MS);
+	wait_copied(d, "grow", b, mirror, 27);
+	ktest_status_wait(d, "grow", "records", 27, WAIT_MS);
 
 	/* each record in the partition of its number */
 	assert_values("b", mirror, 0, "p0", 0, 6, NULL);
 	assert_values("b", mirror, 1, "p1", 0, 5, NULL);
 	assert_values("b", mirror, 2, "p2", 0, 7, NULL);
 	assert_values("b", mirror, 3, "p3", 0, 9, NULL);
-	assert_false(status_has(&d, "grow", "\"stopped\":1"));
+	assert_false(status_has(d, "grow", "\"stopped\":1"));
 
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -325,14 +360,14 @@ static void test_partitions_added(void **state) {
 static void test_config_sync_merges(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 	int64_t synced;
 
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "cfgsync");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 1, "retention.ms", "100000", NULL);
-	start_flow(&d, "cfgsync", topic, NULL);
+	start_flow(d, "cfgsync", topic, NULL);
 	wait_partitions(b, mirror, 1, 30000);
 	assert_config(b, mirror, "retention.ms", "100000");
 
@@ -341,25 +376,24 @@ static void test_config_sync_merges(void **state) {
 	ktest_alter_topic_configs(b, mirror, "retention.ms", "100000", "segment.ms", "7200000",
 	                          NULL);
 	wait_config(b, mirror, "segment.ms", "7200000", 30000);
-	synced = ktest_status_wait(&d, "cfgsync", "configs_synced", 0, WAIT_MS);
+	synced = ktest_status_wait(d, "cfgsync", "configs_synced", 0, WAIT_MS);
 
 	/* the source changes: the change reaches the target, the target's own
 	 * setting stays */
 	ktest_alter_topic_configs(a, topic, "retention.ms", "200000", NULL);
 	wait_config(b, mirror, "retention.ms", "200000", WAIT_MS);
-	ktest_status_wait(&d, "cfgsync", "configs_synced", synced + 1, WAIT_MS);
+	ktest_status_wait(d, "cfgsync", "configs_synced", synced + 1, WAIT_MS);
 	assert_config(b, mirror, "segment.ms", "7200000");
 	assert_config(a, topic, "segment.ms", NULL);
 
 	/* a later sync round leaves both as they are */
-	synced = ktest_status_wait(&d, "cfgsync", "configs_synced", synced + 1, WAIT_MS);
+	synced = ktest_status_wait(d, "cfgsync", "configs_synced", synced + 1, WAIT_MS);
 	ktest_alter_topic_configs(a, topic, "retention.ms", "300000", NULL);
 	wait_config(b, mirror, "retention.ms", "300000", WAIT_MS);
 	assert_config(b, mirror, "segment.ms", "7200000");
-	assert_true(ktest_log_contains(&d, "synced topic configs of"));
+	assert_true(ktest_log_contains(d, "synced topic configs of"));
 
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -394,15 +428,15 @@ static void refuse_setup(ktest_daemon_t *d, const char *flow, char *topic, size_
 static void test_refused_record_stops_partition(void **state) {
 	char topic[128], mirror[160], want[300];
 	rd_kafka_t *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 	char *st;
 
 	(void)state;
-	refuse_setup(&d, "refuse", topic, sizeof(topic), mirror, sizeof(mirror), NULL);
-	ktest_status_wait(&d, "refuse", "stopped", 1, WAIT_MS);
+	refuse_setup(d, "refuse", topic, sizeof(topic), mirror, sizeof(mirror), NULL);
+	ktest_status_wait(d, "refuse", "stopped", 1, WAIT_MS);
 	snprintf(want, sizeof(want),
 	         "{\"topic\":\"%s\",\"partition\":0,\"state\":\"stopped\",\"next\":3,", topic);
-	st = ktest_status_flow(&d, "refuse");
+	st = ktest_status_flow(d, "refuse");
 	assert_non_null(st);
 	if (!strstr(st, want) ||
 	    !strstr(st, "\"reason\":\"the target refused the record at offset 3: Broker: Message "
@@ -417,32 +451,31 @@ static void test_refused_record_stops_partition(void **state) {
 	assert_values("b", mirror, 1, "pre", 100, 3, "post", 1000, 4, NULL);
 	assert_values("b", mirror, 2, "pre", 200, 3, "post", 2000, 5, NULL);
 	assert_values("b", mirror, 0, "pre", 0, 3, NULL);
-	assert_true(ktest_status_wait(&d, "refuse", "active", 2, WAIT_MS) == 2);
-	assert_true(ktest_status_wait(&d, "refuse", "stopped", 1, WAIT_MS) == 1);
-	assert_true(ktest_status_wait(&d, "refuse", "skipped", 0, WAIT_MS) == 0);
+	assert_true(ktest_status_wait(d, "refuse", "active", 2, WAIT_MS) == 2);
+	assert_true(ktest_status_wait(d, "refuse", "stopped", 1, WAIT_MS) == 1);
+	assert_true(ktest_status_wait(d, "refuse", "skipped", 0, WAIT_MS) == 0);
 
 	/* the log says what happened and what to do */
 	snprintf(want, sizeof(want), "flow refuse: partition %s [0] stopped: the target refused",
 	         topic);
-	assert_true(ktest_log_contains(&d, want));
+	assert_true(ktest_log_contains(d, want));
 	assert_true(ktest_log_contains(
-	    &d, "fix the cause (e.g. the target topic's max.message.bytes) and restart kmirrord, "
-	        "or set on_error: skip"));
+	    d, "fix the cause (e.g. the target topic's max.message.bytes) and restart kmirrord, "
+	       "or set on_error: skip"));
 
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(&d);
+	finish(d);
 	ktest_destroy(b);
 }
 
 static void test_refused_record_skipped(void **state) {
 	char topic[128], mirror[160], want[300];
 	rd_kafka_t *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 
 	(void)state;
-	refuse_setup(&d, "skip", topic, sizeof(topic), mirror, sizeof(mirror),
+	refuse_setup(d, "skip", topic, sizeof(topic), mirror, sizeof(mirror),
 	             "    on_error: skip\n");
-	ktest_status_wait(&d, "skip", "skipped", 1, WAIT_MS);
+	ktest_status_wait(d, "skip", "skipped", 1, WAIT_MS);
 	produce_to("a", topic, 0, "post", 0, 6);
 	produce_to("a", topic, 1, "post", 1000, 2);
 	ktest_wait_count(b, mirror, 17, WAIT_MS);
@@ -450,18 +483,17 @@ static void test_refused_record_skipped(void **state) {
 	/* partition 0 goes on past the skipped record */
 	assert_values("b", mirror, 0, "pre", 0, 3, "post", 0, 6, NULL);
 	assert_values("b", mirror, 1, "pre", 100, 3, "post", 1000, 2, NULL);
-	assert_true(ktest_status_wait(&d, "skip", "records", 17, WAIT_MS) >= 17);
-	assert_true(ktest_status_wait(&d, "skip", "skipped", 1, WAIT_MS) == 1);
-	assert_true(ktest_status_wait(&d, "skip", "active", 3, WAIT_MS) == 3);
-	assert_false(status_has(&d, "skip", "\"state\":\"stopped\""));
+	assert_true(ktest_status_wait(d, "skip", "records", 17, WAIT_MS) >= 17);
+	assert_true(ktest_status_wait(d, "skip", "skipped", 1, WAIT_MS) == 1);
+	assert_true(ktest_status_wait(d, "skip", "active", 3, WAIT_MS) == 3);
+	assert_false(status_has(d, "skip", "\"state\":\"stopped\""));
 	snprintf(want, sizeof(want),
 	         "flow skip: %s [0] offset 3: the target refused the record (Broker: Message size "
 	         "too large); skipped it (on_error: skip)",
 	         topic);
-	assert_true(ktest_log_contains(&d, want));
+	assert_true(ktest_log_contains(d, want));
 
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(&d);
+	finish(d);
 	ktest_destroy(b);
 }
 
@@ -470,7 +502,7 @@ static void test_refused_record_skipped(void **state) {
 static void test_deleted_topic_kept_and_recreated(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 	int64_t deadline;
 
 	(void)state;
@@ -479,19 +511,17 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 	ktest_create_topic(a, topic, 2, NULL);
 	produce_to("a", topic, 0, "old", 0, 4);
 	produce_to("a", topic, 1, "old", 100, 6);
-	start_flow(&d, "deleted", topic, NULL);
-	ktest_wait_count(b, mirror, 10, WAIT_MS);
-	ktest_status_wait(&d, "deleted", "records", 10, WAIT_MS);
+	start_flow(d, "deleted", topic, NULL);
+	wait_copied(d, "deleted", b, mirror, 10);
+	ktest_status_wait(d, "deleted", "records", 10, WAIT_MS);
 
 	ktest_delete_topic(a, topic);
-	ktest_status_wait(&d, "deleted", "gone", 2, WAIT_MS);
-	wait_status_has(
-	    &d, "deleted",
-	    "\"partition\":1,\"state\":\"gone\",\"next\":106,\"lost\":0,\"reason\":\"the "
-	    "source topic was deleted; the mirror topic is kept\"",
-	    WAIT_MS);
-	assert_true(
-	    ktest_log_contains(&d, "was deleted: its partitions stopped, the mirror topic"));
+	ktest_status_wait(d, "deleted", "gone", 2, WAIT_MS);
+	wait_status_has(d, "deleted",
+	                "\"partition\":1,\"state\":\"gone\",\"next\":6,\"lost\":0,\"reason\":\"the "
+	                "source topic was deleted; the mirror topic is kept\"",
+	                WAIT_MS);
+	assert_true(ktest_log_contains(d, "was deleted: its partitions stopped, the mirror topic"));
 	/* the mirror topic and its records stay */
 	assert_int_equal(ktest_partitions(b, mirror), 2);
 	assert_values("b", mirror, 0, "old", 0, 4, NULL);
@@ -508,15 +538,14 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 	ktest_create_topic(a, topic, 2, NULL);
 	produce_to("a", topic, 0, "new", 0, 3);
 	produce_to("a", topic, 1, "new", 100, 2);
-	ktest_wait_count(b, mirror, 15, WAIT_MS);
-	ktest_status_wait(&d, "deleted", "active", 2, WAIT_MS);
+	wait_copied(d, "deleted", b, mirror, 15);
+	ktest_status_wait(d, "deleted", "active", 2, WAIT_MS);
 	assert_values("b", mirror, 0, "old", 0, 4, "new", 0, 3, NULL);
 	assert_values("b", mirror, 1, "old", 100, 6, "new", 100, 2, NULL);
-	ktest_log_wait(&d, "exists again: copying it from its beginning", WAIT_MS);
-	assert_false(status_has(&d, "deleted", "\"state\":\"gone\""));
+	ktest_log_wait(d, "exists again: copying it from its beginning", WAIT_MS);
+	assert_false(status_has(d, "deleted", "\"state\":\"gone\""));
 
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -526,55 +555,55 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 static void test_retention_past_progress(void **state) {
 	char topic[128], mirror[160], want[400];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t d;
+	ktest_daemon_t *d = &the_daemon;
 
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "retention");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 1, NULL);
 	produce_to("a", topic, 0, "v", 0, 10);
-	start_flow(&d, "retention", topic, NULL);
-	ktest_status_wait(&d, "retention", "records", 10, WAIT_MS);
+	start_flow(d, topic, topic, NULL); /* a flow of its own: no older progress */
+	ktest_status_wait(d, topic, "records", 10, WAIT_MS);
 	/* SIGTERM drains and stores the progress: next is 10 */
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
 
 	/* while it is down: 30 more records, then the first 25 of the log go */
 	produce_to("a", topic, 0, "v", 10, 30);
 	delete_records(a, topic, 0, 25);
 
-	ktest_daemon_start(&d, NULL);
-	ktest_status_wait(&d, "retention", "lost_at_source", 15, WAIT_MS);
-	ktest_status_wait(&d, "retention", "records", 15, WAIT_MS);
-	ktest_wait_count(b, mirror, 25, WAIT_MS);
+	ktest_daemon_start(d, NULL);
+	ktest_status_wait(d, topic, "lost_at_source", 15, WAIT_MS);
+	ktest_status_wait(d, topic, "records", 15, WAIT_MS);
+	wait_copied(d, topic, b, mirror, 25);
 	assert_values("b", mirror, 0, "v", 0, 10, "v", 25, 15, NULL);
-	assert_true(ktest_status_wait(&d, "retention", "lost_at_source", 0, WAIT_MS) == 15);
-	wait_status_has(&d, "retention",
-	                "\"partition\":0,\"state\":\"active\",\"next\":40,\"lost\":15,", WAIT_MS);
-	assert_true(ktest_log_contains(&d, "loaded progress of 1 partition(s)"));
-	snprintf(
-	    want, sizeof(want),
-	    "flow retention: %s [0]: the source's retention deleted offsets 10..24 before they "
-	    "were copied: 15 records lost at the source; continuing from 25",
-	    topic);
-	assert_true(ktest_log_contains(&d, want));
+	assert_true(ktest_status_wait(d, topic, "lost_at_source", 0, WAIT_MS) == 15);
+	wait_status_has(d, topic, "\"partition\":0,\"state\":\"active\",\"next\":40,\"lost\":15,",
+	                WAIT_MS);
+	assert_true(ktest_log_contains(d, "loaded progress of 1 partition(s)"));
+	snprintf(want, sizeof(want),
+	         "flow %s: %s [0]: the source's retention deleted offsets 10..24 before they "
+	         "were copied: 15 records lost at the source; continuing from 25",
+	         topic, topic);
+	assert_true(ktest_log_contains(d, want));
 
-	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(&d);
+	finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_new_topic_mirrored_with_configs),
-	    cmocka_unit_test(test_partitions_added),
-	    cmocka_unit_test(test_config_sync_merges),
-	    cmocka_unit_test(test_refused_record_stops_partition),
-	    cmocka_unit_test(test_refused_record_skipped),
-	    cmocka_unit_test(test_deleted_topic_kept_and_recreated),
-	    cmocka_unit_test(test_retention_past_progress),
+	    cmocka_unit_test_teardown(test_new_topic_mirrored_with_configs, daemon_teardown),
+	    cmocka_unit_test_teardown(test_partitions_added, daemon_teardown),
+	    cmocka_unit_test_teardown(test_config_sync_merges, daemon_teardown),
+	    cmocka_unit_test_teardown(test_refused_record_stops_partition, daemon_teardown),
+	    cmocka_unit_test_teardown(test_refused_record_skipped, daemon_teardown),
+	    cmocka_unit_test_teardown(test_deleted_topic_kept_and_recreated, daemon_teardown),
+	    cmocka_unit_test_teardown(test_retention_past_progress, daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
+	if (getenv("KTEST_ONLY")) /* e.g. KTEST_ONLY='*partitions*' */
+		cmocka_set_test_filter(getenv("KTEST_ONLY"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

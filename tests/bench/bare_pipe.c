@@ -1,0 +1,326 @@
+/* bare_pipe: the ceiling for kmirrord's data path.
+ *
+ * The least a replicator can do with librdkafka: assign every partition of
+ * a source topic (no group management), consume, and produce each record to
+ * the same partition of a target topic, with the librdkafka settings that
+ * kmirrord uses by default (core/flow.c make_producer()/make_consumer()).
+ * The payload is not copied: the consumed message is kept until its
+ * delivery report and destroyed there. One thread, woken by whichever of the
+ * consumer's queue and the producer's delivery reports has something
+ * (io-event pipes), so it never sleeps while there is work. Key, headers and timestamp are
+ * passed through. Exits 0 once N records are acknowledged by the target.
+ *
+ *   bare_pipe -s SRC_BROKERS -d DST_BROKERS -t SRC_TOPIC -T DST_TOPIC -n N
+ *             [--max-inflight RECORDS] [--max-inflight-bytes BYTES]
+ *             [-X consumer.PROP=VAL] [-X producer.PROP=VAL]
+ *
+ * It holds at most --max-inflight records (default 100000) and
+ * --max-inflight-bytes (default 64 MiB) consumed but not yet acknowledged:
+ * kmirrord's defaults of max.inflight.records and max.inflight.bytes, so that
+ * memory is compared like for like. On exit it prints key=value lines on
+ * stdout: records, elapsed_s, cpu_s (user+sys, all threads), maxrss_kb. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define BATCH 1000 /* kmirrord's default batch.records */
+
+static volatile sig_atomic_t stop;
+static uint64_t delivered, failed, inflight;
+static size_t inflight_bytes;
+static char first_error[512];
+
+static void on_signal(int sig) {
+	(void)sig;
+	stop = 1;
+}
+
+static double now_s(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void die(const char *fmt, ...) {
+	va_list ap;
+
+	fprintf(stderr, "bare_pipe: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
+	char errstr[512];
+
+	if (rd_kafka_conf_set(conf, k, v, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+		die("%s: %s", k, errstr);
+}
+
+/* The consumed message rides as the produced record's opaque. */
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+	rd_kafka_message_t *src = m->_private;
+
+	(void)rk;
+	(void)opaque;
+	if (m->err) {
+		if (!failed++)
+			snprintf(first_error, sizeof(first_error), "[%d]: %s", (int)m->partition,
+			         rd_kafka_err2str(m->err));
+	} else {
+		delivered++;
+	}
+	inflight--;
+	inflight_bytes -= src->len + src->key_len;
+	rd_kafka_message_destroy(src);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+	(void)opaque;
+	fprintf(stderr, "bare_pipe: %s: %s%s\n", rd_kafka_name(rk), reason,
+	        err == RD_KAFKA_RESP_ERR__FATAL ? " (fatal)" : "");
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+		stop = 2;
+}
+
+int main(int argc, char **argv) {
+	const char *src = NULL, *dst = NULL, *stopic = NULL, *dtopic = NULL;
+	uint64_t n = 0, max_inflight = 100000;
+	size_t max_bytes = 64u << 20;
+	char errstr[512], qmsgs[32];
+	rd_kafka_conf_t *cconf = rd_kafka_conf_new(), *pconf = rd_kafka_conf_new();
+	const struct rd_kafka_metadata *md;
+	rd_kafka_topic_partition_list_t *parts;
+	rd_kafka_message_t *msgs[BATCH];
+	rd_kafka_queue_t *cq, *pq;
+	struct pollfd pfds[2];
+	int cfd[2], pfd[2];
+	rd_kafka_topic_t *rkt, *srkt;
+	rd_kafka_t *consumer, *producer;
+	struct rusage ru;
+	double t0;
+	int32_t pcnt;
+	int c;
+	static const struct option opts[] = {{"source", required_argument, 0, 's'},
+	                                     {"target", required_argument, 0, 'd'},
+	                                     {"topic", required_argument, 0, 't'},
+	                                     {"target-topic", required_argument, 0, 'T'},
+	                                     {"records", required_argument, 0, 'n'},
+	                                     {"max-inflight", required_argument, 0, 'i'},
+	                                     {"max-inflight-bytes", required_argument, 0, 'b'},
+	                                     {0, 0, 0, 0}};
+
+	/* kmirrord's consumer: defaults, then what it forces. */
+	set(cconf, "client.id", "kmirror-bench-bare-consumer");
+	set(cconf, "queued.max.messages.kbytes", "16384");
+	set(cconf, "fetch.wait.max.ms", "100");
+	set(cconf, "group.id", "kmirror.bench-bare");
+	set(cconf, "enable.auto.commit", "false");
+	set(cconf, "enable.auto.offset.store", "false");
+	set(cconf, "enable.partition.eof", "false");
+	set(cconf, "auto.offset.reset", "error");
+	set(cconf, "isolation.level", "read_committed");
+	/* kmirrord's producer. */
+	set(pconf, "client.id", "kmirror-bench-bare-producer");
+	set(pconf, "acks", "all");
+	set(pconf, "enable.idempotence", "true");
+	set(pconf, "compression.type", "lz4");
+	set(pconf, "linger.ms", "5");
+	set(pconf, "batch.size", "1000000");
+	set(pconf, "batch.num.messages", "10000");
+	set(pconf, "message.timeout.ms", "0");
+	set(pconf, "queue.buffering.max.kbytes", "1048576");
+	set(pconf, "partitioner", "murmur2_random");
+
+	while ((c = getopt_long(argc, argv, "s:d:t:T:n:X:", opts, NULL)) != -1) {
+		char *eq;
+		switch (c) {
+		case 's':
+			src = optarg;
+			break;
+		case 'd':
+			dst = optarg;
+			break;
+		case 't':
+			stopic = optarg;
+			break;
+		case 'T':
+			dtopic = optarg;
+			break;
+		case 'n':
+			n = strtoull(optarg, NULL, 10);
+			break;
+		case 'i':
+			max_inflight = strtoull(optarg, NULL, 10);
+			break;
+		case 'b':
+			max_bytes = strtoull(optarg, NULL, 10);
+			break;
+		case 'X':
+			if (!(eq = strchr(optarg, '=')))
+				die("-X %s: expected consumer.PROP=VAL or producer.PROP=VAL", optarg);
+			*eq = '\0';
+			if (!strncmp(optarg, "consumer.", 9))
+				set(cconf, optarg + 9, eq + 1);
+			else if (!strncmp(optarg, "producer.", 9))
+				set(pconf, optarg + 9, eq + 1);
+			else
+				die("-X %s: prefix the property with consumer. or producer.", optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: bare_pipe -s SRC -d DST -t TOPIC -T TARGET_TOPIC -n N "
+			                "[--max-inflight R] [--max-inflight-bytes B] [-X "
+			                "consumer.|producer.PROP=VAL]\n");
+			return 2;
+		}
+	}
+	if (!src || !dst || !stopic || !dtopic || !n)
+		die("-s, -d, -t, -T and -n are required");
+	snprintf(qmsgs, sizeof(qmsgs), "%" PRIu64, max_inflight + 100000);
+	set(pconf, "queue.buffering.max.messages", qmsgs);
+	set(cconf, "bootstrap.servers", src);
+	set(pconf, "bootstrap.servers", dst);
+	rd_kafka_conf_set_error_cb(cconf, error_cb);
+	rd_kafka_conf_set_error_cb(pconf, error_cb);
+	rd_kafka_conf_set_dr_msg_cb(pconf, dr_cb);
+
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	if (!(producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, errstr, sizeof(errstr))))
+		die("producer: %s", errstr);
+	if (!(consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, errstr, sizeof(errstr))))
+		die("consumer: %s", errstr);
+	rd_kafka_poll_set_consumer(consumer);
+	cq = rd_kafka_queue_get_consumer(consumer);
+	rkt = rd_kafka_topic_new(producer, dtopic, NULL);
+
+	/* every partition of the source topic, from its beginning */
+	srkt = rd_kafka_topic_new(consumer, stopic, NULL);
+	if (rd_kafka_metadata(consumer, 0, srkt, &md, 30000) || md->topic_cnt != 1 ||
+	    md->topics[0].err)
+		die("no metadata for source topic %s", stopic);
+	pcnt = md->topics[0].partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	rd_kafka_topic_destroy(srkt);
+	parts = rd_kafka_topic_partition_list_new(pcnt);
+	for (int32_t i = 0; i < pcnt; i++)
+		rd_kafka_topic_partition_list_add(parts, stopic, i)->offset =
+		    RD_KAFKA_OFFSET_BEGINNING;
+	if (rd_kafka_assign(consumer, parts))
+		die("assign %s failed", stopic);
+	rd_kafka_topic_partition_list_destroy(parts);
+
+	/* Wake on whichever comes first, a fetched record or a delivery
+	 * report: each queue writes a byte to its pipe when it stops being
+	 * empty. */
+	if (pipe(cfd) || pipe(pfd))
+		die("pipe failed");
+	fcntl(cfd[0], F_SETFL, O_NONBLOCK);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	pq = rd_kafka_queue_get_main(producer);
+	rd_kafka_queue_io_event_enable(cq, cfd[1], "c", 1);
+	rd_kafka_queue_io_event_enable(pq, pfd[1], "p", 1);
+	pfds[0] = (struct pollfd){.fd = pfd[0], .events = POLLIN};
+	pfds[1] = (struct pollfd){.fd = cfd[0], .events = POLLIN};
+
+	t0 = now_s();
+	while (!stop && delivered + failed < n) {
+		char drain[64];
+		ssize_t got;
+
+		rd_kafka_poll(producer, 0);
+		if (inflight >= max_inflight || inflight_bytes >= max_bytes) {
+			/* back-pressure: wait for delivery reports only */
+			if (poll(pfds, 1, 100) > 0)
+				while (read(pfd[0], drain, sizeof(drain)) > 0)
+					;
+			continue;
+		}
+		got = rd_kafka_consume_batch_queue(cq, 0, msgs, BATCH);
+		if (got <= 0) {
+			if (poll(pfds, 2, 100) > 0) {
+				while (read(pfd[0], drain, sizeof(drain)) > 0)
+					;
+				while (read(cfd[0], drain, sizeof(drain)) > 0)
+					;
+			}
+			continue;
+		}
+		for (ssize_t i = 0; i < got; i++) {
+			rd_kafka_message_t *m = msgs[i];
+			rd_kafka_headers_t *hdrs = NULL;
+			rd_kafka_resp_err_t err;
+
+			if (m->err) {
+				fprintf(stderr, "bare_pipe: source: %s\n", rd_kafka_message_errstr(m));
+				rd_kafka_message_destroy(m);
+				continue;
+			}
+			rd_kafka_message_detach_headers(m, &hdrs);
+			inflight++;
+			inflight_bytes += m->len + m->key_len;
+			for (;;) {
+				err = rd_kafka_producev(
+				    producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(m->partition),
+				    RD_KAFKA_V_KEY(m->key, m->key_len),
+				    RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_MSGFLAGS(0),
+				    RD_KAFKA_V_TIMESTAMP(rd_kafka_message_timestamp(m, NULL)),
+				    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(m), RD_KAFKA_V_END);
+				if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+					break;
+				rd_kafka_poll(producer, 10);
+			}
+			if (err) {
+				fprintf(stderr, "bare_pipe: produce: %s\n", rd_kafka_err2str(err));
+				if (hdrs)
+					rd_kafka_headers_destroy(hdrs);
+				inflight--;
+				inflight_bytes -= m->len + m->key_len;
+				rd_kafka_message_destroy(m);
+				failed++;
+			}
+		}
+	}
+	while (!stop && inflight)
+		rd_kafka_poll(producer, 50);
+
+	getrusage(RUSAGE_SELF, &ru);
+	printf("records=%" PRIu64 "\nfailed=%" PRIu64 "\nelapsed_s=%.3f\ncpu_s=%.3f\nmaxrss_kb=%ld\n",
+	       delivered, failed, now_s() - t0,
+	       (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	           ru.ru_stime.tv_usec / 1e6,
+	       ru.ru_maxrss);
+	fflush(stdout);
+	if (failed)
+		fprintf(stderr, "bare_pipe: %" PRIu64 " record(s) refused by the target, first %s\n",
+		        failed, first_error);
+
+	rd_kafka_queue_io_event_enable(cq, -1, NULL, 0);
+	rd_kafka_queue_io_event_enable(pq, -1, NULL, 0);
+	rd_kafka_queue_destroy(pq);
+	rd_kafka_queue_destroy(cq);
+	rd_kafka_consumer_close(consumer);
+	rd_kafka_destroy(consumer);
+	rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	rd_kafka_poll(producer, 0);
+	rd_kafka_topic_destroy(rkt);
+	rd_kafka_destroy(producer);
+	return failed || stop ? 1 : 0;
+}

@@ -1,0 +1,22 @@
+# tests/bench/: the throughput benchmark (not a test; see docs/BENCHMARKS.md).
+# bare_pipe is the ceiling contender, kbench the loader and watcher. They are
+# built with the check programs, or alone by `make bench-programs`;
+# `make bench` runs the benchmark (BENCH_ARGS, e.g. BENCH_ARGS=--smoke).
+check_PROGRAMS += tests/bench/bare_pipe tests/bench/kbench
+
+tests_bench_bare_pipe_SOURCES = tests/bench/bare_pipe.c
+tests_bench_bare_pipe_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_bench_bare_pipe_LDADD = $(RDKAFKA_LIBS)
+
+tests_bench_kbench_SOURCES = tests/bench/kbench.c
+tests_bench_kbench_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_bench_kbench_LDADD = $(RDKAFKA_LIBS)
+
+EXTRA_DIST += tests/bench/run tests/bench/README.md
+
+bench-programs: tests/bench/bare_pipe tests/bench/kbench core/kmirrord $(plugins_LTLIBRARIES)
+
+bench: bench-programs
+	$(top_srcdir)/tests/bench/run --build '$(abs_top_builddir)' --no-build $(BENCH_ARGS)
+
+.PHONY: bench bench-programs

@@ -1,0 +1,28 @@
+/* Shared bits of the test plugins (tests/plugins/): a topic filter that
+ * accepts every topic, for descriptors that must otherwise be valid. Test
+ * code only; each plugin is its own module. */
+#ifndef KM_TESTS_TP_COMMON_H
+#define KM_TESTS_TP_COMMON_H
+
+#include <kmirror/plugin.h>
+
+__attribute__((unused)) static km_err_t tp_create(const km_host_api_t *host, km_ctx_t *ctx,
+                                                  const km_params_t *params, void **instp,
+                                                  char *errstr, size_t errstr_size) {
+	(void)host;
+	(void)ctx;
+	(void)params;
+	(void)errstr;
+	(void)errstr_size;
+	*instp = NULL;
+	return KM_OK;
+}
+
+__attribute__((unused)) static km_filter_result_t tp_filter(void *inst, const char *topic) {
+	(void)inst;
+	return topic[0] == 'y' ? KM_FILTER_ACCEPT : KM_FILTER_REJECT;
+}
+
+__attribute__((unused)) static const km_topic_filter_ops_t tp_filter_ops = {.filter = tp_filter};
+
+#endif
