@@ -69,8 +69,9 @@ typedef struct km_inflight {
 	rd_kafka_message_t *m;
 	km_part_t *part;
 	int64_t offset;
-	size_t bytes;
-	int32_t pending; /* produce requests not yet reported */
+	size_t bytes;    /* held until acknowledged */
+	size_t size;     /* the record's key and value bytes, for the counters */
+	int32_t pending; /* produce requests not yet reported, +1 while producing */
 	rd_kafka_resp_err_t status;
 } km_inflight_t;
 
@@ -120,7 +121,10 @@ struct km_flow {
 
 	/* data thread */
 	rd_kafka_t *consumer, *producer;
+	rd_kafka_t *pproducer; /* progress records: their own connection, so they
+	                          never wait behind megabytes of data */
 	rd_kafka_queue_t *cq;
+	int progress_dirty;
 	km_stopic_t *topics;
 	km_inflight_t *ring;
 	size_t ring_cap, ring_head, ring_cnt;
@@ -334,7 +338,7 @@ static rd_kafka_t *make_client(km_flow_t *f, rd_kafka_type_t type, const char *r
 		return NULL;
 	rd_kafka_conf_set_opaque(conf, f);
 	rd_kafka_conf_set_error_cb(conf, error_cb);
-	if (type == RD_KAFKA_PRODUCER && !strcmp(role, "producer"))
+	if (type == RD_KAFKA_PRODUCER && (!strcmp(role, "producer") || !strcmp(role, "progress")))
 		rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
 	return km_kafka_new(type, conf, errstr, errstr_size);
 }
@@ -356,10 +360,22 @@ static rd_kafka_t *make_producer(km_flow_t *f, char *errstr, size_t errstr_size)
 	                   defaults, forced, errstr, errstr_size);
 }
 
+static rd_kafka_t *make_progress_producer(km_flow_t *f, char *errstr, size_t errstr_size) {
+	const char *defaults[] = {"acks",      "all", "enable.idempotence", "true",
+	                          "linger.ms", "0",   "message.timeout.ms", "0",
+	                          NULL};
+
+	return make_client(f, RD_KAFKA_PRODUCER, "progress", f->fc->target, &f->fc->producer,
+	                   defaults, NULL, errstr, errstr_size);
+}
+
 static rd_kafka_t *make_consumer(km_flow_t *f, char *errstr, size_t errstr_size) {
 	char group[300];
-	const char *defaults[] = {"queued.max.messages.kbytes", "16384", "fetch.wait.max.ms", "100",
-	                          NULL};
+	/* 256 MB of prefetch: librdkafka 2.0.2 stops fetching a partition for
+	 * a fixed second whenever this queue is over its bound, which at 16 MB
+	 * cut throughput by 3-5x (docs/BENCHMARKS.md). */
+	const char *defaults[] = {"queued.max.messages.kbytes", "262144", "fetch.wait.max.ms",
+	                          "100", NULL};
 	const char *forced[] = {"group.id", group, "enable.auto.commit", "false",
 	                        "enable.auto.offset.store", "false", "enable.partition.eof",
 	                        "false",
@@ -376,6 +392,16 @@ static rd_kafka_t *make_consumer(km_flow_t *f, char *errstr, size_t errstr_size)
 /* Data thread: delivery reports, ring, progress                             */
 /* ------------------------------------------------------------------------ */
 
+/* Every record made from @p e is acknowledged (or failed): the consumed
+ * message and its bytes are let go now, not when the ring's head reaches
+ * it, so acknowledged memory never waits behind a slower partition. */
+static void entry_done(km_flow_t *f, km_inflight_t *e) {
+	f->inflight_bytes -= e->bytes;
+	e->bytes = 0;
+	rd_kafka_message_destroy(e->m);
+	e->m = NULL;
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	km_flow_t *f = opaque;
 	km_inflight_t *e = m->_private;
@@ -390,9 +416,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		}
 		return;
 	}
-	e->pending--;
 	if (m->err && !e->status)
 		e->status = m->err;
+	if (--e->pending == 0)
+		entry_done(f, e);
 }
 
 static int is_rebuild_error(km_flow_t *f, rd_kafka_resp_err_t err) {
@@ -441,16 +468,16 @@ static void pop_ring(km_flow_t *f) {
 			break;
 		if (p->state == KM_PART_ACTIVE) {
 			if (!e->status) {
+				f->progress_dirty = 1;
 				p->next = e->offset + 1;
 				p->records++;
-				p->bytes += e->bytes;
+				p->bytes += e->size;
 			} else if (!is_rebuild_error(f, e->status)) {
 				record_failed(f, e);
 			}
 		}
-		f->inflight_bytes -= e->bytes;
-		rd_kafka_message_destroy(e->m);
-		e->m = NULL;
+		if (e->m)
+			entry_done(f, e);
 		f->ring_head = (f->ring_head + 1) % f->ring_cap;
 		f->ring_cnt--;
 		f->popped_total++;
@@ -459,6 +486,7 @@ static void pop_ring(km_flow_t *f) {
 
 static void serve_acks(km_flow_t *f, int timeout_ms) {
 	rd_kafka_poll(f->producer, timeout_ms);
+	rd_kafka_poll(f->pproducer, 0);
 	pop_ring(f);
 	if (f->pw.active && !f->pw.pending) {
 		if (!f->pw.failed && f->pw.snapshot > f->stored_total)
@@ -480,6 +508,7 @@ static void write_progress(km_flow_t *f) {
 
 	if (f->pw.active)
 		return;
+	f->progress_dirty = 0;
 	for (km_stopic_t *st = f->topics; st; st = st->next) {
 		for (int32_t i = 0; i < st->cnt; i++) {
 			km_part_t *p = st->parts[i];
@@ -762,8 +791,8 @@ static km_inflight_t *ring_push(km_flow_t *f, rd_kafka_message_t *m, km_part_t *
 	e->m = m;
 	e->part = p;
 	e->offset = m->offset;
-	e->bytes = m->len + m->key_len;
-	e->pending = 0;
+	e->bytes = e->size = m->len + m->key_len;
+	e->pending = 1; /* held by the batch until every record of it is produced */
 	e->status = RD_KAFKA_RESP_ERR_NO_ERROR;
 	f->ring_cnt++;
 	f->consumed_total++;
@@ -826,6 +855,12 @@ static int64_t msg_timestamp(const rd_kafka_message_t *m) {
 	return ts < 0 ? 0 : ts;
 }
 
+/* Drops the batch's hold on @p e: its records are all produced. */
+static void entry_release(km_flow_t *f, km_inflight_t *e) {
+	if (--e->pending == 0)
+		entry_done(f, e);
+}
+
 /* The empty pipeline: every record goes to the same partition of its
  * mirror topic, untouched, without a copy of its payload. */
 static void copy_direct(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
@@ -839,6 +874,7 @@ static void copy_direct(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 		rd_kafka_message_detach_headers(m, &hdrs);
 		produce(f, e, p->st->dst_rkt, m->partition, m->key, m->key_len, m->payload, m->len,
 		        msg_timestamp(m), hdrs);
+		entry_release(f, e);
 	}
 }
 
@@ -888,6 +924,15 @@ static void drop_reroutes(km_flow_t *f) {
 	f->reroute_cnt = 0;
 }
 
+/* The ring entries of the batch's n consumed records are the last n
+ * pushed: drop the batch's hold on each. */
+static void release_batch(km_flow_t *f, size_t n) {
+	size_t first = (f->ring_head + f->ring_cnt - n) % f->ring_cap;
+
+	for (size_t i = 0; i < n; i++)
+		entry_release(f, &f->ring[(first + i) % f->ring_cap]);
+}
+
 static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 	km_batch_t *b = &f->bb.pub;
 	char errstr[512];
@@ -917,11 +962,12 @@ static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 		f->stage_errors++;
 		km_err("flow %s: %s", f->name, errstr);
 		set_error(f, "%s", errstr);
-		for (size_t i = 0; i < b->cnt; i++) {
+		for (size_t i = 0; i < n; i++) {
 			km_inflight_t *e = b->records[i].km_opaque;
 			if (!e->status)
 				e->status = RD_KAFKA_RESP_ERR__INVALID_ARG;
 		}
+		release_batch(f, n);
 		return;
 	}
 	for (size_t i = 0; i < b->cnt; i++) {
@@ -950,13 +996,15 @@ static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 		produce(f, e, route_rkt(f, r, e->part), r->partition, r->key, r->key_len, r->value,
 		        r->value_len, r->timestamp, hdrs);
 	}
+	release_batch(f, n);
 }
 
 /* Takes up to @p max records: waits for the first, then takes what is
  * already there. Error events are handled on the way. */
 static size_t poll_batch(km_flow_t *f, rd_kafka_message_t **msgs, size_t max) {
 	size_t n = 0;
-	int timeout = 100;
+	/* With records in flight, come back soon to serve acknowledgements. */
+	int timeout = f->ring_cnt || f->pw.active ? 5 : 100;
 
 	while (n < max) {
 		rd_kafka_message_t *m = rd_kafka_consume_queue(f->cq, timeout);
@@ -989,19 +1037,23 @@ static int rebuild_producer(km_flow_t *f) {
 	rd_kafka_error_t *error;
 	rd_kafka_t *np;
 
-	rd_kafka_fatal_error(f->producer, reason, sizeof(reason));
+	if (!rd_kafka_fatal_error(f->producer, reason, sizeof(reason)))
+		rd_kafka_fatal_error(f->pproducer, reason, sizeof(reason));
 	km_warn("flow %s: rebuilding the producer after a fatal error (%s); resuming from the "
 	        "acknowledged progress",
 	        f->name, reason);
 	rd_kafka_purge(f->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	rd_kafka_purge(f->pproducer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	for (int i = 0; i < 100 && rd_kafka_outq_len(f->producer) > 0; i++)
 		rd_kafka_poll(f->producer, 100);
+	for (int i = 0; i < 100 && rd_kafka_outq_len(f->pproducer) > 0; i++)
+		rd_kafka_poll(f->pproducer, 100);
 	/* Every entry still in the ring goes again from its partition's
 	 * progress; nothing in it counts as copied. */
 	while (f->ring_cnt) {
 		km_inflight_t *e = &f->ring[f->ring_head];
-		f->inflight_bytes -= e->bytes;
-		rd_kafka_message_destroy(e->m);
+		if (e->m)
+			entry_done(f, e);
 		f->ring_head = (f->ring_head + 1) % f->ring_cap;
 		f->ring_cnt--;
 		f->consumed_total--;
@@ -1015,9 +1067,13 @@ static int rebuild_producer(km_flow_t *f) {
 	}
 	drop_reroutes(f);
 	rd_kafka_destroy(f->producer);
-	f->producer = NULL;
-	if (!(np = make_producer(f, errstr, sizeof(errstr)))) {
+	rd_kafka_destroy(f->pproducer);
+	f->producer = f->pproducer = NULL;
+	if (!(np = make_producer(f, errstr, sizeof(errstr))) ||
+	    !(f->pproducer = make_progress_producer(f, errstr, sizeof(errstr)))) {
 		km_err("flow %s: cannot make a new producer: %s", f->name, errstr);
+		if (np)
+			rd_kafka_destroy(np);
 		return -1;
 	}
 	f->producer = np;
@@ -1074,8 +1130,10 @@ static void *data_main(void *arg) {
 		}
 		serve_acks(f, 0);
 		now = now_ms();
-		if (now - f->last_progress_ms >= KM_PROGRESS_INTERVAL_MS ||
-		    inflight(f) >= f->max_inflight / 2)
+		/* Progress goes out as soon as the last write is acknowledged and
+		 * something moved: the in-flight bound then tracks the target's
+		 * acknowledgements closely. */
+		if (f->progress_dirty || now - f->last_progress_ms >= KM_PROGRESS_INTERVAL_MS)
 			write_progress(f);
 		if (now - f->last_status_ms >= KM_STATUS_INTERVAL_MS)
 			publish_status(f);
@@ -1863,6 +1921,7 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 	    !(f->dst_admin = make_client(f, RD_KAFKA_PRODUCER, "target-admin", f->fc->target, NULL,
 	                                 NULL, NULL, errstr, errstr_size)) ||
 	    !(f->producer = make_producer(f, errstr, errstr_size)) ||
+	    !(f->pproducer = make_progress_producer(f, errstr, errstr_size)) ||
 	    !(f->consumer = make_consumer(f, errstr, errstr_size)))
 		return -1;
 	if ((err = rd_kafka_poll_set_consumer(f->consumer))) {
@@ -1921,7 +1980,8 @@ int km_flow_join(km_flow_t *f) {
 	free(f->hviews);
 	f->hviews = NULL;
 	while (f->ring && f->ring_cnt) {
-		rd_kafka_message_destroy(f->ring[f->ring_head].m);
+		if (f->ring[f->ring_head].m)
+			rd_kafka_message_destroy(f->ring[f->ring_head].m);
 		f->ring_head = (f->ring_head + 1) % f->ring_cap;
 		f->ring_cnt--;
 	}
@@ -1934,11 +1994,13 @@ int km_flow_join(km_flow_t *f) {
 	}
 	if (f->producer)
 		rd_kafka_destroy(f->producer);
+	if (f->pproducer)
+		rd_kafka_destroy(f->pproducer);
 	if (f->src_admin)
 		rd_kafka_destroy(f->src_admin);
 	if (f->dst_admin)
 		rd_kafka_destroy(f->dst_admin);
-	f->consumer = f->producer = f->src_admin = f->dst_admin = NULL;
+	f->consumer = f->producer = f->pproducer = f->src_admin = f->dst_admin = NULL;
 	free(f->ring);
 	f->ring = NULL;
 	km_batchbuf_free(&f->bb);

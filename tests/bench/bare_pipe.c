@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
 
 	/* kmirrord's consumer: defaults, then what it forces. */
 	set(cconf, "client.id", "kmirror-bench-bare-consumer");
-	set(cconf, "queued.max.messages.kbytes", "16384");
+	set(cconf, "queued.max.messages.kbytes", "262144");
 	set(cconf, "fetch.wait.max.ms", "100");
 	set(cconf, "group.id", "kmirror.bench-bare");
 	set(cconf, "enable.auto.commit", "false");

@@ -246,6 +246,26 @@ static void nap(void) {
 	nanosleep(&ts, NULL);
 }
 
+void ktest_pause(void) {
+	nap();
+}
+
+ktest_daemon_t ktest_the_daemon;
+
+int ktest_daemon_teardown(void **state) {
+	(void)state;
+	if (ktest_the_daemon.dir[0])
+		ktest_daemon_cleanup(&ktest_the_daemon);
+	memset(&ktest_the_daemon, 0, sizeof(ktest_the_daemon));
+	return 0;
+}
+
+void ktest_daemon_finish(ktest_daemon_t *d) {
+	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
+	ktest_daemon_cleanup(d);
+	memset(d, 0, sizeof(*d));
+}
+
 static const char *builddir(void) {
 	const char *b = getenv("KM_TEST_BUILDDIR");
 

@@ -132,5 +132,15 @@ char *ktest_topic_config(rd_kafka_t *rk, const char *topic, const char *name);
 void ktest_delete_topic(rd_kafka_t *rk, const char *topic);
 /* Adds partitions to a topic, up to @p total. */
 void ktest_create_partitions(rd_kafka_t *rk, const char *topic, int total);
+/* The daemon of the running test, for suites with one daemon per test. A
+ * failing test leaves it running: ktest_daemon_teardown (a cmocka teardown)
+ * kills it and removes its directory (unless KTEST_KEEP is set). */
+extern ktest_daemon_t ktest_the_daemon;
+int ktest_daemon_teardown(void **state);
+/* Stops the daemon with SIGTERM, which must drain and exit 0, and cleans up. */
+void ktest_daemon_finish(ktest_daemon_t *d);
+/* The polling interval of condition waits (never a wait by itself). */
+void ktest_pause(void);
+
 /* Monotonic milliseconds. */
 int64_t ktest_now_ms(void);

@@ -18,31 +18,6 @@
 
 #define WAIT_MS 60000 /* deadline for kmirrord to converge */
 
-/* The daemon of the running test. A failing test leaves it running: the
- * teardown kills it (and removes its directory unless KTEST_KEEP is set). */
-static ktest_daemon_t the_daemon;
-
-static int daemon_teardown(void **state) {
-	(void)state;
-	if (the_daemon.dir[0])
-		ktest_daemon_cleanup(&the_daemon);
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	return 0;
-}
-
-/* Stops the daemon with SIGTERM, which must drain and exit 0. */
-static void finish(ktest_daemon_t *d) {
-	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(d);
-	memset(d, 0, sizeof(*d));
-}
-
-static void poll_pause(void) {
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
 /* Produces values "<tag>-<i>", i in [0, n), round-robin over @p partitions
  * partitions of @p topic on @p cluster, and waits for delivery. */
 static void produce_n(const char *cluster, const char *topic, int partitions, const char *tag,
@@ -96,7 +71,7 @@ static void wait_exists(rd_kafka_t *rk, const char *topic) {
 	while (ktest_partitions(rk, topic) < 0) {
 		if (ktest_now_ms() > deadline)
 			fail_msg("%s was not created within %d ms", topic, WAIT_MS);
-		poll_pause();
+		ktest_pause();
 	}
 }
 
@@ -116,7 +91,7 @@ static void start(ktest_daemon_t *d, const char *flows_yaml, const char *const *
 static void test_prefix_names(void **state) {
 	char t1[128], t2[128], yaml[1024], name[200];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
 	ktest_topic_name(t1, sizeof(t1), "pfxdot");
@@ -156,7 +131,7 @@ static void test_prefix_names(void **state) {
 	assert_int_equal(ktest_partitions(b, name), -1);
 	assert_int_equal(ktest_partitions(b, t1), -1);
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -166,7 +141,7 @@ static void test_prefix_names(void **state) {
 static void test_identity_names(void **state) {
 	char t[128], yaml[1024], name[200];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
 	ktest_topic_name(t, sizeof(t), "ident");
@@ -189,7 +164,7 @@ static void test_identity_names(void **state) {
 	snprintf(name, sizeof(name), "a.%s", t);
 	assert_int_equal(ktest_partitions(b, name), -1);
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -202,7 +177,7 @@ static void test_identity_names(void **state) {
 static void test_active_active(void **state) {
 	char t[128], u[128], yaml[2048], name[200];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
 	ktest_topic_name(t, sizeof(t), "aat");
@@ -277,16 +252,16 @@ static void test_active_active(void **state) {
 	assert_true(ktest_status_wait(d, "ab", "records", 20, WAIT_MS) == 20);
 	assert_true(ktest_status_wait(d, "ba", "records", 30, WAIT_MS) == 30);
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_prefix_names, daemon_teardown),
-	    cmocka_unit_test_teardown(test_identity_names, daemon_teardown),
-	    cmocka_unit_test_teardown(test_active_active, daemon_teardown),
+	    cmocka_unit_test_teardown(test_prefix_names, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_identity_names, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_active_active, ktest_daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);

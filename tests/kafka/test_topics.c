@@ -22,31 +22,6 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* The daemon of the running test. A failing test leaves it running: the
- * teardown kills it (and removes its directory unless KTEST_KEEP is set). */
-static ktest_daemon_t the_daemon;
-
-static int daemon_teardown(void **state) {
-	(void)state;
-	if (the_daemon.dir[0])
-		ktest_daemon_cleanup(&the_daemon);
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	return 0;
-}
-
-/* Stops the daemon with SIGTERM, which must drain and exit 0. */
-static void finish(ktest_daemon_t *d) {
-	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
-	ktest_daemon_cleanup(d);
-	memset(d, 0, sizeof(*d));
-}
-
-static void poll_pause(void) {
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...) {
 	va_list ap;
@@ -167,7 +142,7 @@ static int64_t wait_partitions(rd_kafka_t *rk, const char *topic, int n, int tim
 		if (ktest_now_ms() > deadline)
 			fail_msg("%s has %d partitions (-1: missing), not %d, after %d ms", topic,
 			         have, n, timeout_ms);
-		poll_pause();
+		ktest_pause();
 	}
 	return ktest_now_ms() - start;
 }
@@ -188,7 +163,7 @@ static void wait_config(rd_kafka_t *rk, const char *topic, const char *name, con
 			fail_msg("%s: %s is %s, not %s, after %d ms", topic, name,
 			         v ? v : "(unset)", want ? want : "(unset)", timeout_ms);
 		free(v);
-		poll_pause();
+		ktest_pause();
 	}
 }
 
@@ -219,7 +194,7 @@ static void wait_status_has(ktest_daemon_t *d, const char *flow, const char *tex
 			fail_msg("status of %s never held %s within %d ms; it is: %s", flow, text,
 			         timeout_ms, st ? st : "(none)");
 		}
-		poll_pause();
+		ktest_pause();
 	}
 }
 
@@ -237,7 +212,7 @@ static void wait_copied(ktest_daemon_t *d, const char *flow, rd_kafka_t *rk, con
 			         topic, c, min, stopped ? ", and a partition stopped" : " in time",
 			         st ? st : "(none)");
 		}
-		poll_pause();
+		ktest_pause();
 	}
 }
 
@@ -280,7 +255,7 @@ static void delete_records(rd_kafka_t *rk, const char *topic, int32_t partition,
 static void test_new_topic_mirrored_with_configs(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 	int64_t took;
 
 	(void)state;
@@ -312,7 +287,7 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 	assert_config(b, mirror, "unclean.leader.election.enable", NULL);
 	assert_true(ktest_log_contains(d, "created mirror topic"));
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -322,7 +297,7 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 static void test_partitions_added(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "grow");
@@ -350,7 +325,7 @@ static void test_partitions_added(void **state) {
 	assert_values("b", mirror, 3, "p3", 0, 9, NULL);
 	assert_false(status_has(d, "grow", "\"stopped\":1"));
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -360,7 +335,7 @@ static void test_partitions_added(void **state) {
 static void test_config_sync_merges(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 	int64_t synced;
 
 	(void)state;
@@ -393,7 +368,7 @@ static void test_config_sync_merges(void **state) {
 	assert_config(b, mirror, "segment.ms", "7200000");
 	assert_true(ktest_log_contains(d, "synced topic configs of"));
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -428,7 +403,7 @@ static void refuse_setup(ktest_daemon_t *d, const char *flow, char *topic, size_
 static void test_refused_record_stops_partition(void **state) {
 	char topic[128], mirror[160], want[300];
 	rd_kafka_t *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 	char *st;
 
 	(void)state;
@@ -463,14 +438,14 @@ static void test_refused_record_stops_partition(void **state) {
 	    d, "fix the cause (e.g. the target topic's max.message.bytes) and restart kmirrord, "
 	       "or set on_error: skip"));
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(b);
 }
 
 static void test_refused_record_skipped(void **state) {
 	char topic[128], mirror[160], want[300];
 	rd_kafka_t *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
 	refuse_setup(d, "skip", topic, sizeof(topic), mirror, sizeof(mirror),
@@ -493,7 +468,7 @@ static void test_refused_record_skipped(void **state) {
 	         topic);
 	assert_true(ktest_log_contains(d, want));
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(b);
 }
 
@@ -502,7 +477,7 @@ static void test_refused_record_skipped(void **state) {
 static void test_deleted_topic_kept_and_recreated(void **state) {
 	char topic[128], mirror[160];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 	int64_t deadline;
 
 	(void)state;
@@ -533,7 +508,7 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 	while (ktest_partitions(a, topic) != -1) {
 		if (ktest_now_ms() > deadline)
 			fail_msg("%s still exists on a after deletion", topic);
-		poll_pause();
+		ktest_pause();
 	}
 	ktest_create_topic(a, topic, 2, NULL);
 	produce_to("a", topic, 0, "new", 0, 3);
@@ -545,7 +520,7 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 	ktest_log_wait(d, "exists again: copying it from its beginning", WAIT_MS);
 	assert_false(status_has(d, "deleted", "\"state\":\"gone\""));
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -555,7 +530,7 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 static void test_retention_past_progress(void **state) {
 	char topic[128], mirror[160], want[400];
 	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
-	ktest_daemon_t *d = &the_daemon;
+	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "retention");
@@ -586,20 +561,20 @@ static void test_retention_past_progress(void **state) {
 	         topic, topic);
 	assert_true(ktest_log_contains(d, want));
 
-	finish(d);
+	ktest_daemon_finish(d);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_new_topic_mirrored_with_configs, daemon_teardown),
-	    cmocka_unit_test_teardown(test_partitions_added, daemon_teardown),
-	    cmocka_unit_test_teardown(test_config_sync_merges, daemon_teardown),
-	    cmocka_unit_test_teardown(test_refused_record_stops_partition, daemon_teardown),
-	    cmocka_unit_test_teardown(test_refused_record_skipped, daemon_teardown),
-	    cmocka_unit_test_teardown(test_deleted_topic_kept_and_recreated, daemon_teardown),
-	    cmocka_unit_test_teardown(test_retention_past_progress, daemon_teardown),
+	    cmocka_unit_test_teardown(test_new_topic_mirrored_with_configs, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_partitions_added, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_config_sync_merges, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_refused_record_stops_partition, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_refused_record_skipped, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_deleted_topic_kept_and_recreated, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_retention_past_progress, ktest_daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
