@@ -134,7 +134,7 @@ static const bad_case_t bad_cases[] = {
      "topics, policy, pipeline, consumer, producer, start, on_error, isolation, "
      "replication.factor, refresh.topics.interval, sync.topic.configs, "
      "sync.topic.configs.interval, config.properties.exclude, batch.records, "
-     "max.inflight.records, max.inflight.bytes, producer.connections, enabled"},
+     "max.inflight.records, max.inflight.bytes, enabled"},
     {"missing_name", CLUSTERS "flows:\n  - source: a\n    target: b\n",
      "t.yaml:9:5: flows[0]: key 'name' is required (a unique name of letters, digits, '_', '.' "
      "and '-')"},
@@ -199,9 +199,6 @@ static const bad_case_t bad_cases[] = {
      "optionally with a unit: B, KB, MB, GB (e.g. 64MB); it must be at least 1MB"},
     {"size_too_small", FLOW "    max.inflight.bytes: 1000\n",
      "t.yaml:12:25: key 'max.inflight.bytes': '1000' is out of range; it must be at least 1MB"},
-    {"producer_connections_range", FLOW "    producer.connections: 17\n",
-     "t.yaml:12:27: key 'producer.connections': '17' is out of range; it must be between 1 "
-     "and 16"},
     {"exclude_mapping_item", FLOW "    config.properties.exclude: [a, {b: c}]\n",
      "t.yaml:12:36: key 'config.properties.exclude': item 2 is a mapping; the items must be "
      "text"},
@@ -318,7 +315,6 @@ static void test_minimal_defaults(void **state) {
 	assert_int_equal(km_params_int(f->params, "batch.records"), 1000);
 	assert_int_equal(km_params_int(f->params, "max.inflight.records"), 100000);
 	assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 64 * 1024 * 1024);
-	assert_int_equal(km_params_int(f->params, "producer.connections"), 1);
 	assert_int_equal(km_params_bool(f->params, "enabled"), 1);
 	km_config_destroy(conf);
 }
@@ -366,7 +362,6 @@ static void test_full_config(void **state) {
 	                            "    batch.records: 500\n"
 	                            "    max.inflight.records: 5000\n"
 	                            "    max.inflight.bytes: 128MiB\n"
-	                            "    producer.connections: 4\n"
 	                            "    enabled: off\n"
 	                            "  - name: back\n"
 	                            "    source: west_2\n"
@@ -427,7 +422,6 @@ static void test_full_config(void **state) {
 	assert_int_equal(km_params_int(f->params, "batch.records"), 500);
 	assert_int_equal(km_params_int(f->params, "max.inflight.records"), 5000);
 	assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 128 * 1024 * 1024);
-	assert_int_equal(km_params_int(f->params, "producer.connections"), 4);
 	assert_int_equal(km_params_bool(f->params, "enabled"), 0);
 
 	f = &conf->flows[1];
