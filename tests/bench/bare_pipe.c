@@ -175,19 +175,22 @@ int main(int argc, char **argv) {
 			break;
 		case 'X':
 			if (!(eq = strchr(optarg, '=')))
-				die("-X %s: expected consumer.PROP=VAL or producer.PROP=VAL", optarg);
+				die("-X %s: expected consumer.PROP=VAL or producer.PROP=VAL",
+				    optarg);
 			*eq = '\0';
 			if (!strncmp(optarg, "consumer.", 9))
 				set(cconf, optarg + 9, eq + 1);
 			else if (!strncmp(optarg, "producer.", 9))
 				set(pconf, optarg + 9, eq + 1);
 			else
-				die("-X %s: prefix the property with consumer. or producer.", optarg);
+				die("-X %s: prefix the property with consumer. or producer.",
+				    optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: bare_pipe -s SRC -d DST -t TOPIC -T TARGET_TOPIC -n N "
-			                "[--max-inflight R] [--max-inflight-bytes B] [-X "
-			                "consumer.|producer.PROP=VAL]\n");
+			fprintf(stderr,
+			        "usage: bare_pipe -s SRC -d DST -t TOPIC -T TARGET_TOPIC -n N "
+			        "[--max-inflight R] [--max-inflight-bytes B] [-X "
+			        "consumer.|producer.PROP=VAL]\n");
 			return 2;
 		}
 	}
@@ -269,7 +272,8 @@ int main(int argc, char **argv) {
 			rd_kafka_resp_err_t err;
 
 			if (m->err) {
-				fprintf(stderr, "bare_pipe: source: %s\n", rd_kafka_message_errstr(m));
+				fprintf(stderr, "bare_pipe: source: %s\n",
+				        rd_kafka_message_errstr(m));
 				rd_kafka_message_destroy(m);
 				continue;
 			}
@@ -278,7 +282,8 @@ int main(int argc, char **argv) {
 			inflight_bytes += m->len + m->key_len;
 			for (;;) {
 				err = rd_kafka_producev(
-				    producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(m->partition),
+				    producer, RD_KAFKA_V_RKT(rkt),
+				    RD_KAFKA_V_PARTITION(m->partition),
 				    RD_KAFKA_V_KEY(m->key, m->key_len),
 				    RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_MSGFLAGS(0),
 				    RD_KAFKA_V_TIMESTAMP(rd_kafka_message_timestamp(m, NULL)),
@@ -302,14 +307,16 @@ int main(int argc, char **argv) {
 		rd_kafka_poll(producer, 50);
 
 	getrusage(RUSAGE_SELF, &ru);
-	printf("records=%" PRIu64 "\nfailed=%" PRIu64 "\nelapsed_s=%.3f\ncpu_s=%.3f\nmaxrss_kb=%ld\n",
+	printf("records=%" PRIu64 "\nfailed=%" PRIu64
+	       "\nelapsed_s=%.3f\ncpu_s=%.3f\nmaxrss_kb=%ld\n",
 	       delivered, failed, now_s() - t0,
 	       (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	           ru.ru_stime.tv_usec / 1e6,
 	       ru.ru_maxrss);
 	fflush(stdout);
 	if (failed)
-		fprintf(stderr, "bare_pipe: %" PRIu64 " record(s) refused by the target, first %s\n",
+		fprintf(stderr,
+		        "bare_pipe: %" PRIu64 " record(s) refused by the target, first %s\n",
 		        failed, first_error);
 
 	rd_kafka_queue_io_event_enable(cq, -1, NULL, 0);

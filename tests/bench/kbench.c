@@ -208,7 +208,8 @@ static uint64_t rnd(void) {
 }
 
 static int cmd_load(const char *brokers, const char *topic, uint64_t n, size_t size, int parts) {
-	static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static const char alnum[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char errstr[512], key[32], trace[16];
 	/* A pool of random text; each value is a window of it at a random
@@ -252,12 +253,12 @@ static int cmd_load(const char *brokers, const char *topic, uint64_t n, size_t s
 		rd_kafka_header_add(h, "trace-id", -1, trace, sizeof(trace));
 		rd_kafka_header_add(h, "origin", -1, "kbench", 6);
 		for (;;) {
-			err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt),
-			                        RD_KAFKA_V_PARTITION((int32_t)(i % (uint64_t)parts)),
-			                        RD_KAFKA_V_KEY(key, (size_t)kl),
-			                        RD_KAFKA_V_VALUE(val, size),
-			                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			                        RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+			err = rd_kafka_producev(
+			    rk, RD_KAFKA_V_RKT(rkt),
+			    RD_KAFKA_V_PARTITION((int32_t)(i % (uint64_t)parts)),
+			    RD_KAFKA_V_KEY(key, (size_t)kl), RD_KAFKA_V_VALUE(val, size),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+			    RD_KAFKA_V_END);
 			if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				break;
 			rd_kafka_poll(rk, 10);
@@ -478,7 +479,8 @@ int main(int argc, char **argv) {
 		return cmd_load(argv[2], argv[3], strtoull(argv[4], NULL, 10),
 		                (size_t)strtoull(argv[5], NULL, 10), atoi(argv[6]));
 	if (argc >= 6 && !strcmp(argv[1], "watch"))
-		return cmd_watch(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]), argc - 6, argv + 6);
+		return cmd_watch(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]), argc - 6,
+		                 argv + 6);
 	fprintf(stderr, "usage: kbench create BROKERS TOPIC PARTITIONS\n"
 	                "       kbench delete BROKERS TOPIC...\n"
 	                "       kbench load BROKERS TOPIC RECORDS SIZE PARTITIONS\n"

@@ -67,7 +67,7 @@ typedef enum km_param_type {
 } km_param_type_t;
 
 /** km_param_t.flags */
-#define KM_PARAM_F_REQUIRED 0x1  /**< the key must be given */
+#define KM_PARAM_F_REQUIRED  0x1 /**< the key must be given */
 #define KM_PARAM_F_SENSITIVE 0x2 /**< a secret: never logged or shown */
 
 /**
@@ -78,13 +78,13 @@ typedef enum km_param_type {
  * with file:line:col, so create() gets only valid values.
  */
 typedef struct km_param {
-	const char *name;     /**< the YAML key */
+	const char *name; /**< the YAML key */
 	km_param_type_t type;
-	const char *def;      /**< default, written as in YAML (lists: "a,b"); NULL: none */
-	uint32_t flags;       /**< KM_PARAM_F_* */
-	int64_t min, max;     /**< INT, DURATION (ms), SIZE (bytes): range; min == max == 0: any */
-	const char *choices;  /**< ENUM: allowed values, "a|b|c" */
-	const char *doc;      /**< one sentence for --help and the docs */
+	const char *def;     /**< default, written as in YAML (lists: "a,b"); NULL: none */
+	uint32_t flags;      /**< KM_PARAM_F_* */
+	int64_t min, max;    /**< INT, DURATION (ms), SIZE (bytes): range; min == max == 0: any */
+	const char *choices; /**< ENUM: allowed values, "a|b|c" */
+	const char *doc;     /**< one sentence for --help and the docs */
 } km_param_t;
 
 /** A bound, validated set of parameter values (opaque; read it through the
