@@ -6,6 +6,7 @@
 #   make check-kafka      suites against real Kafka brokers (tests/kafka/testbed);
 #                         KAFKA_VERSION picks the broker version
 #   make check-kafka-smoke  the real-Kafka smoke tests only
+#   make check-kafka-acl  the API smoke test on clusters with an authorizer
 # Every test program speaks TAP (cmocka's TAP output), so each test case counts.
 
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
@@ -66,15 +67,20 @@ check-kafka: $(KAFKA_TESTS)
 	$(top_srcdir)/tests/kafka/with-testbed a b -- \
 		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(KAFKA_TESTS)' TEST_SUITE_LOG=tests/kafka-suite.log
 
+# The API smoke test again on clusters with an authorizer, for the ACL APIs.
+check-kafka-acl: tests/kafka/test_api
+	$(top_srcdir)/tests/kafka/with-testbed --acl a b -- env KM_TESTBED_ACL=1 \
+		$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/kafka/test_api' TEST_SUITE_LOG=tests/kafka-acl-suite.log
+
 check-kafka-smoke: $(KAFKA_SMOKE_TESTS)
 	$(top_srcdir)/tests/kafka/with-testbed a b -- \
 		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(KAFKA_SMOKE_TESTS)' TEST_SUITE_LOG=tests/kafka-smoke-suite.log
 else
-check-unit check-valgrind check-kafka check-kafka-smoke:
+check-unit check-valgrind check-kafka check-kafka-smoke check-kafka-acl:
 	@echo "cmocka not found: install the Debian package libcmocka-dev and re-run configure" >&2; exit 1
 check-local:
 	@echo "cmocka not found: install the Debian package libcmocka-dev and re-run configure" >&2; exit 1
 endif
 
-.PHONY: check-unit check-valgrind check-kafka check-kafka-smoke
-CLEANFILES += tests/unit-suite.log tests/valgrind-suite.log tests/kafka-suite.log tests/kafka-smoke-suite.log
+.PHONY: check-unit check-valgrind check-kafka check-kafka-smoke check-kafka-acl
+CLEANFILES += tests/unit-suite.log tests/valgrind-suite.log tests/kafka-suite.log tests/kafka-smoke-suite.log tests/kafka-acl-suite.log

@@ -246,6 +246,17 @@ static void nap(void) {
 	nanosleep(&ts, NULL);
 }
 
+void ktest_note(const char *fmt, ...) {
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
 void ktest_pause(void) {
 	nap();
 }

@@ -142,5 +142,8 @@ void ktest_daemon_finish(ktest_daemon_t *d);
 /* The polling interval of condition waits (never a wait by itself). */
 void ktest_pause(void);
 
+/* A TAP comment line ("# ..."), e.g. what a broker answered, for the log. */
+void ktest_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Monotonic milliseconds. */
 int64_t ktest_now_ms(void);

@@ -32,20 +32,6 @@
  * Helpers
  * ------------------------------------------------------------------------ */
 
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A TAP comment line: what the broker answered, for the log. */
-static void note(const char *fmt, ...) {
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
 static int64_t now_ms(void) {
 	struct timespec ts;
 
@@ -243,7 +229,7 @@ static void wait_partition_count(rd_kafka_t *rk, const char *topic, int want) {
 		tries++;
 	}
 	if (tries > 1)
-		note("%s: %d partitions in metadata after %d requests", topic, want, tries);
+		ktest_note("%s: %d partitions in metadata after %d requests", topic, want, tries);
 }
 
 /* The id of the (only) broker of the cluster @p rk is connected to. */
@@ -594,8 +580,8 @@ static rd_kafka_event_t *describe_until(rd_kafka_t *rk, rd_kafka_queue_t *q, con
 
 		if (v && !strcmp(v, value)) {
 			if (tries > 1)
-				note("%s: %s=%s described after %d requests", topic, name, value,
-				     tries);
+				ktest_note("%s: %s=%s described after %d requests", topic, name,
+				           value, tries);
 			return ev;
 		}
 		rd_kafka_event_destroy(ev);
@@ -787,9 +773,10 @@ static void test_transactions(void **state) {
 	check_error(rd_kafka_begin_transaction(txp), "begin_transaction");
 	error = rd_kafka_send_offsets_to_transaction(txp, pos, cgmd, KTEST_TIMEOUT_MS);
 	assert_non_null(error);
-	note("send_offsets_to_transaction for a topic absent on b: %s (abortable %d, fatal %d)",
-	     rd_kafka_err2name(rd_kafka_error_code(error)),
-	     rd_kafka_error_txn_requires_abort(error), rd_kafka_error_is_fatal(error));
+	ktest_note(
+	    "send_offsets_to_transaction for a topic absent on b: %s (abortable %d, fatal %d)",
+	    rd_kafka_err2name(rd_kafka_error_code(error)), rd_kafka_error_txn_requires_abort(error),
+	    rd_kafka_error_is_fatal(error));
 	assert_int_equal(rd_kafka_error_code(error), RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
 	assert_int_equal(rd_kafka_error_txn_requires_abort(error), 1);
 	rd_kafka_error_destroy(error);
@@ -838,8 +825,8 @@ static void test_transactions(void **state) {
 			         p->offset, rd_kafka_err2name(p->err), TXN_SRC_RECORDS);
 		rd_kafka_topic_partition_list_destroy(got);
 	}
-	note("transactional offset on b: %d ListConsumerGroupOffsets, first answer %s", tries,
-	     first);
+	ktest_note("transactional offset on b: %d ListConsumerGroupOffsets, first answer %s", tries,
+	           first);
 	rd_kafka_topic_partition_list_destroy(got);
 
 	/* Nothing was committed on a, where the consumer runs. */
@@ -981,8 +968,9 @@ static void test_future_timestamps(void **state) {
 	produce_record(rk, topic, 0, "past", TS0, (void *)1);
 	logged_flush(rk);
 	assert_int_equal(log->reports, 2);
-	note("message.timestamp.after.max.ms=%" PRId64 ": record 2 h ahead: %s, its batch-mate: %s",
-	     after_max, rd_kafka_err2name(log->err[0]), rd_kafka_err2name(log->err[1]));
+	ktest_note("message.timestamp.after.max.ms=%" PRId64
+	           ": record 2 h ahead: %s, its batch-mate: %s",
+	           after_max, rd_kafka_err2name(log->err[0]), rd_kafka_err2name(log->err[1]));
 	if (refused) {
 		assert_int_equal(log->err[0], RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP);
 		assert_int_equal(log->err[1], RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP);
@@ -1036,8 +1024,8 @@ static rd_kafka_resp_err_t create_topic(rd_kafka_t *rk, rd_kafka_queue_t *q,
 	if (err) {
 		assert_non_null(rd_kafka_topic_result_error_string(res[0]));
 		if (verbose)
-			note("CreateTopics %s: %s: %s", topic, rd_kafka_err2name(err),
-			     rd_kafka_topic_result_error_string(res[0]));
+			ktest_note("CreateTopics %s: %s: %s", topic, rd_kafka_err2name(err),
+			           rd_kafka_topic_result_error_string(res[0]));
 	}
 	rd_kafka_event_destroy(ev);
 	return err;
@@ -1066,8 +1054,8 @@ static rd_kafka_resp_err_t create_partitions(rd_kafka_t *rk, rd_kafka_queue_t *q
 	assert_string_equal(rd_kafka_topic_result_name(res[0]), topic);
 	err = rd_kafka_topic_result_error(res[0]);
 	if (err)
-		note("CreatePartitions %s to %zu: %s: %s", topic, total, rd_kafka_err2name(err),
-		     rd_kafka_topic_result_error_string(res[0]));
+		ktest_note("CreatePartitions %s to %zu: %s: %s", topic, total,
+		           rd_kafka_err2name(err), rd_kafka_topic_result_error_string(res[0]));
 	rd_kafka_event_destroy(ev);
 	return err;
 }
@@ -1117,8 +1105,8 @@ static void test_create_topics_partitions(void **state) {
 	                 0);
 	err = create_topic(rk, q, nt, bad, 1);
 	rd_kafka_NewTopic_destroy(nt);
-	note("message.downconversion.enable: %s by DescribeConfigs, CreateTopics with it: %s",
-	     known ? "listed" : "not listed", rd_kafka_err2name(err));
+	ktest_note("message.downconversion.enable: %s by DescribeConfigs, CreateTopics with it: %s",
+	           known ? "listed" : "not listed", rd_kafka_err2name(err));
 	assert_int_equal(err,
 	                 known ? RD_KAFKA_RESP_ERR_NO_ERROR : RD_KAFKA_RESP_ERR_INVALID_CONFIG);
 
@@ -1180,8 +1168,8 @@ static void test_describe_alter_configs(void **state) {
 	/* Not every inherited value is DEFAULT or STATIC: on 4.3.1 the
 	 * cluster has a dynamic default min.insync.replicas. */
 	e = find_entry(entries, cnt, "min.insync.replicas");
-	note("topic config min.insync.replicas=%s source %s", rd_kafka_ConfigEntry_value(e),
-	     rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(e)));
+	ktest_note("topic config min.insync.replicas=%s source %s", rd_kafka_ConfigEntry_value(e),
+	           rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(e)));
 	assert_true(rd_kafka_ConfigEntry_source(e) == RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG ||
 	            rd_kafka_ConfigEntry_source(e) ==
 	                RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG);
@@ -1207,8 +1195,8 @@ static void test_describe_alter_configs(void **state) {
 	assert_int_equal(rd_kafka_ConfigEntry_is_sensitive(e), 1);
 	e = find_entry(entries, cnt, "log.retention.ms");
 	assert_int_equal(rd_kafka_ConfigEntry_is_read_only(e), 0);
-	note("broker %s: %zu configs, %zu sensitive, %zu read-only", broker, cnt, sensitive,
-	     read_only);
+	ktest_note("broker %s: %zu configs, %zu sensitive, %zu read-only", broker, cnt, sensitive,
+	           read_only);
 	rd_kafka_event_destroy(ev);
 
 	/* AlterConfigs is not incremental: only retention.ms is sent, so
@@ -1274,7 +1262,7 @@ static void test_delete_records(void **state) {
 
 	/* Past the high watermark: refused, nothing deleted. */
 	err = delete_records(rk, q, topic, 20, &low);
-	note("DeleteRecords before offset 20 of 10: %s", rd_kafka_err2name(err));
+	ktest_note("DeleteRecords before offset 20 of 10: %s", rd_kafka_err2name(err));
 	assert_int_equal(err, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE);
 	watermarks(rk, topic, 0, &lo, &hi);
 	assert_int_equal(lo, 4);
@@ -1413,8 +1401,9 @@ static void test_consumer_groups(void **state) {
 	/* AlterConsumerGroupOffsets while a member is active: refused. */
 	offsets = group_offsets(topic, 7);
 	res = alter_group_offsets(rk, group, offsets, &gerr);
-	note("AlterConsumerGroupOffsets on an active group: group error %s, partition error %s",
-	     rd_kafka_err2name(gerr), res->cnt ? rd_kafka_err2name(res->elems[0].err) : "(none)");
+	ktest_note(
+	    "AlterConsumerGroupOffsets on an active group: group error %s, partition error %s",
+	    rd_kafka_err2name(gerr), res->cnt ? rd_kafka_err2name(res->elems[0].err) : "(none)");
 	assert_int_equal(gerr, RD_KAFKA_RESP_ERR_NO_ERROR);
 	assert_int_equal(res->cnt, GROUP_PARTITIONS);
 	for (int p = 0; p < GROUP_PARTITIONS; p++)
@@ -1439,7 +1428,7 @@ static void test_consumer_groups(void **state) {
 			fail_msg("group %s: %s after its member closed, want Empty", group,
 			         rd_kafka_consumer_group_state_name(state_now));
 	}
-	note("group Empty after its member closed: %d DescribeConsumerGroups", tries);
+	ktest_note("group Empty after its member closed: %d DescribeConsumerGroups", tries);
 	assert_int_equal(rd_kafka_ConsumerGroupDescription_member_count(desc), 0);
 	rd_kafka_event_destroy(ev);
 	assert_int_equal(listed_group_state(rk, group, empty, 1, &is_simple),
@@ -1472,7 +1461,7 @@ static void test_consumer_groups(void **state) {
 	sub = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(sub, only_a, 0)->offset = 1;
 	res = alter_group_offsets(rkb, group_b, sub, &gerr);
-	note(
+	ktest_note(
 	    "AlterConsumerGroupOffsets for a topic absent on b: group error %s, partition error %s",
 	    rd_kafka_err2name(gerr), res->cnt ? rd_kafka_err2name(res->elems[0].err) : "(none)");
 	assert_int_equal(gerr, RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -1562,7 +1551,7 @@ static void test_acls(void **state) {
 	int literal = 0, prefixed = 0, tries;
 
 	if (!enabled || strcmp(enabled, "1")) {
-		note("ACL test skipped: run under with-testbed --acl with KM_TESTBED_ACL=1");
+		ktest_note("ACL test skipped: run under with-testbed --acl with KM_TESTBED_ACL=1");
 		skip();
 	}
 	rk = ktest_producer("b", NULL);
@@ -1609,7 +1598,7 @@ static void test_acls(void **state) {
 		if (now_ms() > end)
 			fail_msg("DescribeAcls %s: %zu bindings, want 2", topic, cnt);
 	}
-	note("DescribeAcls: created bindings described after %d requests", tries);
+	ktest_note("DescribeAcls: created bindings described after %d requests", tries);
 	assert_int_equal(cnt, 2);
 	for (size_t i = 0; i < cnt; i++) {
 		const rd_kafka_AclBinding_t *b = found[i];
@@ -1669,8 +1658,8 @@ static void test_acls(void **state) {
 	ev = admin_result(q, RD_KAFKA_EVENT_CREATEACLS_RESULT, "CreateAcls");
 	results = rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(ev), &n);
 	assert_int_equal(n, 1);
-	note("CreateAcls with principal \"alice\": %s",
-	     error_name(rd_kafka_acl_result_error(results[0])));
+	ktest_note("CreateAcls with principal \"alice\": %s",
+	           error_name(rd_kafka_acl_result_error(results[0])));
 	assert_int_equal(error_code(rd_kafka_acl_result_error(results[0])),
 	                 RD_KAFKA_RESP_ERR_INVALID_REQUEST);
 	rd_kafka_event_destroy(ev);

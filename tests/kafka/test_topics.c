@@ -22,18 +22,6 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...) {
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
 /* Flow @p flow from a to b copying exactly @p topic, refreshing topics every
  * second and configs every 2 s, then @p extra (more flow keys). */
 static void start_flow(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra) {
@@ -271,8 +259,8 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 		produce_to("a", topic, p, "v", p * 100, 10);
 
 	took = wait_partitions(b, mirror, 3, 30000);
-	note("mirror topic %s appeared %" PRId64 " ms after the source topic was created", mirror,
-	     took);
+	ktest_note("mirror topic %s appeared %" PRId64 " ms after the source topic was created",
+	           mirror, took);
 	wait_copied(d, "newtopic", b, mirror, 30);
 	ktest_status_wait(d, "newtopic", "records", 30, WAIT_MS);
 	assert_true(ktest_status_wait(d, "newtopic", "topics_created", 1, WAIT_MS) == 1);
@@ -566,6 +554,36 @@ static void test_retention_past_progress(void **state) {
 	ktest_destroy(b);
 }
 
+/* A mirror topic made beforehand with more partitions than the source: it is
+ * reported once and records keep their partition numbers. */
+static void test_target_has_more_partitions(void **state) {
+	char topic[128], mirror[160], want[1024];
+	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
+	ktest_daemon_t *d = &ktest_the_daemon;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "wider");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(a, topic, 2, NULL);
+	ktest_create_topic(b, mirror, 4, NULL);
+	produce_to("a", topic, 0, "p0", 0, 5);
+	produce_to("a", topic, 1, "p1", 0, 5);
+	start_flow(d, topic, topic, NULL);
+	wait_copied(d, topic, b, mirror, 10);
+	assert_values("b", mirror, 0, "p0", 0, 5, NULL);
+	assert_values("b", mirror, 1, "p1", 0, 5, NULL);
+	assert_int_equal(ktest_count(b, mirror), 10); /* nothing in partitions 2 and 3 */
+	assert_int_equal(ktest_partitions(b, mirror), 4);
+	snprintf(want, sizeof(want),
+	         "flow %s: mirror topic %s has 4 partitions, more than %s's 2: records keep their "
+	         "partition number; the extra partitions get nothing",
+	         topic, mirror, topic);
+	assert_true(ktest_log_contains(d, want));
+	ktest_daemon_finish(d);
+	ktest_destroy(a);
+	ktest_destroy(b);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_new_topic_mirrored_with_configs, ktest_daemon_teardown),
@@ -575,6 +593,7 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_refused_record_skipped, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_deleted_topic_kept_and_recreated, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_retention_past_progress, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_target_has_more_partitions, ktest_daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
