@@ -584,6 +584,49 @@ static void test_target_has_more_partitions(void **state) {
 	ktest_destroy(b);
 }
 
+/* Kafka 3.9 -> 4.x: a topic config the target's Kafka no longer has
+ * (message.downconversion.enable, removed in 4.0) is left out, with a
+ * notice, instead of failing the mirror topic's creation. */
+static void test_cross_version_configs(void **state) {
+	char topic[128], mirror[160], yaml[1024], want[1024], *v;
+	rd_kafka_t *old, *b = ktest_producer("b", NULL);
+	ktest_daemon_t *d = &ktest_the_daemon;
+
+	(void)state;
+	ktest_bootstrap("old"); /* the bed of make check-kafka has a 3.9.2 cluster */
+	old = ktest_producer("old", NULL);
+	ktest_topic_name(topic, sizeof(topic), "crossver");
+	snprintf(mirror, sizeof(mirror), "old.%s", topic);
+	ktest_create_topic(old, topic, 2, "retention.ms", "7200000",
+	                   "message.downconversion.enable", "false", NULL);
+	produce_to("old", topic, 1, "x", 0, 20);
+	snprintf(yaml, sizeof(yaml),
+	         "flows:\n"
+	         "  - name: %s\n"
+	         "    source: old\n"
+	         "    target: b\n"
+	         "    refresh.topics.interval: 1s\n"
+	         "    topics: {include: ['%s']}\n",
+	         topic, topic);
+	ktest_daemon_config(d, yaml);
+	ktest_daemon_start(d, NULL);
+	wait_copied(d, topic, b, mirror, 20);
+	assert_values("b", mirror, 1, "x", 0, 20, NULL);
+	assert_int_equal(ktest_partitions(b, mirror), 2);
+	assert_non_null(v = ktest_topic_config(b, mirror, "retention.ms"));
+	assert_string_equal(v, "7200000");
+	free(v);
+	assert_null(ktest_topic_config(b, mirror, "message.downconversion.enable"));
+	snprintf(want, sizeof(want),
+	         "flow %s: %s: config message.downconversion.enable is not known to the target's "
+	         "Kafka; not copied",
+	         topic, mirror);
+	assert_true(ktest_log_contains(d, want));
+	ktest_daemon_finish(d);
+	ktest_destroy(old);
+	ktest_destroy(b);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_new_topic_mirrored_with_configs, ktest_daemon_teardown),
@@ -594,6 +637,7 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_deleted_topic_kept_and_recreated, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_retention_past_progress, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_target_has_more_partitions, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_cross_version_configs, ktest_daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
