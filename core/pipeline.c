@@ -40,18 +40,17 @@ void km_batchbuf_free(km_batchbuf_t *bb) {
 
 void *km_batch_arena_alloc(km_batch_t *batch, size_t size) {
 	km_batchbuf_t *bb = (km_batchbuf_t *)batch;
-	km_arena_block_t *b, *prev = NULL;
+	km_arena_block_t *b;
 	size_t need = (size + 15) & ~(size_t)15, bsize;
 
 	/* First fit among the kept blocks: they are few (bounded by arena_max). */
-	for (b = bb->blocks; b; prev = b, b = b->next) {
+	for (b = bb->blocks; b; b = b->next) {
 		if (b->size - b->used >= need) {
 			void *p = b->data + b->used;
 			b->used += need;
 			return p;
 		}
 	}
-	(void)prev;
 	bsize = need > KM_ARENA_BLOCK ? need : KM_ARENA_BLOCK;
 	if (bb->arena_bytes + bsize > bb->arena_max)
 		return NULL;
