@@ -133,22 +133,26 @@ const char *km_node_type_name(const km_node_t *n) {
 	return "unknown";
 }
 
-const km_node_t *km_node_key(const km_node_t *map, const char *key) {
+/* The index of @p key in mapping @p map, or -1. */
+static ssize_t node_find(const km_node_t *map, const char *key) {
 	if (!map || map->type != KM_NODE_MAP)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i < map->cnt; i++)
 		if (!strcmp(map->keys[i]->scalar, key))
-			return map->keys[i];
-	return NULL;
+			return (ssize_t)i;
+	return -1;
+}
+
+const km_node_t *km_node_key(const km_node_t *map, const char *key) {
+	ssize_t i = node_find(map, key);
+
+	return i < 0 ? NULL : map->keys[i];
 }
 
 const km_node_t *km_node_get(const km_node_t *map, const char *key) {
-	if (!map || map->type != KM_NODE_MAP)
-		return NULL;
-	for (size_t i = 0; i < map->cnt; i++)
-		if (!strcmp(map->keys[i]->scalar, key))
-			return map->vals[i];
-	return NULL;
+	ssize_t i = node_find(map, key);
+
+	return i < 0 ? NULL : map->vals[i];
 }
 
 int km_node_equal(const km_node_t *a, const km_node_t *b) {

@@ -100,6 +100,9 @@ struct km_flow {
 	km_pipeline_t pipeline;
 	pcre2_code **cfg_exclude;
 	size_t cfg_exclude_cnt;
+	pcre2_match_data *cfg_md;       /* one for every exclude match (control thread) */
+	struct km_cfgset *target_known; /* config names the target's Kafka has */
+	int64_t target_known_tried_ms;
 
 	/* options */
 	int start_latest, on_error_skip, rf;
@@ -243,6 +246,8 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 		}
 		f->cfg_exclude_cnt++;
 	}
+	if (!(f->cfg_md = pcre2_match_data_create(1, NULL)))
+		goto oom;
 
 	if (!(f->policy = km_instance_new(host, &fc->policy, KM_PLUGIN_POLICY, f->name, f->source,
 	                                  f->target, errstr, errstr_size)) ||
@@ -267,6 +272,9 @@ fail:
 	return NULL;
 }
 
+struct km_cfgset;
+static void cfgset_free(struct km_cfgset *s);
+
 static void free_cmd(km_cmd_t *c) {
 	free(c->topic);
 	free(c->target);
@@ -280,6 +288,11 @@ void km_flow_destroy(km_flow_t *f) {
 	for (size_t i = 0; i < f->cfg_exclude_cnt; i++)
 		pcre2_code_free(f->cfg_exclude[i]);
 	free(f->cfg_exclude);
+	pcre2_match_data_free(f->cfg_md);
+	if (f->target_known) {
+		cfgset_free(f->target_known);
+		free(f->target_known);
+	}
 	km_instance_destroy(f->policy);
 	km_instance_destroy(f->filter);
 	for (size_t i = 0; i < f->pipeline.cnt; i++)
@@ -1196,7 +1209,7 @@ static void json_str(FILE *fp, const char *s) {
 /* Builds the status JSON on the data thread, from its own state. */
 static void publish_status(km_flow_t *f) {
 	uint64_t records = 0, bytes = 0, lost = 0, skipped = 0;
-	int64_t lag = 0;
+	int64_t lag = 0, position = 0;
 	int counts[3] = {0, 0, 0}, ntopics = 0;
 	char *buf = NULL;
 	size_t len = 0;
@@ -1215,6 +1228,8 @@ static void publish_status(km_flow_t *f) {
 			lost += p->lost;
 			skipped += p->skipped;
 			counts[p->state]++;
+			if (p->next > 0)
+				position += p->next;
 			if (p->state == KM_PART_ACTIVE && p->next >= 0 &&
 			    !rd_kafka_get_watermark_offsets(f->consumer, st->name, i, &lo, &hi) &&
 			    hi > p->next)
@@ -1223,11 +1238,12 @@ static void publish_status(km_flow_t *f) {
 	}
 	fprintf(fp,
 	        "\"topics\":%d,\"partitions\":{\"active\":%d,\"stopped\":%d,\"gone\":%d},"
-	        "\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"lag\":%" PRId64
-	        ",\"inflight\":%" PRIu64 ",\"lost_at_source\":%" PRIu64 ",\"skipped\":%" PRIu64
-	        ",\"producer_rebuilds\":%" PRIu64 ",\"stage_errors\":%" PRIu64 ",\"problems\":[",
-	        ntopics, counts[0], counts[1], counts[2], records, bytes, lag, inflight(f), lost,
-	        skipped, f->rebuilds, f->stage_errors);
+	        "\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"position\":%" PRId64
+	        ",\"lag\":%" PRId64 ",\"inflight\":%" PRIu64 ",\"lost_at_source\":%" PRIu64
+	        ",\"skipped\":%" PRIu64 ",\"producer_rebuilds\":%" PRIu64
+	        ",\"stage_errors\":%" PRIu64 ",\"problems\":[",
+	        ntopics, counts[0], counts[1], counts[2], records, bytes, position, lag,
+	        inflight(f), lost, skipped, f->rebuilds, f->stage_errors);
 	{
 		int first = 1;
 		for (km_stopic_t *st = f->topics; st; st = st->next) {
@@ -1339,15 +1355,10 @@ static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t t
 }
 
 static int excluded_config(const km_flow_t *f, const char *name) {
-	for (size_t i = 0; i < f->cfg_exclude_cnt; i++) {
-		pcre2_match_data *md =
-		    pcre2_match_data_create_from_pattern(f->cfg_exclude[i], NULL);
-		int rc = pcre2_match(f->cfg_exclude[i], (PCRE2_SPTR)name, PCRE2_ZERO_TERMINATED, 0,
-		                     0, md, NULL);
-		pcre2_match_data_free(md);
-		if (rc >= 0)
+	for (size_t i = 0; i < f->cfg_exclude_cnt; i++)
+		if (pcre2_match(f->cfg_exclude[i], (PCRE2_SPTR)name, PCRE2_ZERO_TERMINATED, 0, 0,
+		                f->cfg_md, NULL) >= 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -1360,7 +1371,7 @@ typedef struct km_cfgset {
 	int has_sensitive;
 } km_cfgset_t;
 
-static void cfgset_free(km_cfgset_t *s) {
+static void cfgset_free(struct km_cfgset *s) {
 	for (size_t i = 0; i < s->cnt; i++) {
 		free(s->names[i]);
 		free(s->values[i]);
@@ -1463,6 +1474,23 @@ out:
 	return ret;
 }
 
+/* 1 when the target's Kafka has a topic config named @p name (4.x dropped
+ * some 3.x ones, which would fail a creation or a sync). The names are
+ * read once, from the progress topic's description; until that worked,
+ * every name counts as known. */
+static int target_knows(km_flow_t *f, const char *name) {
+	char *progress = KM_PROGRESS_TOPIC;
+
+	if (!f->target_known && !(f->target_known = calloc(1, sizeof(*f->target_known))))
+		abort();
+	/* at most one try per refresh round while the target does not answer */
+	if (!f->target_known->cnt && now_ms() - f->target_known_tried_ms >= f->refresh_ms) {
+		f->target_known_tried_ms = now_ms();
+		describe_configs(f, f->dst_admin, &progress, 1, f->target_known, KM_CFG_KNOWN);
+	}
+	return !f->target_known->cnt || cfgset_get(f->target_known, name) != NULL;
+}
+
 /* What to do with one source topic this round. */
 typedef struct km_plan {
 	const char *name; /* borrowed from metadata */
@@ -1472,7 +1500,7 @@ typedef struct km_plan {
 
 static int create_topics(km_flow_t *f, km_plan_t **todo, size_t n) {
 	char **names = calloc(n, sizeof(*names)), msg[512];
-	km_cfgset_t *cfg = calloc(n, sizeof(*cfg)), known = {0};
+	km_cfgset_t *cfg = calloc(n, sizeof(*cfg));
 	rd_kafka_NewTopic_t **nts = calloc(n, sizeof(*nts));
 	rd_kafka_queue_t *q = rd_kafka_queue_new(f->dst_admin);
 	const rd_kafka_topic_result_t **res;
@@ -1484,17 +1512,11 @@ static int create_topics(km_flow_t *f, km_plan_t **todo, size_t n) {
 	for (size_t i = 0; i < n; i++)
 		names[i] = (char *)todo[i]->name;
 	describe_configs(f, f->src_admin, names, n, cfg, KM_CFG_COPYABLE);
-	/* A config the target's Kafka does not know (one a newer version
-	 * removed) would fail the whole creation: leave it out and say so. */
-	{
-		char *progress = KM_PROGRESS_TOPIC;
-		describe_configs(f, f->dst_admin, &progress, 1, &known, KM_CFG_KNOWN);
-	}
 	for (size_t i = 0; i < n; i++) {
 		nts[i] = rd_kafka_NewTopic_new(todo[i]->target, todo[i]->src_cnt, f->rf, msg,
 		                               sizeof(msg));
 		for (size_t c = 0; nts[i] && c < cfg[i].cnt; c++) {
-			if (known.cnt && !cfgset_get(&known, cfg[i].names[c])) {
+			if (!target_knows(f, cfg[i].names[c])) {
 				km_notice(
 				    "flow %s: %s: config %s is not known to the target's Kafka; "
 				    "not copied",
@@ -1542,7 +1564,6 @@ static int create_topics(km_flow_t *f, km_plan_t **todo, size_t n) {
 			rd_kafka_NewTopic_destroy(nts[i]);
 		cfgset_free(&cfg[i]);
 	}
-	cfgset_free(&known);
 	free(nts);
 	free(cfg);
 	free(names);
@@ -1608,8 +1629,6 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 	km_cfgset_t *scfg = calloc(n ? n : 1, sizeof(*scfg)),
 	            *dcfg = calloc(n ? n : 1, sizeof(*dcfg));
 	rd_kafka_ConfigResource_t **alter = calloc(n ? n : 1, sizeof(*alter));
-	char *progress = KM_PROGRESS_TOPIC;
-	km_cfgset_t known = {0};
 	size_t m = 0, acnt = 0;
 
 	if (!src || !dst || !scfg || !dcfg || !alter)
@@ -1622,15 +1641,14 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 		m++;
 	}
 	if (m && !describe_configs(f, f->src_admin, src, m, scfg, KM_CFG_COPYABLE) &&
-	    !describe_configs(f, f->dst_admin, dst, m, dcfg, KM_CFG_OWN) &&
-	    !describe_configs(f, f->dst_admin, &progress, 1, &known, KM_CFG_KNOWN)) {
+	    !describe_configs(f, f->dst_admin, dst, m, dcfg, KM_CFG_OWN)) {
 		for (size_t i = 0; i < m; i++) {
 			int differs = 0;
 			rd_kafka_ConfigResource_t *cr;
 
 			for (size_t c = 0; c < scfg[i].cnt; c++) {
 				const char *cur = cfgset_get(&dcfg[i], scfg[i].names[c]);
-				if (known.cnt && !cfgset_get(&known, scfg[i].names[c]))
+				if (!target_knows(f, scfg[i].names[c]))
 					continue; /* the target's Kafka has no such config */
 				if (!cur || strcmp(cur, scfg[i].values[c]))
 					differs = 1;
@@ -1645,7 +1663,7 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 			}
 			cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, dst[i]);
 			for (size_t c = 0; c < scfg[i].cnt; c++)
-				if (!known.cnt || cfgset_get(&known, scfg[i].names[c]))
+				if (target_knows(f, scfg[i].names[c]))
 					cfgset_put(&dcfg[i], scfg[i].names[c], scfg[i].values[c]);
 			for (size_t c = 0; c < dcfg[i].cnt; c++)
 				rd_kafka_ConfigResource_set_config(cr, dcfg[i].names[c],
@@ -1688,7 +1706,6 @@ static void sync_configs(km_flow_t *f, km_plan_t *plans, size_t n) {
 		cfgset_free(&scfg[i]);
 		cfgset_free(&dcfg[i]);
 	}
-	cfgset_free(&known);
 	free(alter);
 	free(src);
 	free(dst);

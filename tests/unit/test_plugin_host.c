@@ -567,8 +567,9 @@ static void slurp_into(const char *path, char *buf, size_t size) {
 	fclose(fp);
 }
 
-/* Runs `kmirrord --check-config -c @p conf_path`. */
-static void run_check(const char *dir, const char *conf_path, run_result_t *r) {
+/* Runs kmirrord with @p args (NULL-terminated, at most 7), output kept in
+ * @p dir. */
+static void run_kmirrord(const char *dir, const char *const *args, run_result_t *r) {
 	char bin[1200], out[600], err[600];
 	int st;
 	pid_t pid;
@@ -585,7 +586,12 @@ static void run_check(const char *dir, const char *conf_path, run_result_t *r) {
 			_exit(126);
 		dup2(o, 1);
 		dup2(e, 2);
-		execl(bin, bin, "--check-config", "-c", conf_path, (char *)NULL);
+		{
+			char *argv[9] = {bin};
+			for (int i = 0; i < 7 && args[i]; i++)
+				argv[i + 1] = (char *)args[i];
+			execv(bin, argv);
+		}
 		_exit(127);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -595,6 +601,13 @@ static void run_check(const char *dir, const char *conf_path, run_result_t *r) {
 		fail_msg("cannot run %s", bin);
 	slurp_into(out, r->out, sizeof(r->out));
 	slurp_into(err, r->err, sizeof(r->err));
+}
+
+/* Runs `kmirrord --check-config -c @p conf_path`. */
+static void run_check(const char *dir, const char *conf_path, run_result_t *r) {
+	const char *args[] = {"--check-config", "-c", conf_path, NULL};
+
+	run_kmirrord(dir, args, r);
 }
 
 /* @p pattern with each "@CONF@" replaced by @p path. */
@@ -690,6 +703,35 @@ static void test_check_config_good(void **state) {
 	free(text);
 }
 
+/* Bad command lines: each refused with its message and exit status 1. */
+static void test_bad_command_lines(void **state) {
+	static const struct {
+		const char *args[4];
+		const char *want;
+	} cases[] = {
+	    {{"-c", "/nonexistent/kmirror.yaml", NULL},
+	     "kmirrord: /nonexistent/kmirror.yaml: cannot be read: No such file or directory"},
+	    {{"-c", "/dev/null", "extra", NULL},
+	     "kmirrord: unexpected argument 'extra' (see --help)"},
+	    {{"--bogus", NULL}, "unrecognized option '--bogus'"},
+	    {{"-c", NULL}, "option requires an argument -- 'c'"},
+	};
+	char d[512];
+
+	(void)state;
+	tmpdir_new(d, sizeof(d));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_result_t *r = calloc(1, sizeof(*r));
+		assert_non_null(r);
+		run_kmirrord(d, cases[i].args, r);
+		if (r->status != 1 || !strstr(r->err, cases[i].want))
+			fail_msg("case %zu: exit %d, stderr: %s (wanted \"%s\")", i, r->status,
+			         r->err, cases[i].want);
+		free(r);
+	}
+	tmpdir_remove(d);
+}
+
 int main(void) {
 	const char *b = getenv("KM_TEST_BUILDDIR");
 	const struct CMUnitTest tests[] = {
@@ -717,6 +759,7 @@ int main(void) {
 	    cmocka_unit_test(test_check_config_unknown_key),
 	    cmocka_unit_test(test_check_config_missing_plugin),
 	    cmocka_unit_test(test_check_config_good),
+	    cmocka_unit_test(test_bad_command_lines),
 	};
 
 	if (!b || !*b) {
