@@ -15,7 +15,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -37,6 +40,7 @@
 #define KM_TOPIC_MAX            256
 #define KM_ADMIN_TIMEOUT_MS     30000
 #define KM_PROGRESS_INTERVAL_MS 500
+#define KM_MAX_CONNECTIONS      16
 #define KM_STATUS_INTERVAL_MS   1000
 
 enum km_part_state { KM_PART_ACTIVE, KM_PART_STOPPED, KM_PART_GONE };
@@ -51,6 +55,8 @@ typedef struct km_part {
 	int64_t next;     /* next source offset not yet acknowledged; -1: unknown */
 	int64_t sent;     /* progress value last produced (-1: none) */
 	int64_t consumed; /* next offset expected from the consumer; -1: unknown */
+	int conn;         /* the producer connection that owns the partition */
+	int dirty;        /* on the flow's list of partitions whose progress moved */
 	uint64_t records, bytes, lost, skipped;
 	char reason[256];
 } km_part_t;
@@ -58,7 +64,8 @@ typedef struct km_part {
 struct km_stopic {
 	char *name;   /* on the source */
 	char *target; /* on the target */
-	rd_kafka_topic_t *src_rkt, *dst_rkt;
+	rd_kafka_topic_t *src_rkt;
+	rd_kafka_topic_t **dst_rkt; /* one handle per producer connection */
 	km_part_t **parts;
 	int32_t cnt;
 	km_stopic_t *next;
@@ -109,6 +116,7 @@ struct km_flow {
 	int64_t refresh_ms, sync_configs_ms;
 	int sync_configs;
 	size_t batch_records, max_inflight, max_inflight_bytes;
+	int nprod; /* producer connections */
 	int64_t test_fatal_after;
 
 	/* threads and their coordination */
@@ -123,11 +131,16 @@ struct km_flow {
 	int clean_exit;
 
 	/* data thread */
-	rd_kafka_t *consumer, *producer;
+	rd_kafka_t *consumer;
+	rd_kafka_t *producers[KM_MAX_CONNECTIONS]; /* each owns fixed partitions */
 	rd_kafka_t *pproducer; /* progress records: their own connection, so they
 	                          never wait behind megabytes of data */
+	int wake[2];           /* a pipe the producers' event queues signal */
+	int next_conn;         /* the connection the next new partition gets */
 	rd_kafka_queue_t *cq;
 	int progress_dirty;
+	km_part_t **dirty; /* partitions whose progress moved since last written */
+	size_t dirty_cnt, dirty_cap;
 	km_stopic_t *topics;
 	km_inflight_t *ring;
 	size_t ring_cap, ring_head, ring_cnt;
@@ -145,7 +158,7 @@ struct km_flow {
 	const km_header_t **hviews; /* per batch record: its header views as made */
 	struct km_reroute {
 		char *name;
-		rd_kafka_topic_t *rkt;
+		rd_kafka_topic_t *rkt[KM_MAX_CONNECTIONS];
 	} * reroutes; /* producer handles of topics stages route records to */
 	size_t reroute_cnt;
 
@@ -207,6 +220,7 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 		goto oom;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
+	f->wake[0] = f->wake[1] = -1;
 	f->cmds_tail = &f->cmds;
 	f->fc = fc;
 	if (!(f->name = strdup(fc->name)) || !(f->source = strdup(fc->source->alias)) ||
@@ -223,6 +237,9 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	f->batch_records = (size_t)km_params_int(p, "batch.records");
 	f->max_inflight = (size_t)km_params_int(p, "max.inflight.records");
 	f->max_inflight_bytes = (size_t)km_params_int(p, "max.inflight.bytes");
+	f->nprod = (int)km_params_int(p, "producer.connections"); /* the schema caps it */
+	if (f->nprod > KM_MAX_CONNECTIONS)
+		f->nprod = KM_MAX_CONNECTIONS;
 	/* A test hook: raise a fatal idempotent-producer error once after N
 	 * records, to prove the producer is rebuilt without loss. */
 	f->test_fatal_after = (env = getenv("KMIRROR_TEST_FATAL_AFTER")) ? atoll(env) : 0;
@@ -285,6 +302,7 @@ static void free_cmd(km_cmd_t *c) {
 void km_flow_destroy(km_flow_t *f) {
 	if (!f)
 		return;
+	km_flow_join(f); /* what a start made, if it failed half-way */
 	for (size_t i = 0; i < f->cfg_exclude_cnt; i++)
 		pcre2_code_free(f->cfg_exclude[i]);
 	free(f->cfg_exclude);
@@ -351,13 +369,17 @@ static rd_kafka_t *make_client(km_flow_t *f, rd_kafka_type_t type, const char *r
 		return NULL;
 	rd_kafka_conf_set_opaque(conf, f);
 	rd_kafka_conf_set_error_cb(conf, error_cb);
-	if (type == RD_KAFKA_PRODUCER && (!strcmp(role, "producer") || !strcmp(role, "progress")))
+	if (type == RD_KAFKA_PRODUCER &&
+	    (!strncmp(role, "producer", 8) || !strcmp(role, "progress")))
 		rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
 	return km_kafka_new(type, conf, errstr, errstr_size);
 }
 
-static rd_kafka_t *make_producer(km_flow_t *f, char *errstr, size_t errstr_size) {
-	char qmsgs[32];
+/* Producer connection @p idx of the flow; with several, each is its own
+ * idempotent producer (own connection, own window of 5 requests in flight)
+ * that owns a fixed share of the partitions. */
+static rd_kafka_t *make_producer(km_flow_t *f, int idx, char *errstr, size_t errstr_size) {
+	char qmsgs[32], role[32];
 	/* kmirror's defaults; the config's properties override them. */
 	const char *defaults[] = {"acks", "all", "enable.idempotence", "true", "compression.type",
 	                          "lz4", "linger.ms", "5", "batch.size", "1000000",
@@ -369,8 +391,12 @@ static rd_kafka_t *make_producer(km_flow_t *f, char *errstr, size_t errstr_size)
 	const char *forced[] = {"partitioner", "murmur2_random", NULL};
 
 	snprintf(qmsgs, sizeof(qmsgs), "%zu", f->max_inflight + 100000);
-	return make_client(f, RD_KAFKA_PRODUCER, "producer", f->fc->target, &f->fc->producer,
-	                   defaults, forced, errstr, errstr_size);
+	if (f->nprod > 1)
+		snprintf(role, sizeof(role), "producer-%d", idx + 1);
+	else
+		snprintf(role, sizeof(role), "producer");
+	return make_client(f, RD_KAFKA_PRODUCER, role, f->fc->target, &f->fc->producer, defaults,
+	                   forced, errstr, errstr_size);
 }
 
 static rd_kafka_t *make_progress_producer(km_flow_t *f, char *errstr, size_t errstr_size) {
@@ -380,6 +406,41 @@ static rd_kafka_t *make_progress_producer(km_flow_t *f, char *errstr, size_t err
 
 	return make_client(f, RD_KAFKA_PRODUCER, "progress", f->fc->target, &f->fc->producer,
 	                   defaults, NULL, errstr, errstr_size);
+}
+
+/* Every producer's event queue (delivery reports, errors) signals the wake
+ * pipe when it gets events, so the data thread can wait on all at once. */
+static void wake_on_events(km_flow_t *f, rd_kafka_t *rk) {
+	rd_kafka_queue_t *q = rd_kafka_queue_get_main(rk);
+
+	rd_kafka_queue_io_event_enable(q, f->wake[1], "1", 1);
+	rd_kafka_queue_destroy(q);
+}
+
+static void destroy_producers(km_flow_t *f) {
+	for (int i = 0; i < f->nprod; i++) {
+		if (f->producers[i])
+			rd_kafka_destroy(f->producers[i]);
+		f->producers[i] = NULL;
+	}
+	if (f->pproducer)
+		rd_kafka_destroy(f->pproducer);
+	f->pproducer = NULL;
+}
+
+static int make_producers(km_flow_t *f, char *errstr, size_t errstr_size) {
+	for (int i = 0; i < f->nprod; i++) {
+		if (!(f->producers[i] = make_producer(f, i, errstr, errstr_size)))
+			goto fail;
+		wake_on_events(f, f->producers[i]);
+	}
+	if (!(f->pproducer = make_progress_producer(f, errstr, errstr_size)))
+		goto fail;
+	wake_on_events(f, f->pproducer);
+	return 0;
+fail:
+	destroy_producers(f);
+	return -1;
 }
 
 static rd_kafka_t *make_consumer(km_flow_t *f, char *errstr, size_t errstr_size) {
@@ -435,6 +496,26 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		entry_done(f, e);
 }
 
+/* The partition's progress moved: it goes out with the next write. The list
+ * has room for every partition (apply_add grows it). */
+static void mark_dirty(km_flow_t *f, km_part_t *p) {
+	f->progress_dirty = 1;
+	if (p->dirty)
+		return;
+	p->dirty = 1;
+	f->dirty[f->dirty_cnt++] = p;
+}
+
+/* Progress of every partition is to be written again. */
+static void mark_all_unsent(km_flow_t *f) {
+	for (km_stopic_t *st = f->topics; st; st = st->next)
+		for (int32_t i = 0; i < st->cnt; i++) {
+			st->parts[i]->sent = -1;
+			if (st->parts[i]->next >= 0)
+				mark_dirty(f, st->parts[i]);
+		}
+}
+
 static int is_rebuild_error(km_flow_t *f, rd_kafka_resp_err_t err) {
 	return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT ||
 	       err == RD_KAFKA_RESP_ERR__FATAL || atomic_load(&f->fatal);
@@ -455,6 +536,7 @@ static void record_failed(km_flow_t *f, km_inflight_t *e) {
 	if (f->on_error_skip) {
 		p->skipped++;
 		p->next = e->offset + 1;
+		mark_dirty(f, p);
 		km_warn("flow %s: %s [%d] offset %" PRId64 ": the target refused the record (%s); "
 		        "skipped it (on_error: skip)",
 		        f->name, p->st->name, p->partition, e->offset, rd_kafka_err2str(e->status));
@@ -481,8 +563,8 @@ static void pop_ring(km_flow_t *f) {
 			break;
 		if (p->state == KM_PART_ACTIVE) {
 			if (!e->status) {
-				f->progress_dirty = 1;
 				p->next = e->offset + 1;
+				mark_dirty(f, p);
 				p->records++;
 				p->bytes += e->size;
 			} else if (!is_rebuild_error(f, e->status)) {
@@ -497,17 +579,34 @@ static void pop_ring(km_flow_t *f) {
 	}
 }
 
+static int poll_producers(km_flow_t *f) {
+	int served = 0;
+
+	for (int i = 0; i < f->nprod; i++)
+		served += rd_kafka_poll(f->producers[i], 0);
+	return served + rd_kafka_poll(f->pproducer, 0);
+}
+
+/* Serves delivery reports of every producer connection, waiting up to
+ * @p timeout_ms for the first when there is none. */
 static void serve_acks(km_flow_t *f, int timeout_ms) {
-	rd_kafka_poll(f->producer, timeout_ms);
-	rd_kafka_poll(f->pproducer, 0);
+	if (!poll_producers(f) && timeout_ms > 0) {
+		char buf[64];
+		struct pollfd pfd = {.fd = f->wake[0], .events = POLLIN};
+
+		while (read(f->wake[0], buf, sizeof(buf)) > 0)
+			;
+		/* Events that came before the pipe was emptied signalled it
+		 * already: serve them before waiting for the next. */
+		if (!poll_producers(f) && poll(&pfd, 1, timeout_ms) > 0)
+			poll_producers(f);
+	}
 	pop_ring(f);
 	if (f->pw.active && !f->pw.pending) {
 		if (!f->pw.failed && f->pw.snapshot > f->stored_total)
 			f->stored_total = f->pw.snapshot;
 		if (f->pw.failed) /* send every partition again */
-			for (km_stopic_t *st = f->topics; st; st = st->next)
-				for (int32_t i = 0; i < st->cnt; i++)
-					st->parts[i]->sent = -1;
+			mark_all_unsent(f);
 		f->pw.active = 0;
 		f->pw.failed = 0;
 	}
@@ -517,40 +616,46 @@ static void serve_acks(km_flow_t *f, int timeout_ms) {
  * write. One write is in flight at a time. */
 static void write_progress(km_flow_t *f) {
 	char key[KM_TOPIC_MAX + 300], val[32];
+	size_t i;
 	int n = 0;
 
 	if (f->pw.active)
 		return;
 	f->progress_dirty = 0;
-	for (km_stopic_t *st = f->topics; st; st = st->next) {
-		for (int32_t i = 0; i < st->cnt; i++) {
-			km_part_t *p = st->parts[i];
-			rd_kafka_resp_err_t err;
-			int kl, vl;
+	for (i = 0; i < f->dirty_cnt; i++) {
+		km_part_t *p = f->dirty[i];
+		rd_kafka_resp_err_t err;
+		int kl, vl;
 
-			if (p->next < 0 || p->next == p->sent)
-				continue;
-			kl = km_progress_key(key, sizeof(key), f->name, st->name, p->partition);
-			vl = km_progress_value(val, sizeof(val), p->next);
-			if (kl < 0 || vl < 0)
-				continue;
-			err = rd_kafka_producev(
-			    f->producer, RD_KAFKA_V_TOPIC(KM_PROGRESS_TOPIC),
-			    RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY(key, (size_t)kl),
-			    RD_KAFKA_V_VALUE(val, (size_t)vl),
-			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			    RD_KAFKA_V_OPAQUE(&f->progress_marker), RD_KAFKA_V_END);
-			if (err) {
-				km_warn("flow %s: storing progress: %s (will retry)", f->name,
-				        rd_kafka_err2str(err));
-				f->pw.failed = 1;
-				break;
-			}
-			p->sent = p->next;
-			f->pw.pending++;
-			n++;
+		if (p->next < 0 || p->next == p->sent) {
+			p->dirty = 0;
+			continue;
 		}
+		kl = km_progress_key(key, sizeof(key), f->name, p->st->name, p->partition);
+		vl = km_progress_value(val, sizeof(val), p->next);
+		if (kl < 0 || vl < 0) {
+			p->dirty = 0;
+			continue;
+		}
+		err = rd_kafka_producev(f->pproducer, RD_KAFKA_V_TOPIC(KM_PROGRESS_TOPIC),
+		                        RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY(key, (size_t)kl),
+		                        RD_KAFKA_V_VALUE(val, (size_t)vl),
+		                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		                        RD_KAFKA_V_OPAQUE(&f->progress_marker), RD_KAFKA_V_END);
+		if (err) {
+			km_warn("flow %s: storing progress: %s (will retry)", f->name,
+			        rd_kafka_err2str(err));
+			f->pw.failed = 1;
+			break;
+		}
+		p->dirty = 0;
+		p->sent = p->next;
+		f->pw.pending++;
+		n++;
 	}
+	/* what was not written stays on the list */
+	memmove(f->dirty, f->dirty + i, (f->dirty_cnt - i) * sizeof(*f->dirty));
+	f->dirty_cnt -= i;
 	/* Everything popped so far is covered once these are acknowledged
 	 * (a stopped or skipped record's progress is what it is). */
 	if (n || f->pw.failed) {
@@ -581,7 +686,7 @@ static void wait_target_partitions(km_flow_t *f, km_stopic_t *st, int32_t cnt) {
 		const struct rd_kafka_metadata *md;
 		int have = -1;
 
-		if (!rd_kafka_metadata(f->producer, 0, st->dst_rkt, &md, 1000)) {
+		if (!rd_kafka_metadata(f->producers[0], 0, st->dst_rkt[0], &md, 1000)) {
 			if (md->topic_cnt == 1 && !md->topics[0].err)
 				have = md->topics[0].partition_cnt;
 			rd_kafka_metadata_destroy(md);
@@ -609,16 +714,24 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 		/* The opaque maps a consumed message to its topic in O(1). */
 		rd_kafka_topic_conf_set_opaque(tc, st);
 		st->src_rkt = rd_kafka_topic_new(f->consumer, st->name, tc);
-		st->dst_rkt = rd_kafka_topic_new(f->producer, st->target, NULL);
+		if (!(st->dst_rkt = calloc((size_t)f->nprod, sizeof(*st->dst_rkt))))
+			abort();
+		for (int i = 0; i < f->nprod; i++)
+			st->dst_rkt[i] = rd_kafka_topic_new(f->producers[i], st->target, NULL);
 		st->next = f->topics;
 		f->topics = st;
 	}
 	first = st->cnt;
 	wait_target_partitions(f, st, c->cnt);
 	if (c->cnt > st->cnt) {
+		size_t need = f->dirty_cap + (size_t)(c->cnt - st->cnt);
 		if (!(parts = realloc(st->parts, (size_t)c->cnt * sizeof(*parts))))
 			abort();
 		st->parts = parts;
+		if (!(parts = realloc(f->dirty, need * sizeof(*parts))))
+			abort();
+		f->dirty = parts;
+		f->dirty_cap = need;
 	}
 	/* A recreated topic: its partitions (still assigned, paused since the
 	 * deletion) start again from where the command says. */
@@ -632,6 +745,8 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 		p->consumed = p->next;
 		p->sent = -1;
 		p->reason[0] = '\0';
+		if (p->next >= 0)
+			mark_dirty(f, p);
 		rd_kafka_topic_partition_list_add(again, st->name, i)->offset = c->starts[i];
 	}
 	if (again->cnt) {
@@ -652,6 +767,7 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 			p->st = st;
 			p->partition = i;
 			p->sent = -1;
+			p->conn = f->next_conn++ % f->nprod;
 			st->parts[i] = p;
 		} else {
 			continue; /* already assigned */
@@ -659,6 +775,8 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 		p = st->parts[i];
 		p->next = c->starts[i] >= 0 ? c->starts[i] : -1;
 		p->consumed = p->next;
+		if (p->next >= 0)
+			mark_dirty(f, p);
 		rd_kafka_topic_partition_list_add(l, st->name, i)->offset = c->starts[i];
 	}
 	if (c->cnt > st->cnt)
@@ -753,8 +871,10 @@ static void offset_reset(km_flow_t *f, km_part_t *p) {
 		        f->name, p->st->name, p->partition, pos, hi, lo);
 	}
 	p->consumed = lo;
-	if (p->next < lo)
+	if (p->next < lo) {
 		p->next = lo;
+		mark_dirty(f, p);
+	}
 	/* After the error the partition is no longer fetched (a seek would be
 	 * refused): assign it again at the new position. */
 	l = rd_kafka_topic_partition_list_new(1);
@@ -821,11 +941,12 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
                     const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
                     rd_kafka_headers_t *hdrs) {
 	int flags = val == e->m->payload ? 0 : RD_KAFKA_MSG_F_COPY, unknown_retries = 0;
+	rd_kafka_t *rk = f->producers[e->part->conn]; /* @p rkt is one of its handles */
 	rd_kafka_resp_err_t err;
 
 	for (;;) {
 		err = rd_kafka_producev(
-		    f->producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+		    rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
 		    RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)val, val_len),
 		    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(hdrs),
 		    RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
@@ -838,7 +959,7 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
 		     err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) &&
 		    unknown_retries++ < 30 && !atomic_load(&f->stop)) {
 			const struct rd_kafka_metadata *md;
-			if (!rd_kafka_metadata(f->producer, 0, rkt, &md, 1000))
+			if (!rd_kafka_metadata(rk, 0, rkt, &md, 1000))
 				rd_kafka_metadata_destroy(md);
 			serve_acks(f, 100);
 			continue;
@@ -857,8 +978,8 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
 	if (f->test_fatal_after && f->produced_total == (uint64_t)f->test_fatal_after) {
 		km_warn("flow %s: KMIRROR_TEST_FATAL_AFTER: raising a fatal producer error",
 		        f->name);
-		rd_kafka_test_fatal_error(
-		    f->producer, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "test hook");
+		rd_kafka_test_fatal_error(rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+		                          "test hook");
 	}
 }
 
@@ -885,8 +1006,8 @@ static void copy_direct(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 
 		e = ring_push(f, m, p);
 		rd_kafka_message_detach_headers(m, &hdrs);
-		produce(f, e, p->st->dst_rkt, m->partition, m->key, m->key_len, m->payload, m->len,
-		        msg_timestamp(m), hdrs);
+		produce(f, e, p->st->dst_rkt[p->conn], m->partition, m->key, m->key_len, m->payload,
+		        m->len, msg_timestamp(m), hdrs);
 		entry_release(f, e);
 	}
 }
@@ -912,25 +1033,33 @@ static rd_kafka_topic_t *route_rkt(km_flow_t *f, const km_record_t *r, km_part_t
 	struct km_reroute *rr;
 
 	if (r->topic == p->st->target || !strcmp(r->topic, p->st->target))
-		return p->st->dst_rkt;
-	/* A re-routed record: one handle per name, kept for the flow's life. */
-	for (size_t i = 0; i < f->reroute_cnt; i++)
-		if (!strcmp(f->reroutes[i].name, r->topic))
-			return f->reroutes[i].rkt;
-	if (!(rr = realloc(f->reroutes, (f->reroute_cnt + 1) * sizeof(*rr))))
-		abort();
-	f->reroutes = rr;
-	rr = &f->reroutes[f->reroute_cnt++];
-	if (!(rr->name = strdup(r->topic)))
-		abort();
-	rr->rkt = rd_kafka_topic_new(f->producer, r->topic, NULL);
-	return rr->rkt;
+		return p->st->dst_rkt[p->conn];
+	/* A re-routed record goes on its source partition's connection, which
+	 * keeps its order: one handle per name and connection, kept for the
+	 * flow's life. */
+	for (rr = f->reroutes; rr < f->reroutes + f->reroute_cnt; rr++)
+		if (!strcmp(rr->name, r->topic))
+			break;
+	if (rr == f->reroutes + f->reroute_cnt) {
+		if (!(rr = realloc(f->reroutes, (f->reroute_cnt + 1) * sizeof(*rr))))
+			abort();
+		f->reroutes = rr;
+		rr = &f->reroutes[f->reroute_cnt++];
+		memset(rr, 0, sizeof(*rr));
+		if (!(rr->name = strdup(r->topic)))
+			abort();
+	}
+	if (!rr->rkt[p->conn])
+		rr->rkt[p->conn] = rd_kafka_topic_new(f->producers[p->conn], r->topic, NULL);
+	return rr->rkt[p->conn];
 }
 
 static void drop_reroutes(km_flow_t *f) {
 	for (size_t i = 0; i < f->reroute_cnt; i++) {
 		free(f->reroutes[i].name);
-		rd_kafka_topic_destroy(f->reroutes[i].rkt);
+		for (int c = 0; c < KM_MAX_CONNECTIONS; c++)
+			if (f->reroutes[i].rkt[c])
+				rd_kafka_topic_destroy(f->reroutes[i].rkt[c]);
 	}
 	free(f->reroutes);
 	f->reroutes = NULL;
@@ -1044,23 +1173,30 @@ static size_t poll_batch(km_flow_t *f, rd_kafka_message_t **msgs, size_t max) {
 
 /* The producer hit a fatal error: it cannot go on. Drop what it holds,
  * make a new one, and continue every partition from its progress. */
+static void purge_producer(rd_kafka_t *rk) {
+	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	for (int i = 0; i < 100 && rd_kafka_outq_len(rk) > 0; i++)
+		rd_kafka_poll(rk, 100);
+}
+
+/* A producer connection hit a fatal error: it cannot go on. Drop what
+ * every connection holds, make new ones, and continue every partition
+ * from its progress. */
 static int rebuild_producer(km_flow_t *f) {
-	char reason[512], errstr[512];
+	char reason[512] = "", errstr[512];
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_error_t *error;
-	rd_kafka_t *np;
 
-	if (!rd_kafka_fatal_error(f->producer, reason, sizeof(reason)))
+	for (int i = 0; i < f->nprod && !reason[0]; i++)
+		rd_kafka_fatal_error(f->producers[i], reason, sizeof(reason));
+	if (!reason[0])
 		rd_kafka_fatal_error(f->pproducer, reason, sizeof(reason));
 	km_warn("flow %s: rebuilding the producer after a fatal error (%s); resuming from the "
 	        "acknowledged progress",
 	        f->name, reason);
-	rd_kafka_purge(f->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-	rd_kafka_purge(f->pproducer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-	for (int i = 0; i < 100 && rd_kafka_outq_len(f->producer) > 0; i++)
-		rd_kafka_poll(f->producer, 100);
-	for (int i = 0; i < 100 && rd_kafka_outq_len(f->pproducer) > 0; i++)
-		rd_kafka_poll(f->pproducer, 100);
+	for (int i = 0; i < f->nprod; i++)
+		purge_producer(f->producers[i]);
+	purge_producer(f->pproducer);
 	/* Every entry still in the ring goes again from its partition's
 	 * progress; nothing in it counts as copied. */
 	while (f->ring_cnt) {
@@ -1074,36 +1210,32 @@ static int rebuild_producer(km_flow_t *f) {
 	f->pw.active = 0;
 	f->pw.pending = 0;
 	f->pw.failed = 0;
-	for (km_stopic_t *st = f->topics; st; st = st->next) {
-		rd_kafka_topic_destroy(st->dst_rkt);
-		st->dst_rkt = NULL;
-	}
+	for (km_stopic_t *st = f->topics; st; st = st->next)
+		for (int i = 0; i < f->nprod; i++) {
+			rd_kafka_topic_destroy(st->dst_rkt[i]);
+			st->dst_rkt[i] = NULL;
+		}
 	drop_reroutes(f);
-	rd_kafka_destroy(f->producer);
-	rd_kafka_destroy(f->pproducer);
-	f->producer = f->pproducer = NULL;
-	if (!(np = make_producer(f, errstr, sizeof(errstr))) ||
-	    !(f->pproducer = make_progress_producer(f, errstr, sizeof(errstr)))) {
+	destroy_producers(f);
+	if (make_producers(f, errstr, sizeof(errstr))) {
 		km_err("flow %s: cannot make a new producer: %s", f->name, errstr);
-		if (np)
-			rd_kafka_destroy(np);
 		return -1;
 	}
-	f->producer = np;
 	atomic_store(&f->fatal, 0);
 	f->rebuilds++;
 	l = rd_kafka_topic_partition_list_new(8);
 	for (km_stopic_t *st = f->topics; st; st = st->next) {
-		st->dst_rkt = rd_kafka_topic_new(f->producer, st->target, NULL);
+		for (int i = 0; i < f->nprod; i++)
+			st->dst_rkt[i] = rd_kafka_topic_new(f->producers[i], st->target, NULL);
 		for (int32_t i = 0; i < st->cnt; i++) {
 			km_part_t *p = st->parts[i];
-			p->sent = -1;
 			if (p->state != KM_PART_ACTIVE || p->next < 0)
 				continue;
 			p->consumed = p->next;
 			rd_kafka_topic_partition_list_add(l, st->name, i)->offset = p->next;
 		}
 	}
+	mark_all_unsent(f);
 	if (l->cnt && (error = rd_kafka_seek_partitions(f->consumer, l, KM_ADMIN_TIMEOUT_MS))) {
 		km_warn("flow %s: seek after rebuild: %s", f->name, rd_kafka_error_string(error));
 		rd_kafka_error_destroy(error);
@@ -1933,12 +2065,16 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 		return -1;
 	}
 	f->ring_cap = f->max_inflight;
+	if (pipe2(f->wake, O_NONBLOCK | O_CLOEXEC)) {
+		snprintf(errstr, errstr_size, "flow %s: pipe: %s", f->name, strerror(errno));
+		f->wake[0] = f->wake[1] = -1;
+		return -1;
+	}
 	if (!(f->src_admin = make_client(f, RD_KAFKA_PRODUCER, "source-admin", f->fc->source, NULL,
 	                                 NULL, NULL, errstr, errstr_size)) ||
 	    !(f->dst_admin = make_client(f, RD_KAFKA_PRODUCER, "target-admin", f->fc->target, NULL,
 	                                 NULL, NULL, errstr, errstr_size)) ||
-	    !(f->producer = make_producer(f, errstr, errstr_size)) ||
-	    !(f->pproducer = make_progress_producer(f, errstr, errstr_size)) ||
+	    make_producers(f, errstr, errstr_size) ||
 	    !(f->consumer = make_consumer(f, errstr, errstr_size)))
 		return -1;
 	if ((err = rd_kafka_poll_set_consumer(f->consumer))) {
@@ -1958,7 +2094,8 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 		return -1;
 	}
 	f->started = 1;
-	km_info("flow %s: started (%s -> %s)", f->name, f->source, f->target);
+	km_info("flow %s: started (%s -> %s, %d producer connection%s)", f->name, f->source,
+	        f->target, f->nprod, f->nprod == 1 ? "" : "s");
 	return 0;
 }
 
@@ -1986,8 +2123,10 @@ int km_flow_join(km_flow_t *f) {
 		free(st->parts);
 		if (st->src_rkt)
 			rd_kafka_topic_destroy(st->src_rkt);
-		if (st->dst_rkt)
-			rd_kafka_topic_destroy(st->dst_rkt);
+		for (int i = 0; st->dst_rkt && i < f->nprod; i++)
+			if (st->dst_rkt[i])
+				rd_kafka_topic_destroy(st->dst_rkt[i]);
+		free(st->dst_rkt);
 		free(st->name);
 		free(st->target);
 		free(st);
@@ -2009,17 +2148,21 @@ int km_flow_join(km_flow_t *f) {
 		rd_kafka_consumer_close(f->consumer);
 		rd_kafka_destroy(f->consumer);
 	}
-	if (f->producer)
-		rd_kafka_destroy(f->producer);
-	if (f->pproducer)
-		rd_kafka_destroy(f->pproducer);
+	destroy_producers(f);
 	if (f->src_admin)
 		rd_kafka_destroy(f->src_admin);
 	if (f->dst_admin)
 		rd_kafka_destroy(f->dst_admin);
-	f->consumer = f->producer = f->pproducer = f->src_admin = f->dst_admin = NULL;
+	f->consumer = f->src_admin = f->dst_admin = NULL;
+	for (int i = 0; i < 2; i++)
+		if (f->wake[i] >= 0)
+			close(f->wake[i]);
+	f->wake[0] = f->wake[1] = -1;
 	free(f->ring);
 	f->ring = NULL;
+	free(f->dirty);
+	f->dirty = NULL;
+	f->dirty_cnt = f->dirty_cap = 0;
 	km_batchbuf_free(&f->bb);
 	return ok ? 0 : -1;
 }

@@ -152,11 +152,14 @@ static void test_exact_copy_and_restart(void **state) {
 	ktest_create_topic(admin, topic, 6, NULL);
 	produce_varied(topic, 6, 0, 100000, "v");
 
-	flow_yaml(yaml, sizeof(yaml), topic, topic, NULL);
+	/* three producer connections, two partitions each: order per
+	 * partition holds across them */
+	flow_yaml(yaml, sizeof(yaml), topic, topic, "    producer.connections: 3\n");
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, NULL);
 	ktest_status_wait(&d, topic, "records", 100000, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_true(ktest_log_contains(&d, "3 producer connections"));
 	assert_int_equal(ktest_partitions(badmin, mirror), 6);
 	assert_exact_copy(topic, mirror, 6, 100000);
 
@@ -279,7 +282,8 @@ static void crash_run(const char *name, int restart_target) {
 
 	snprintf(extra, sizeof(extra),
 	         "    max.inflight.records: %d\n"
-	         "    batch.records: 500\n",
+	         "    batch.records: 500\n"
+	         "    producer.connections: 2\n",
 	         CRASH_BOUND);
 	flow_yaml(yaml, sizeof(yaml), topic, topic, extra);
 	ktest_daemon_config(&d, yaml);
@@ -343,7 +347,9 @@ static void test_fatal_producer_error(void **state) {
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(admin, topic, 2, NULL);
 	produce_plain(topic, 2, 0, 50000);
-	flow_yaml(yaml, sizeof(yaml), topic, topic, "    max.inflight.records: 5000\n");
+	/* every connection is rebuilt, not only the one that failed */
+	flow_yaml(yaml, sizeof(yaml), topic, topic,
+	          "    max.inflight.records: 5000\n    producer.connections: 2\n");
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, "KMIRROR_TEST_FATAL_AFTER=20000");
 	ktest_status_wait(&d, topic, "producer_rebuilds", 1, COPY_TIMEOUT_MS);

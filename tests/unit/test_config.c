@@ -134,7 +134,7 @@ static const bad_case_t bad_cases[] = {
      "topics, policy, pipeline, consumer, producer, start, on_error, isolation, "
      "replication.factor, refresh.topics.interval, sync.topic.configs, "
      "sync.topic.configs.interval, config.properties.exclude, batch.records, "
-     "max.inflight.records, max.inflight.bytes, enabled"},
+     "max.inflight.records, max.inflight.bytes, producer.connections, enabled"},
     {"missing_name", CLUSTERS "flows:\n  - source: a\n    target: b\n",
      "t.yaml:9:5: flows[0]: key 'name' is required (a unique name of letters, digits, '_', '.' "
      "and '-')"},
@@ -191,6 +191,9 @@ static const bad_case_t bad_cases[] = {
     {"max_inflight_records_range", FLOW "    max.inflight.records: 0\n",
      "t.yaml:12:27: key 'max.inflight.records': '0' is out of range; it must be between 1 and "
      "10000000"},
+    {"producer_connections_range", FLOW "    producer.connections: 17\n",
+     "t.yaml:12:27: key 'producer.connections': '17' is out of range; it must be between 1 and "
+     "16"},
     {"batch_over_inflight", FLOW "    max.inflight.records: 100\n",
      "t.yaml:12:27: flows[0]: batch.records (1000) is more than max.inflight.records (100); a "
      "batch must fit in flight"},
