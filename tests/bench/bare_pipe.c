@@ -8,9 +8,12 @@
  * delivery report and destroyed there. One thread, woken by whichever of the
  * consumer's queue and the producer's delivery reports has something
  * (io-event pipes), so it never sleeps while there is work. Key, headers and timestamp are
- * passed through. Exits 0 once N records are acknowledged by the target.
+ * passed through. Exits 0 once N records are acknowledged by the target, or,
+ * with --until-stopped, once SIGTERM or SIGINT stopped it and what it had
+ * consumed is acknowledged (the latency workload: it runs like a daemon).
  *
- *   bare_pipe -s SRC_BROKERS -d DST_BROKERS -t SRC_TOPIC -T DST_TOPIC -n N
+ *   bare_pipe -s SRC_BROKERS -d DST_BROKERS -t SRC_TOPIC -T DST_TOPIC
+ *             (-n N | --until-stopped)
  *             [--max-inflight RECORDS] [--max-inflight-bytes BYTES]
  *             [-X consumer.PROP=VAL] [-X producer.PROP=VAL]
  *
@@ -36,6 +39,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "benchutil.h"
+
 #define BATCH 1000 /* kmirrord's default batch.records */
 
 static volatile sig_atomic_t stop;
@@ -46,32 +51,6 @@ static char first_error[512];
 static void on_signal(int sig) {
 	(void)sig;
 	stop = 1;
-}
-
-static double now_s(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void die(const char *fmt, ...) {
-	va_list ap;
-
-	fprintf(stderr, "bare_pipe: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
-	char errstr[512];
-
-	if (rd_kafka_conf_set(conf, k, v, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-		die("%s: %s", k, errstr);
 }
 
 /* The consumed message rides as the produced record's opaque. */
@@ -103,6 +82,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 int main(int argc, char **argv) {
 	const char *src = NULL, *dst = NULL, *stopic = NULL, *dtopic = NULL;
 	uint64_t n = 0, max_inflight = 100000;
+	int until_stopped = 0;
 	size_t max_bytes = 64u << 20;
 	char errstr[512], qmsgs[32];
 	rd_kafka_conf_t *cconf = rd_kafka_conf_new(), *pconf = rd_kafka_conf_new();
@@ -125,29 +105,31 @@ int main(int argc, char **argv) {
 	                                     {"records", required_argument, 0, 'n'},
 	                                     {"max-inflight", required_argument, 0, 'i'},
 	                                     {"max-inflight-bytes", required_argument, 0, 'b'},
+	                                     {"until-stopped", no_argument, 0, 'u'},
 	                                     {0, 0, 0, 0}};
 
+	bench_prog = "bare_pipe";
 	/* kmirrord's consumer: defaults, then what it forces. */
-	set(cconf, "client.id", "kmirror-bench-bare-consumer");
-	set(cconf, "queued.max.messages.kbytes", "262144");
-	set(cconf, "fetch.wait.max.ms", "100");
-	set(cconf, "group.id", "kmirror.bench-bare");
-	set(cconf, "enable.auto.commit", "false");
-	set(cconf, "enable.auto.offset.store", "false");
-	set(cconf, "enable.partition.eof", "false");
-	set(cconf, "auto.offset.reset", "error");
-	set(cconf, "isolation.level", "read_committed");
+	bench_set(cconf, "client.id", "kmirror-bench-bare-consumer");
+	bench_set(cconf, "queued.max.messages.kbytes", "262144");
+	bench_set(cconf, "fetch.wait.max.ms", "100");
+	bench_set(cconf, "group.id", "kmirror.bench-bare");
+	bench_set(cconf, "enable.auto.commit", "false");
+	bench_set(cconf, "enable.auto.offset.store", "false");
+	bench_set(cconf, "enable.partition.eof", "false");
+	bench_set(cconf, "auto.offset.reset", "error");
+	bench_set(cconf, "isolation.level", "read_committed");
 	/* kmirrord's producer. */
-	set(pconf, "client.id", "kmirror-bench-bare-producer");
-	set(pconf, "acks", "all");
-	set(pconf, "enable.idempotence", "true");
-	set(pconf, "compression.type", "lz4");
-	set(pconf, "linger.ms", "5");
-	set(pconf, "batch.size", "1000000");
-	set(pconf, "batch.num.messages", "10000");
-	set(pconf, "message.timeout.ms", "0");
-	set(pconf, "queue.buffering.max.kbytes", "1048576");
-	set(pconf, "partitioner", "murmur2_random");
+	bench_set(pconf, "client.id", "kmirror-bench-bare-producer");
+	bench_set(pconf, "acks", "all");
+	bench_set(pconf, "enable.idempotence", "true");
+	bench_set(pconf, "compression.type", "lz4");
+	bench_set(pconf, "linger.ms", "5");
+	bench_set(pconf, "batch.size", "1000000");
+	bench_set(pconf, "batch.num.messages", "10000");
+	bench_set(pconf, "message.timeout.ms", "0");
+	bench_set(pconf, "queue.buffering.max.kbytes", "1048576");
+	bench_set(pconf, "partitioner", "murmur2_random");
 
 	while ((c = getopt_long(argc, argv, "s:d:t:T:n:X:", opts, NULL)) != -1) {
 		char *eq;
@@ -173,33 +155,38 @@ int main(int argc, char **argv) {
 		case 'b':
 			max_bytes = strtoull(optarg, NULL, 10);
 			break;
+		case 'u':
+			until_stopped = 1;
+			break;
 		case 'X':
 			if (!(eq = strchr(optarg, '=')))
-				die("-X %s: expected consumer.PROP=VAL or producer.PROP=VAL",
-				    optarg);
+				bench_fail(2,
+				           "-X %s: expected consumer.PROP=VAL or producer.PROP=VAL",
+				           optarg);
 			*eq = '\0';
 			if (!strncmp(optarg, "consumer.", 9))
-				set(cconf, optarg + 9, eq + 1);
+				bench_set(cconf, optarg + 9, eq + 1);
 			else if (!strncmp(optarg, "producer.", 9))
-				set(pconf, optarg + 9, eq + 1);
+				bench_set(pconf, optarg + 9, eq + 1);
 			else
-				die("-X %s: prefix the property with consumer. or producer.",
-				    optarg);
+				bench_fail(2,
+				           "-X %s: prefix the property with consumer. or producer.",
+				           optarg);
 			break;
 		default:
 			fprintf(stderr,
-			        "usage: bare_pipe -s SRC -d DST -t TOPIC -T TARGET_TOPIC -n N "
-			        "[--max-inflight R] [--max-inflight-bytes B] [-X "
-			        "consumer.|producer.PROP=VAL]\n");
+			        "usage: bare_pipe -s SRC -d DST -t TOPIC -T TARGET_TOPIC "
+			        "(-n N | --until-stopped) [--max-inflight R] "
+			        "[--max-inflight-bytes B] [-X consumer.|producer.PROP=VAL]\n");
 			return 2;
 		}
 	}
-	if (!src || !dst || !stopic || !dtopic || !n)
-		die("-s, -d, -t, -T and -n are required");
+	if (!src || !dst || !stopic || !dtopic || (!n && !until_stopped))
+		bench_fail(2, "-s, -d, -t, -T and -n (or --until-stopped) are required");
 	snprintf(qmsgs, sizeof(qmsgs), "%" PRIu64, max_inflight + 100000);
-	set(pconf, "queue.buffering.max.messages", qmsgs);
-	set(cconf, "bootstrap.servers", src);
-	set(pconf, "bootstrap.servers", dst);
+	bench_set(pconf, "queue.buffering.max.messages", qmsgs);
+	bench_set(cconf, "bootstrap.servers", src);
+	bench_set(pconf, "bootstrap.servers", dst);
 	rd_kafka_conf_set_error_cb(cconf, error_cb);
 	rd_kafka_conf_set_error_cb(pconf, error_cb);
 	rd_kafka_conf_set_dr_msg_cb(pconf, dr_cb);
@@ -207,9 +194,9 @@ int main(int argc, char **argv) {
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	if (!(producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, errstr, sizeof(errstr))))
-		die("producer: %s", errstr);
+		bench_fail(2, "producer: %s", errstr);
 	if (!(consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, errstr, sizeof(errstr))))
-		die("consumer: %s", errstr);
+		bench_fail(2, "consumer: %s", errstr);
 	rd_kafka_poll_set_consumer(consumer);
 	cq = rd_kafka_queue_get_consumer(consumer);
 	rkt = rd_kafka_topic_new(producer, dtopic, NULL);
@@ -218,7 +205,7 @@ int main(int argc, char **argv) {
 	srkt = rd_kafka_topic_new(consumer, stopic, NULL);
 	if (rd_kafka_metadata(consumer, 0, srkt, &md, 30000) || md->topic_cnt != 1 ||
 	    md->topics[0].err)
-		die("no metadata for source topic %s", stopic);
+		bench_fail(2, "no metadata for source topic %s", stopic);
 	pcnt = md->topics[0].partition_cnt;
 	rd_kafka_metadata_destroy(md);
 	rd_kafka_topic_destroy(srkt);
@@ -227,14 +214,14 @@ int main(int argc, char **argv) {
 		rd_kafka_topic_partition_list_add(parts, stopic, i)->offset =
 		    RD_KAFKA_OFFSET_BEGINNING;
 	if (rd_kafka_assign(consumer, parts))
-		die("assign %s failed", stopic);
+		bench_fail(2, "assign %s failed", stopic);
 	rd_kafka_topic_partition_list_destroy(parts);
 
 	/* Wake on whichever comes first, a fetched record or a delivery
 	 * report: each queue writes a byte to its pipe when it stops being
 	 * empty. */
 	if (pipe(cfd) || pipe(pfd))
-		die("pipe failed");
+		bench_fail(2, "pipe failed");
 	fcntl(cfd[0], F_SETFL, O_NONBLOCK);
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	pq = rd_kafka_queue_get_main(producer);
@@ -243,8 +230,8 @@ int main(int argc, char **argv) {
 	pfds[0] = (struct pollfd){.fd = pfd[0], .events = POLLIN};
 	pfds[1] = (struct pollfd){.fd = cfd[0], .events = POLLIN};
 
-	t0 = now_s();
-	while (!stop && delivered + failed < n) {
+	t0 = bench_now_s();
+	while (!stop && (until_stopped || delivered + failed < n)) {
 		char drain[64];
 		ssize_t got;
 
@@ -303,13 +290,21 @@ int main(int argc, char **argv) {
 			}
 		}
 	}
+	if (until_stopped && stop == 1) {
+		/* stopped on purpose: what was consumed is delivered first (for
+		 * at most 30 s) */
+		double deadline = bench_now_s() + 30;
+
+		while (inflight && bench_now_s() < deadline)
+			rd_kafka_poll(producer, 50);
+	}
 	while (!stop && inflight)
 		rd_kafka_poll(producer, 50);
 
 	getrusage(RUSAGE_SELF, &ru);
 	printf("records=%" PRIu64 "\nfailed=%" PRIu64
 	       "\nelapsed_s=%.3f\ncpu_s=%.3f\nmaxrss_kb=%ld\n",
-	       delivered, failed, now_s() - t0,
+	       delivered, failed, bench_now_s() - t0,
 	       (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	           ru.ru_stime.tv_usec / 1e6,
 	       ru.ru_maxrss);
@@ -329,5 +324,7 @@ int main(int argc, char **argv) {
 	rd_kafka_poll(producer, 0);
 	rd_kafka_topic_destroy(rkt);
 	rd_kafka_destroy(producer);
+	if (until_stopped)
+		return failed || inflight || stop != 1 ? 1 : 0;
 	return failed || stop ? 1 : 0;
 }

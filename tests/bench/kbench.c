@@ -38,36 +38,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void die(const char *fmt, ...) {
-	va_list ap;
-
-	fprintf(stderr, "kbench: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "benchutil.h"
 
 static void nap_ms(int ms) {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
-}
-
-static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
-	char errstr[512];
-
-	if (rd_kafka_conf_set(conf, k, v, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-		die("%s: %s", k, errstr);
 }
 
 static rd_kafka_t *client(rd_kafka_type_t type, const char *brokers, ...) {
@@ -77,13 +53,13 @@ static rd_kafka_t *client(rd_kafka_type_t type, const char *brokers, ...) {
 	rd_kafka_t *rk;
 	va_list ap;
 
-	set(conf, "bootstrap.servers", brokers);
+	bench_set(conf, "bootstrap.servers", brokers);
 	va_start(ap, brokers);
 	while ((k = va_arg(ap, const char *)))
-		set(conf, k, va_arg(ap, const char *));
+		bench_set(conf, k, va_arg(ap, const char *));
 	va_end(ap);
 	if (!(rk = rd_kafka_new(type, conf, errstr, sizeof(errstr))))
-		die("%s", errstr);
+		bench_fail(1, "%s", errstr);
 	return rk;
 }
 
@@ -112,22 +88,23 @@ static int cmd_create(const char *brokers, const char *topic, int parts) {
 	size_t n;
 
 	if (!nt)
-		die("topic %s: %s", topic, errstr);
+		bench_fail(1, "topic %s: %s", topic, errstr);
 	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
 	if (!(ev = rd_kafka_queue_poll(q, 60000)))
-		die("creating %s: no answer", topic);
+		bench_fail(1, "creating %s: no answer", topic);
 	if (rd_kafka_event_error(ev))
-		die("creating %s: %s", topic, rd_kafka_event_error_string(ev));
+		bench_fail(1, "creating %s: %s", topic, rd_kafka_event_error_string(ev));
 	res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
 	if (n != 1 || rd_kafka_topic_result_error(res[0]))
-		die("creating %s: %s", topic, n ? rd_kafka_topic_result_error_string(res[0]) : "?");
+		bench_fail(1, "creating %s: %s", topic,
+		           n ? rd_kafka_topic_result_error_string(res[0]) : "?");
 	rd_kafka_event_destroy(ev);
 	rd_kafka_NewTopic_destroy(nt);
 	rd_kafka_queue_destroy(q);
 	for (int i = 0; i < 120 && partitions_of(rk, topic) != parts; i++)
 		nap_ms(250);
 	if (partitions_of(rk, topic) != parts)
-		die("%s: metadata does not show %d partitions", topic, parts);
+		bench_fail(1, "%s: metadata does not show %d partitions", topic, parts);
 	rd_kafka_destroy(rk);
 	return 0;
 }
@@ -198,15 +175,6 @@ static void load_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		snprintf(load_error, sizeof(load_error), "%s", rd_kafka_err2str(m->err));
 }
 
-static uint64_t xs = 0x9E3779B97F4A7C15ull;
-
-static uint64_t rnd(void) {
-	xs ^= xs << 13;
-	xs ^= xs >> 7;
-	xs ^= xs << 17;
-	return xs;
-}
-
 static int cmd_load(const char *brokers, const char *topic, uint64_t n, size_t size, int parts) {
 	static const char alnum[] =
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -218,25 +186,25 @@ static int cmd_load(const char *brokers, const char *topic, uint64_t n, size_t s
 	char *pool = malloc(pool_len), *val = malloc(size ? size : 1);
 	rd_kafka_topic_t *rkt;
 	rd_kafka_t *rk;
-	double t0 = now_s(), dt;
+	double t0 = bench_now_s(), dt;
 	int64_t sum;
 
 	if (!pool || !val)
-		die("out of memory");
+		bench_fail(1, "out of memory");
 	for (size_t i = 0; i < pool_len; i++)
-		pool[i] = alnum[rnd() % 62];
-	set(conf, "bootstrap.servers", brokers);
-	set(conf, "acks", "all");
-	set(conf, "enable.idempotence", "true");
-	set(conf, "compression.type", "lz4");
-	set(conf, "linger.ms", "20");
-	set(conf, "batch.size", "1000000");
-	set(conf, "batch.num.messages", "10000");
-	set(conf, "queue.buffering.max.kbytes", "1048576");
-	set(conf, "queue.buffering.max.messages", "500000");
+		pool[i] = alnum[bench_rnd() % 62];
+	bench_set(conf, "bootstrap.servers", brokers);
+	bench_set(conf, "acks", "all");
+	bench_set(conf, "enable.idempotence", "true");
+	bench_set(conf, "compression.type", "lz4");
+	bench_set(conf, "linger.ms", "20");
+	bench_set(conf, "batch.size", "1000000");
+	bench_set(conf, "batch.num.messages", "10000");
+	bench_set(conf, "queue.buffering.max.kbytes", "1048576");
+	bench_set(conf, "queue.buffering.max.messages", "500000");
 	rd_kafka_conf_set_dr_msg_cb(conf, load_dr);
 	if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))))
-		die("%s", errstr);
+		bench_fail(1, "%s", errstr);
 	rkt = rd_kafka_topic_new(rk, topic, NULL);
 	for (uint64_t i = 0; i < n; i++) {
 		int kl = snprintf(key, sizeof(key), "key-%" PRIu64, i);
@@ -244,12 +212,12 @@ static int cmd_load(const char *brokers, const char *topic, uint64_t n, size_t s
 		rd_kafka_resp_err_t err;
 
 		for (int j = 0; j < 16; j++)
-			trace[j] = alnum[rnd() % 62];
+			trace[j] = alnum[bench_rnd() % 62];
 		/* first half fresh random text, second half a window of the pool
 		 * that earlier records share: lz4 about halves it */
 		for (size_t j = 0; j < size / 2; j++)
-			val[j] = alnum[rnd() % 62];
-		memcpy(val + size / 2, pool + rnd() % 65536, size - size / 2);
+			val[j] = alnum[bench_rnd() % 62];
+		memcpy(val + size / 2, pool + bench_rnd() % 65536, size - size / 2);
 		rd_kafka_header_add(h, "trace-id", -1, trace, sizeof(trace));
 		rd_kafka_header_add(h, "origin", -1, "kbench", 6);
 		for (;;) {
@@ -264,24 +232,25 @@ static int cmd_load(const char *brokers, const char *topic, uint64_t n, size_t s
 			rd_kafka_poll(rk, 10);
 		}
 		if (err)
-			die("produce: %s", rd_kafka_err2str(err));
+			bench_fail(1, "produce: %s", rd_kafka_err2str(err));
 		if (!(i % 1000))
 			rd_kafka_poll(rk, 0);
 	}
 	while (rd_kafka_outq_len(rk) > 0)
 		rd_kafka_poll(rk, 100);
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	rd_kafka_topic_destroy(rkt);
 	rd_kafka_destroy(rk);
 	free(pool);
 	free(val);
 	if (load_failed)
-		die("%" PRIu64 " record(s) not written, first: %s", load_failed, load_error);
+		bench_fail(1, "%" PRIu64 " record(s) not written, first: %s", load_failed,
+		           load_error);
 	rk = client(RD_KAFKA_CONSUMER, brokers, "isolation.level", "read_uncommitted", NULL);
 	sum = hw_sum(rk, topic, parts);
 	rd_kafka_destroy(rk);
 	if (sum != (int64_t)n)
-		die("%s holds %" PRId64 " records, not %" PRIu64, topic, sum, n);
+		bench_fail(1, "%s holds %" PRId64 " records, not %" PRIu64, topic, sum, n);
 	printf("load_records=%" PRIu64 "\nload_s=%.3f\nload_rate=%.0f\n", n, dt, (double)n / dt);
 	return 0;
 }
@@ -348,7 +317,7 @@ static long brokers[16];
 static int nbrokers;
 
 static void take(sample_t *s, long pid) {
-	s->t = now_s();
+	s->t = bench_now_s();
 	s->cpu = pid > 0 ? proc_ticks(pid) : -1;
 	s->brokers = 0;
 	for (int i = 0; i < nbrokers; i++) {
@@ -379,7 +348,7 @@ static int cmd_watch(const char *brokers_addr, const char *topic, int parts, int
 	for (int i = 0; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
-			die("watch: %s needs a value", o);
+			bench_fail(1, "watch: %s needs a value", o);
 		if (!strcmp(o, "--pid-file")) {
 			pid_file = v;
 		} else if (!strcmp(o, "--ready-file")) {
@@ -395,7 +364,7 @@ static int cmd_watch(const char *brokers_addr, const char *topic, int parts, int
 				brokers[nbrokers++] = atol(tok);
 			free(s);
 		} else {
-			die("watch: unknown option %s", o);
+			bench_fail(1, "watch: unknown option %s", o);
 		}
 		i++;
 	}
@@ -403,8 +372,8 @@ static int cmd_watch(const char *brokers_addr, const char *topic, int parts, int
 	signal(SIGINT, on_signal);
 	rk = client(RD_KAFKA_CONSUMER, brokers_addr, "isolation.level", "read_uncommitted",
 	            "topic.metadata.refresh.interval.ms", "1000", NULL);
-	deadline = now_s() + timeout;
-	while (!stop && now_s() < deadline) {
+	deadline = bench_now_s() + timeout;
+	while (!stop && bench_now_s() < deadline) {
 		int64_t s;
 
 		if (!pid && pid_file) {
@@ -471,6 +440,7 @@ static int cmd_watch(const char *brokers_addr, const char *topic, int parts, int
 }
 
 int main(int argc, char **argv) {
+	bench_prog = "kbench";
 	if (argc >= 5 && !strcmp(argv[1], "create"))
 		return cmd_create(argv[2], argv[3], atoi(argv[4]));
 	if (argc >= 4 && !strcmp(argv[1], "delete"))

@@ -2,19 +2,23 @@
 # bare_pipe is the ceiling contender, kbench the loader and watcher. They are
 # built with the check programs, or alone by `make bench-programs`;
 # `make bench` runs the benchmark (BENCH_ARGS, e.g. BENCH_ARGS=--smoke).
-check_PROGRAMS += tests/bench/bare_pipe tests/bench/kbench
+check_PROGRAMS += tests/bench/bare_pipe tests/bench/kbench tests/bench/klat
 
-tests_bench_bare_pipe_SOURCES = tests/bench/bare_pipe.c
+tests_bench_bare_pipe_SOURCES = tests/bench/bare_pipe.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_bare_pipe_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_bench_bare_pipe_LDADD = $(RDKAFKA_LIBS)
 
-tests_bench_kbench_SOURCES = tests/bench/kbench.c
+tests_bench_kbench_SOURCES = tests/bench/kbench.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_kbench_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_bench_kbench_LDADD = $(RDKAFKA_LIBS)
 
-EXTRA_DIST += tests/bench/run tests/bench/README.md
+tests_bench_klat_SOURCES = tests/bench/klat.c tests/bench/benchutil.c tests/bench/benchutil.h
+tests_bench_klat_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_bench_klat_LDADD = $(RDKAFKA_LIBS) -lm
 
-bench-programs: tests/bench/bare_pipe tests/bench/kbench core/kmirrord $(plugins_LTLIBRARIES)
+EXTRA_DIST += tests/bench/run tests/bench/README.md tests/bench/mm2.properties.in tests/bench/plot
+
+bench-programs: tests/bench/bare_pipe tests/bench/kbench tests/bench/klat core/kmirrord $(plugins_LTLIBRARIES)
 
 bench: bench-programs
 	$(top_srcdir)/tests/bench/run --build '$(abs_top_builddir)' --no-build $(BENCH_ARGS)
