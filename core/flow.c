@@ -52,11 +52,14 @@ typedef struct km_part {
 	km_stopic_t *st;
 	int32_t partition;
 	int state;
-	int64_t next;     /* next source offset not yet acknowledged; -1: unknown */
-	int64_t sent;     /* progress value last produced (-1: none) */
-	int64_t consumed; /* next offset expected from the consumer; -1: unknown */
-	int conn;         /* the producer connection that owns the partition */
-	int dirty;        /* on the flow's list of partitions whose progress moved */
+	int64_t next;         /* next source offset not yet acknowledged; -1: unknown */
+	int64_t sent;         /* progress value last produced (-1: none) */
+	int64_t consumed;     /* next offset expected from the consumer; -1: unknown */
+	int conn;             /* the producer connection that owns the partition */
+	int dirty;            /* on the flow's list of partitions whose progress moved */
+	size_t unacked;       /* bytes produced from it, not yet acknowledged */
+	int64_t dhead, dtail; /* its deferred ring entries, in order (-1: none) */
+	int ready;            /* on the flow's list of partitions to go on with */
 	uint64_t records, bytes, lost, skipped;
 	char reason[256];
 } km_part_t;
@@ -80,6 +83,7 @@ typedef struct km_inflight {
 	size_t size;     /* the record's key and value bytes, for the counters */
 	int32_t pending; /* produce requests not yet reported, +1 while producing */
 	rd_kafka_resp_err_t status;
+	int64_t next_deferred; /* the partition's next deferred entry (ring index) */
 } km_inflight_t;
 
 /* A command from the control thread to the data thread. */
@@ -141,6 +145,11 @@ struct km_flow {
 	int progress_dirty;
 	km_part_t **dirty; /* partitions whose progress moved since last written */
 	size_t dirty_cnt, dirty_cap;
+	size_t part_cap;   /* unacknowledged bytes of a partition before deferring */
+	km_part_t **ready; /* partitions with deferred entries and room again */
+	size_t ready_cnt;
+	km_inflight_t **work; /* the entries of one batch being copied */
+	int copying;          /* inside copy_entries */
 	km_stopic_t *topics;
 	km_inflight_t *ring;
 	size_t ring_cap, ring_head, ring_cnt;
@@ -443,6 +452,18 @@ fail:
 	return -1;
 }
 
+/* The producer's batch.size, the unit of the per-partition window. */
+static size_t batch_size(rd_kafka_t *rk) {
+	char buf[32];
+	size_t len = sizeof(buf);
+	long long v;
+
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), "batch.size", buf, &len) != RD_KAFKA_CONF_OK ||
+	    (v = atoll(buf)) <= 0)
+		return 1000000;
+	return (size_t)v;
+}
+
 static rd_kafka_t *make_consumer(km_flow_t *f, char *errstr, size_t errstr_size) {
 	char group[300];
 	/* 256 MB of prefetch: librdkafka 2.0.2 stops fetching a partition for
@@ -476,6 +497,21 @@ static void entry_done(km_flow_t *f, km_inflight_t *e) {
 	e->m = NULL;
 }
 
+/* A record's share of a librdkafka batch as batch.size counts it: key,
+ * value, headers, and the record's framing (at most ~32 bytes). */
+static size_t batch_cost(size_t key_len, size_t val_len, const rd_kafka_headers_t *h) {
+	size_t n = key_len + val_len + 32, cnt = h ? rd_kafka_header_cnt(h) : 0;
+
+	for (size_t i = 0; i < cnt; i++) {
+		const char *name;
+		const void *val;
+		size_t len;
+		if (!rd_kafka_header_get_all(h, i, &name, &val, &len))
+			n += strlen(name) + len + 8;
+	}
+	return n;
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	km_flow_t *f = opaque;
 	km_inflight_t *e = m->_private;
@@ -492,6 +528,15 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	}
 	if (m->err && !e->status)
 		e->status = m->err;
+	{
+		rd_kafka_headers_t *h = NULL;
+		rd_kafka_message_headers(m, &h);
+		e->part->unacked -= batch_cost(m->key_len, m->len, h);
+	}
+	if (e->part->dhead >= 0 && !e->part->ready && !e->part->unacked) {
+		e->part->ready = 1; /* its deferred entries go on after this poll */
+		f->ready[f->ready_cnt++] = e->part;
+	}
 	if (--e->pending == 0)
 		entry_done(f, e);
 }
@@ -579,6 +624,8 @@ static void pop_ring(km_flow_t *f) {
 	}
 }
 
+static void go_on(km_flow_t *f);
+
 static int poll_producers(km_flow_t *f) {
 	int served = 0;
 
@@ -601,6 +648,7 @@ static void serve_acks(km_flow_t *f, int timeout_ms) {
 		if (!poll_producers(f) && poll(&pfd, 1, timeout_ms) > 0)
 			poll_producers(f);
 	}
+	go_on(f);
 	pop_ring(f);
 	if (f->pw.active && !f->pw.pending) {
 		if (!f->pw.failed && f->pw.snapshot > f->stored_total)
@@ -731,6 +779,9 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 		if (!(parts = realloc(f->dirty, need * sizeof(*parts))))
 			abort();
 		f->dirty = parts;
+		if (!(parts = realloc(f->ready, need * sizeof(*parts))))
+			abort();
+		f->ready = parts;
 		f->dirty_cap = need;
 	}
 	/* A recreated topic: its partitions (still assigned, paused since the
@@ -767,6 +818,7 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 			p->st = st;
 			p->partition = i;
 			p->sent = -1;
+			p->dhead = p->dtail = -1;
 			p->conn = f->next_conn++ % f->nprod;
 			st->parts[i] = p;
 		} else {
@@ -941,6 +993,7 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
                     const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
                     rd_kafka_headers_t *hdrs) {
 	int flags = val == e->m->payload ? 0 : RD_KAFKA_MSG_F_COPY, unknown_retries = 0;
+	size_t cost = batch_cost(key_len, val_len, hdrs);
 	rd_kafka_t *rk = f->producers[e->part->conn]; /* @p rkt is one of its handles */
 	rd_kafka_resp_err_t err;
 
@@ -974,6 +1027,7 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
 		return;
 	}
 	e->pending++;
+	e->part->unacked += cost;
 	f->produced_total++;
 	if (f->test_fatal_after && f->produced_total == (uint64_t)f->test_fatal_after) {
 		km_warn("flow %s: KMIRROR_TEST_FATAL_AFTER: raising a fatal producer error",
@@ -997,14 +1051,13 @@ static void entry_release(km_flow_t *f, km_inflight_t *e) {
 
 /* The empty pipeline: every record goes to the same partition of its
  * mirror topic, untouched, without a copy of its payload. */
-static void copy_direct(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
+static void copy_direct(km_flow_t *f, km_inflight_t **entries, size_t n) {
 	for (size_t i = 0; i < n; i++) {
-		rd_kafka_message_t *m = msgs[i];
-		km_part_t *p = msg_part(m);
+		km_inflight_t *e = entries[i];
+		rd_kafka_message_t *m = e->m;
+		km_part_t *p = e->part;
 		rd_kafka_headers_t *hdrs = NULL;
-		km_inflight_t *e;
 
-		e = ring_push(f, m, p);
 		rd_kafka_message_detach_headers(m, &hdrs);
 		produce(f, e, p->st->dst_rkt[p->conn], m->partition, m->key, m->key_len, m->payload,
 		        m->len, msg_timestamp(m), hdrs);
@@ -1066,26 +1119,23 @@ static void drop_reroutes(km_flow_t *f) {
 	f->reroute_cnt = 0;
 }
 
-/* The ring entries of the batch's n consumed records are the last n
- * pushed: drop the batch's hold on each. */
-static void release_batch(km_flow_t *f, size_t n) {
-	size_t first = (f->ring_head + f->ring_cnt - n) % f->ring_cap;
-
+/* Drops the batch's hold on each of its entries. */
+static void release_batch(km_flow_t *f, km_inflight_t **entries, size_t n) {
 	for (size_t i = 0; i < n; i++)
-		entry_release(f, &f->ring[(first + i) % f->ring_cap]);
+		entry_release(f, entries[i]);
 }
 
-static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
+static void copy_pipeline(km_flow_t *f, km_inflight_t **entries, size_t n) {
 	km_batch_t *b = &f->bb.pub;
 	char errstr[512];
 
 	km_batchbuf_reset(&f->bb);
 	for (size_t i = 0; i < n; i++) {
-		rd_kafka_message_t *m = msgs[i];
-		km_part_t *p = msg_part(m);
+		rd_kafka_message_t *m = entries[i]->m;
+		km_part_t *p = entries[i]->part;
 		km_record_t *r = km_batch_add(b);
 
-		r->km_opaque = ring_push(f, m, p);
+		r->km_opaque = entries[i];
 		r->key = m->key;
 		r->key_len = m->key_len;
 		r->value = m->payload;
@@ -1109,7 +1159,7 @@ static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 			if (!e->status)
 				e->status = RD_KAFKA_RESP_ERR__INVALID_ARG;
 		}
-		release_batch(f, n);
+		release_batch(f, entries, n);
 		return;
 	}
 	for (size_t i = 0; i < b->cnt; i++) {
@@ -1138,7 +1188,100 @@ static void copy_pipeline(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 		produce(f, e, route_rkt(f, r, e->part), r->partition, r->key, r->key_len, r->value,
 		        r->value_len, r->timestamp, hdrs);
 	}
-	release_batch(f, n);
+	release_batch(f, entries, n);
+}
+
+/* Copies a batch of admitted entries, through the pipeline if there is
+ * one. Not re-entered: a wait inside (a full producer queue) serves
+ * acknowledgements but leaves deferred entries for later. */
+static void copy_entries(km_flow_t *f, km_inflight_t **entries, size_t n) {
+	f->copying = 1;
+	if (f->pipeline.cnt)
+		copy_pipeline(f, entries, n);
+	else
+		copy_direct(f, entries, n);
+	f->copying = 0;
+}
+
+/* Per-partition window. librdkafka 2.0.2's idempotent producer lets a
+ * partition have a new request out only while fewer than 5 *messages* of it
+ * are in flight, so in practice one request (one batch) per partition per
+ * round trip; and while a partition has a ready batch that may not go out,
+ * its broker thread spins, which on a long link burns most of a core per
+ * connection. So a partition hands librdkafka at most one batch (part_cap =
+ * batch.size bytes) and then waits for all of it to be acknowledged; its
+ * further records are deferred, in order, in the ring, and go out together
+ * as the next batch. Throughput per partition is what librdkafka would
+ * allow anyway, without the spinning. */
+static void defer_entry(km_flow_t *f, km_part_t *p, km_inflight_t *e) {
+	int64_t idx = e - f->ring;
+
+	e->next_deferred = -1;
+	if (p->dtail >= 0)
+		f->ring[p->dtail].next_deferred = idx;
+	else
+		p->dhead = idx;
+	p->dtail = idx;
+}
+
+static km_inflight_t *undefer_entry(km_flow_t *f, km_part_t *p) {
+	km_inflight_t *e = &f->ring[p->dhead];
+
+	p->dhead = e->next_deferred;
+	if (p->dhead < 0)
+		p->dtail = -1;
+	return e;
+}
+
+/* Takes polled records into the ring and copies them, deferring those of
+ * a partition over its window (or with records deferred before them). */
+static void admit(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		km_part_t *p = msg_part(msgs[i]);
+		km_inflight_t *e = ring_push(f, msgs[i], p);
+
+		if (p->dhead >= 0 || p->unacked >= f->part_cap)
+			defer_entry(f, p, e);
+		else
+			f->work[k++] = e;
+	}
+	if (k)
+		copy_entries(f, f->work, k);
+}
+
+/* Copies the deferred entries of partitions that have room again. */
+static void go_on(km_flow_t *f) {
+	while (f->ready_cnt && !f->copying) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < f->ready_cnt && n < f->batch_records;) {
+			km_part_t *p = f->ready[i];
+			size_t budget = p->unacked < f->part_cap ? f->part_cap - p->unacked : 0;
+
+			if (p->state != KM_PART_ACTIVE) {
+				/* stopped or gone meanwhile: nothing more goes out */
+				while (p->dhead >= 0)
+					entry_release(f, undefer_entry(f, p));
+				budget = 0;
+			}
+			while (p->dhead >= 0 && budget > 0 && n < f->batch_records) {
+				km_inflight_t *e = undefer_entry(f, p);
+				budget = budget > e->size ? budget - e->size : 0;
+				f->work[n++] = e;
+			}
+			if (p->dhead < 0 || !budget) {
+				p->ready = 0; /* an acknowledgement puts it back */
+				f->ready[i] = f->ready[--f->ready_cnt];
+			} else {
+				i++;
+			}
+		}
+		if (!n)
+			break;
+		copy_entries(f, f->work, n);
+	}
 }
 
 /* Takes up to @p max records: waits for the first, then takes what is
@@ -1210,6 +1353,14 @@ static int rebuild_producer(km_flow_t *f) {
 	f->pw.active = 0;
 	f->pw.pending = 0;
 	f->pw.failed = 0;
+	/* nothing is in flight or deferred any more */
+	f->ready_cnt = 0;
+	for (km_stopic_t *st = f->topics; st; st = st->next)
+		for (int32_t i = 0; i < st->cnt; i++) {
+			st->parts[i]->unacked = 0;
+			st->parts[i]->dhead = st->parts[i]->dtail = -1;
+			st->parts[i]->ready = 0;
+		}
 	for (km_stopic_t *st = f->topics; st; st = st->next)
 		for (int i = 0; i < f->nprod; i++) {
 			rd_kafka_topic_destroy(st->dst_rkt[i]);
@@ -1290,12 +1441,8 @@ static void *data_main(void *arg) {
 		if (room > f->ring_cap - f->ring_cnt)
 			room = f->ring_cap - f->ring_cnt;
 		n = poll_batch(f, msgs, room < f->batch_records ? room : f->batch_records);
-		if (!n)
-			continue;
-		if (f->pipeline.cnt)
-			copy_pipeline(f, msgs, n);
-		else
-			copy_direct(f, msgs, n);
+		if (n)
+			admit(f, msgs, n);
 	}
 
 	/* Stopping: nothing more is consumed; wait for the target to
@@ -2059,6 +2206,7 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 	if (!(f->progress = km_progress_map_new()) ||
 	    !(f->ring = calloc(f->max_inflight, sizeof(*f->ring))) ||
 	    !(f->hviews = calloc(f->batch_records, sizeof(*f->hviews))) ||
+	    !(f->work = calloc(f->batch_records, sizeof(*f->work))) ||
 	    km_batchbuf_init(&f->bb, f->batch_records, f->batch_records * 16,
 	                     f->max_inflight_bytes)) {
 		snprintf(errstr, errstr_size, "flow %s: out of memory", f->name);
@@ -2077,6 +2225,7 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 	    make_producers(f, errstr, errstr_size) ||
 	    !(f->consumer = make_consumer(f, errstr, errstr_size)))
 		return -1;
+	f->part_cap = batch_size(f->producers[0]) * 15 / 16; /* and the batch's header */
 	if ((err = rd_kafka_poll_set_consumer(f->consumer))) {
 		snprintf(errstr, errstr_size, "flow %s: %s", f->name, rd_kafka_err2str(err));
 		return -1;
@@ -2161,8 +2310,11 @@ int km_flow_join(km_flow_t *f) {
 	free(f->ring);
 	f->ring = NULL;
 	free(f->dirty);
-	f->dirty = NULL;
-	f->dirty_cnt = f->dirty_cap = 0;
+	free(f->ready);
+	free(f->work);
+	f->dirty = f->ready = NULL;
+	f->work = NULL;
+	f->dirty_cnt = f->dirty_cap = f->ready_cnt = 0;
 	km_batchbuf_free(&f->bb);
 	return ok ? 0 : -1;
 }
