@@ -13,9 +13,13 @@
  * consumed is acknowledged (the latency workload: it runs like a daemon).
  *
  *   bare_pipe -s SRC_BROKERS -d DST_BROKERS -t SRC_TOPIC -T DST_TOPIC
- *             (-n N | --until-stopped)
+ *             (-n N | --until-stopped) [--connections C]
  *             [--max-inflight RECORDS] [--max-inflight-bytes BYTES]
  *             [-X consumer.PROP=VAL] [-X producer.PROP=VAL]
+ *
+ * Like kmirrord's producer.connections (default 4), it produces through C
+ * idempotent producers, partition p through producer p % C (kmirrord hands
+ * a topic's partitions out round-robin in the same order).
  *
  * It holds at most --max-inflight records (default 100000) and
  * --max-inflight-bytes (default 64 MiB) consumed but not yet acknowledged:
@@ -41,7 +45,8 @@
 
 #include "benchutil.h"
 
-#define BATCH 1000 /* kmirrord's default batch.records */
+#define BATCH     1000 /* kmirrord's default batch.records */
+#define MAX_CONNS 16
 
 static volatile sig_atomic_t stop;
 static uint64_t delivered, failed, inflight;
@@ -89,11 +94,12 @@ int main(int argc, char **argv) {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_topic_partition_list_t *parts;
 	rd_kafka_message_t *msgs[BATCH];
-	rd_kafka_queue_t *cq, *pq;
+	rd_kafka_queue_t *cq, *pq[MAX_CONNS];
 	struct pollfd pfds[2];
 	int cfd[2], pfd[2];
-	rd_kafka_topic_t *rkt, *srkt;
-	rd_kafka_t *consumer, *producer;
+	rd_kafka_topic_t *rkt[MAX_CONNS], *srkt;
+	rd_kafka_t *consumer, *producer[MAX_CONNS];
+	int conns = 4;
 	struct rusage ru;
 	double t0;
 	int32_t pcnt;
@@ -106,6 +112,7 @@ int main(int argc, char **argv) {
 	                                     {"max-inflight", required_argument, 0, 'i'},
 	                                     {"max-inflight-bytes", required_argument, 0, 'b'},
 	                                     {"until-stopped", no_argument, 0, 'u'},
+	                                     {"connections", required_argument, 0, 'c'},
 	                                     {0, 0, 0, 0}};
 
 	bench_prog = "bare_pipe";
@@ -120,7 +127,6 @@ int main(int argc, char **argv) {
 	bench_set(cconf, "auto.offset.reset", "error");
 	bench_set(cconf, "isolation.level", "read_committed");
 	/* kmirrord's producer. */
-	bench_set(pconf, "client.id", "kmirror-bench-bare-producer");
 	bench_set(pconf, "acks", "all");
 	bench_set(pconf, "enable.idempotence", "true");
 	bench_set(pconf, "compression.type", "lz4");
@@ -158,6 +164,12 @@ int main(int argc, char **argv) {
 		case 'u':
 			until_stopped = 1;
 			break;
+		case 'c':
+			conns = atoi(optarg);
+			if (conns < 1 || conns > MAX_CONNS)
+				bench_fail(2, "--connections %s: expected 1 to %d", optarg,
+				           MAX_CONNS);
+			break;
 		case 'X':
 			if (!(eq = strchr(optarg, '=')))
 				bench_fail(2,
@@ -176,7 +188,7 @@ int main(int argc, char **argv) {
 		default:
 			fprintf(stderr,
 			        "usage: bare_pipe -s SRC -d DST -t TOPIC -T TARGET_TOPIC "
-			        "(-n N | --until-stopped) [--max-inflight R] "
+			        "(-n N | --until-stopped) [--connections C] [--max-inflight R] "
 			        "[--max-inflight-bytes B] [-X consumer.|producer.PROP=VAL]\n");
 			return 2;
 		}
@@ -193,13 +205,21 @@ int main(int argc, char **argv) {
 
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	if (!(producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, errstr, sizeof(errstr))))
-		bench_fail(2, "producer: %s", errstr);
+	for (int i = 0; i < conns; i++) {
+		rd_kafka_conf_t *conf = i + 1 < conns ? rd_kafka_conf_dup(pconf) : pconf;
+		char id[64];
+
+		snprintf(id, sizeof(id), "kmirror-bench-bare-producer-%d", i + 1);
+		bench_set(conf, "client.id", id);
+		if (!(producer[i] = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))))
+			bench_fail(2, "producer: %s", errstr);
+	}
 	if (!(consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, errstr, sizeof(errstr))))
 		bench_fail(2, "consumer: %s", errstr);
 	rd_kafka_poll_set_consumer(consumer);
 	cq = rd_kafka_queue_get_consumer(consumer);
-	rkt = rd_kafka_topic_new(producer, dtopic, NULL);
+	for (int i = 0; i < conns; i++)
+		rkt[i] = rd_kafka_topic_new(producer[i], dtopic, NULL);
 
 	/* every partition of the source topic, from its beginning */
 	srkt = rd_kafka_topic_new(consumer, stopic, NULL);
@@ -224,9 +244,11 @@ int main(int argc, char **argv) {
 		bench_fail(2, "pipe failed");
 	fcntl(cfd[0], F_SETFL, O_NONBLOCK);
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-	pq = rd_kafka_queue_get_main(producer);
 	rd_kafka_queue_io_event_enable(cq, cfd[1], "c", 1);
-	rd_kafka_queue_io_event_enable(pq, pfd[1], "p", 1);
+	for (int i = 0; i < conns; i++) {
+		pq[i] = rd_kafka_queue_get_main(producer[i]);
+		rd_kafka_queue_io_event_enable(pq[i], pfd[1], "p", 1);
+	}
 	pfds[0] = (struct pollfd){.fd = pfd[0], .events = POLLIN};
 	pfds[1] = (struct pollfd){.fd = cfd[0], .events = POLLIN};
 
@@ -235,7 +257,8 @@ int main(int argc, char **argv) {
 		char drain[64];
 		ssize_t got;
 
-		rd_kafka_poll(producer, 0);
+		for (int i = 0; i < conns; i++)
+			rd_kafka_poll(producer[i], 0);
 		if (inflight >= max_inflight || inflight_bytes >= max_bytes) {
 			/* back-pressure: wait for delivery reports only */
 			if (poll(pfds, 1, 100) > 0)
@@ -257,6 +280,7 @@ int main(int argc, char **argv) {
 			rd_kafka_message_t *m = msgs[i];
 			rd_kafka_headers_t *hdrs = NULL;
 			rd_kafka_resp_err_t err;
+			int k = m->partition % conns;
 
 			if (m->err) {
 				fprintf(stderr, "bare_pipe: source: %s\n",
@@ -269,7 +293,7 @@ int main(int argc, char **argv) {
 			inflight_bytes += m->len + m->key_len;
 			for (;;) {
 				err = rd_kafka_producev(
-				    producer, RD_KAFKA_V_RKT(rkt),
+				    producer[k], RD_KAFKA_V_RKT(rkt[k]),
 				    RD_KAFKA_V_PARTITION(m->partition),
 				    RD_KAFKA_V_KEY(m->key, m->key_len),
 				    RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_MSGFLAGS(0),
@@ -277,7 +301,7 @@ int main(int argc, char **argv) {
 				    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(m), RD_KAFKA_V_END);
 				if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 					break;
-				rd_kafka_poll(producer, 10);
+				rd_kafka_poll(producer[k], 10);
 			}
 			if (err) {
 				fprintf(stderr, "bare_pipe: produce: %s\n", rd_kafka_err2str(err));
@@ -296,10 +320,12 @@ int main(int argc, char **argv) {
 		double deadline = bench_now_s() + 30;
 
 		while (inflight && bench_now_s() < deadline)
-			rd_kafka_poll(producer, 50);
+			for (int i = 0; i < conns; i++)
+				rd_kafka_poll(producer[i], 10);
 	}
 	while (!stop && inflight)
-		rd_kafka_poll(producer, 50);
+		for (int i = 0; i < conns; i++)
+			rd_kafka_poll(producer[i], 10);
 
 	getrusage(RUSAGE_SELF, &ru);
 	printf("records=%" PRIu64 "\nfailed=%" PRIu64
@@ -315,15 +341,19 @@ int main(int argc, char **argv) {
 		        failed, first_error);
 
 	rd_kafka_queue_io_event_enable(cq, -1, NULL, 0);
-	rd_kafka_queue_io_event_enable(pq, -1, NULL, 0);
-	rd_kafka_queue_destroy(pq);
+	for (int i = 0; i < conns; i++) {
+		rd_kafka_queue_io_event_enable(pq[i], -1, NULL, 0);
+		rd_kafka_queue_destroy(pq[i]);
+	}
 	rd_kafka_queue_destroy(cq);
 	rd_kafka_consumer_close(consumer);
 	rd_kafka_destroy(consumer);
-	rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-	rd_kafka_poll(producer, 0);
-	rd_kafka_topic_destroy(rkt);
-	rd_kafka_destroy(producer);
+	for (int i = 0; i < conns; i++) {
+		rd_kafka_purge(producer[i], RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(producer[i], 0);
+		rd_kafka_topic_destroy(rkt[i]);
+		rd_kafka_destroy(producer[i]);
+	}
 	if (until_stopped)
 		return failed || inflight || stop != 1 ? 1 : 0;
 	return failed || stop ? 1 : 0;
