@@ -63,6 +63,10 @@ const km_param_t km_flow_params[] = {
     {.name = "producer.connections", .type = KM_PARAM_INT, .def = "4", .min = 1, .max = 16,
      .doc = "Producer connections to the target, each owning a fixed share of the "
             "partitions: more keep a long link busy"},
+    {.name = "one.batch.per.partition", .type = KM_PARAM_BOOL, .def = "false",
+     .doc = "A partition hands the target one batch at a time and waits for its "
+            "acknowledgement: saves the CPU librdkafka spins on long links, costs "
+            "throughput on short ones"},
     {.name = "enabled", .type = KM_PARAM_BOOL, .def = "true",
      .doc = "false keeps the flow in the config without running it"},
     {0},

@@ -1211,8 +1211,10 @@ static void copy_entries(km_flow_t *f, km_inflight_t **entries, size_t n) {
  * connection. So a partition hands librdkafka at most one batch (part_cap =
  * batch.size bytes) and then waits for all of it to be acknowledged; its
  * further records are deferred, in order, in the ring, and go out together
- * as the next batch. Throughput per partition is what librdkafka would
- * allow anyway, without the spinning. */
+ * as the next batch. On a long link that is what librdkafka allows anyway,
+ * without the spinning; on a short one the wait for each acknowledgement
+ * (and linger.ms for each batch) costs throughput, so it is the flow option
+ * one.batch.per.partition, off by default (part_cap SIZE_MAX: no window). */
 static void defer_entry(km_flow_t *f, km_part_t *p, km_inflight_t *e) {
 	int64_t idx = e - f->ring;
 
@@ -2225,7 +2227,10 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 	    make_producers(f, errstr, errstr_size) ||
 	    !(f->consumer = make_consumer(f, errstr, errstr_size)))
 		return -1;
-	f->part_cap = batch_size(f->producers[0]) * 15 / 16; /* and the batch's header */
+	/* without one.batch.per.partition, no window: nothing is deferred */
+	f->part_cap = km_params_bool(f->fc->params, "one.batch.per.partition")
+	                  ? batch_size(f->producers[0]) * 15 / 16 /* and the batch header */
+	                  : SIZE_MAX;
 	if ((err = rd_kafka_poll_set_consumer(f->consumer))) {
 		snprintf(errstr, errstr_size, "flow %s: %s", f->name, rd_kafka_err2str(err));
 		return -1;

@@ -152,9 +152,10 @@ static void test_exact_copy_and_restart(void **state) {
 	ktest_create_topic(admin, topic, 6, NULL);
 	produce_varied(topic, 6, 0, 100000, "v");
 
-	/* three producer connections, two partitions each: order per
-	 * partition holds across them */
-	flow_yaml(yaml, sizeof(yaml), topic, topic, "    producer.connections: 3\n");
+	/* three producer connections, two partitions each, and one batch per
+	 * partition at a time (the rest deferred): order per partition holds */
+	flow_yaml(yaml, sizeof(yaml), topic, topic,
+	          "    producer.connections: 3\n    one.batch.per.partition: true\n");
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, NULL);
 	ktest_status_wait(&d, topic, "records", 100000, COPY_TIMEOUT_MS);
@@ -349,7 +350,8 @@ static void test_fatal_producer_error(void **state) {
 	produce_plain(topic, 2, 0, 50000);
 	/* every connection is rebuilt, not only the one that failed */
 	flow_yaml(yaml, sizeof(yaml), topic, topic,
-	          "    max.inflight.records: 5000\n    producer.connections: 2\n");
+	          "    max.inflight.records: 5000\n    producer.connections: 2\n"
+	          "    one.batch.per.partition: true\n");
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, "KMIRROR_TEST_FATAL_AFTER=20000");
 	ktest_status_wait(&d, topic, "producer_rebuilds", 1, COPY_TIMEOUT_MS);

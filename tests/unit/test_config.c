@@ -134,7 +134,8 @@ static const bad_case_t bad_cases[] = {
      "topics, policy, pipeline, consumer, producer, start, on_error, isolation, "
      "replication.factor, refresh.topics.interval, sync.topic.configs, "
      "sync.topic.configs.interval, config.properties.exclude, batch.records, "
-     "max.inflight.records, max.inflight.bytes, producer.connections, enabled"},
+     "max.inflight.records, max.inflight.bytes, producer.connections, "
+     "one.batch.per.partition, enabled"},
     {"missing_name", CLUSTERS "flows:\n  - source: a\n    target: b\n",
      "t.yaml:9:5: flows[0]: key 'name' is required (a unique name of letters, digits, '_', '.' "
      "and '-')"},
