@@ -528,7 +528,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	}
 	if (m->err && !e->status)
 		e->status = m->err;
-	{
+	if (f->part_cap != SIZE_MAX) { /* one.batch.per.partition */
 		rd_kafka_headers_t *h = NULL;
 		rd_kafka_message_headers(m, &h);
 		e->part->unacked -= batch_cost(m->key_len, m->len, h);
@@ -993,7 +993,7 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
                     const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
                     rd_kafka_headers_t *hdrs) {
 	int flags = val == e->m->payload ? 0 : RD_KAFKA_MSG_F_COPY, unknown_retries = 0;
-	size_t cost = batch_cost(key_len, val_len, hdrs);
+	size_t cost = f->part_cap == SIZE_MAX ? 0 : batch_cost(key_len, val_len, hdrs);
 	rd_kafka_t *rk = f->producers[e->part->conn]; /* @p rkt is one of its handles */
 	rd_kafka_resp_err_t err;
 
