@@ -512,6 +512,15 @@ static size_t batch_cost(size_t key_len, size_t val_len, const rd_kafka_headers_
 	return n;
 }
 
+/* A partition with deferred entries and nothing unacknowledged goes on
+ * (its entries are copied after this poll). */
+static void maybe_ready(km_flow_t *f, km_part_t *p) {
+	if (p->dhead >= 0 && !p->ready && !p->unacked) {
+		p->ready = 1;
+		f->ready[f->ready_cnt++] = p;
+	}
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	km_flow_t *f = opaque;
 	km_inflight_t *e = m->_private;
@@ -533,10 +542,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		rd_kafka_message_headers(m, &h);
 		e->part->unacked -= batch_cost(m->key_len, m->len, h);
 	}
-	if (e->part->dhead >= 0 && !e->part->ready && !e->part->unacked) {
-		e->part->ready = 1; /* its deferred entries go on after this poll */
-		f->ready[f->ready_cnt++] = e->part;
-	}
+	maybe_ready(f, e->part);
 	if (--e->pending == 0)
 		entry_done(f, e);
 }
@@ -1024,6 +1030,8 @@ static void produce(km_flow_t *f, km_inflight_t *e, rd_kafka_topic_t *rkt, int32
 			rd_kafka_headers_destroy(hdrs);
 		if (!e->status)
 			e->status = err;
+		/* no delivery report will come for it: do not wait for one */
+		maybe_ready(f, e->part);
 		return;
 	}
 	e->pending++;
