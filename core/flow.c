@@ -163,6 +163,7 @@ struct km_flow {
 	int progress_marker;
 	int64_t last_progress_ms, last_status_ms;
 	uint64_t produced_total, rebuilds, stage_errors;
+	uint64_t deferred_total; /* records held back by one.batch.per.partition */
 	km_batchbuf_t bb;
 	const km_header_t **hviews; /* per batch record: its header views as made */
 	struct km_reroute {
@@ -1227,6 +1228,7 @@ static void defer_entry(km_flow_t *f, km_part_t *p, km_inflight_t *e) {
 	int64_t idx = e - f->ring;
 
 	e->next_deferred = -1;
+	f->deferred_total++;
 	if (p->dtail >= 0)
 		f->ring[p->dtail].next_deferred = idx;
 	else
@@ -1530,9 +1532,9 @@ static void publish_status(km_flow_t *f) {
 	        "\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"position\":%" PRId64
 	        ",\"lag\":%" PRId64 ",\"inflight\":%" PRIu64 ",\"lost_at_source\":%" PRIu64
 	        ",\"skipped\":%" PRIu64 ",\"producer_rebuilds\":%" PRIu64
-	        ",\"stage_errors\":%" PRIu64 ",\"problems\":[",
+	        ",\"stage_errors\":%" PRIu64 ",\"deferred\":%" PRIu64 ",\"problems\":[",
 	        ntopics, counts[0], counts[1], counts[2], records, bytes, position, lag,
-	        inflight(f), lost, skipped, f->rebuilds, f->stage_errors);
+	        inflight(f), lost, skipped, f->rebuilds, f->stage_errors, f->deferred_total);
 	{
 		int first = 1;
 		for (km_stopic_t *st = f->topics; st; st = st->next) {

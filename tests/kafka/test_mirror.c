@@ -161,6 +161,8 @@ static void test_exact_copy_and_restart(void **state) {
 	ktest_status_wait(&d, topic, "records", 100000, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_true(ktest_log_contains(&d, "3 producer connections"));
+	/* records really waited for their partition's previous batch */
+	ktest_status_wait(&d, topic, "deferred", 1, 1000);
 	assert_int_equal(ktest_partitions(badmin, mirror), 6);
 	assert_exact_copy(topic, mirror, 6, 100000);
 
