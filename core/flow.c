@@ -1280,7 +1280,14 @@ static void go_on(km_flow_t *f) {
 			}
 			while (p->dhead >= 0 && budget > 0 && n < f->batch_records) {
 				km_inflight_t *e = undefer_entry(f, p);
-				budget = budget > e->size ? budget - e->size : 0;
+				rd_kafka_headers_t *h = NULL;
+				size_t cost;
+
+				/* counted as produce() will count it, headers and framing
+				 * included, so the batch handed over fits batch.size */
+				rd_kafka_message_headers(e->m, &h);
+				cost = batch_cost(e->m->key_len, e->m->len, h);
+				budget = budget > cost ? budget - cost : 0;
 				f->work[n++] = e;
 			}
 			if (p->dhead < 0 || !budget) {
