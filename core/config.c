@@ -60,7 +60,7 @@ const km_param_t km_flow_params[] = {
             "duplicates after a crash, and the back-pressure point"},
     {.name = "max.inflight.bytes", .type = KM_PARAM_SIZE, .def = "64MB", .min = 1024 * 1024,
      .max = INT64_MAX, .doc = "Bytes consumed but not yet acknowledged by the target"},
-    {.name = "producer.connections", .type = KM_PARAM_INT, .def = "1", .min = 1, .max = 16,
+    {.name = "producer.connections", .type = KM_PARAM_INT, .def = "4", .min = 1, .max = 16,
      .doc = "Producer connections to the target, each owning a fixed share of the "
             "partitions: more keep a long link busy"},
     {.name = "one.batch.per.partition", .type = KM_PARAM_BOOL, .def = "false",

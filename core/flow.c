@@ -2,12 +2,14 @@
  * and the control thread (mirror topics).
  *
  * In-flight accounting. Every consumed source record takes one entry of a
- * ring, in consume order, and holds its librdkafka message (whose payload
- * the producer sends without a copy) until the target acknowledged every
- * record made from it. The ring's head is popped in order; popping moves the
- * partition's `next` offset. A partition's progress is stored by producing
- * it to the progress topic; `stored_total` counts the records whose progress
- * the target acknowledged. The consumer stops taking records while
+ * fixed pool (no allocation per record), queued on its partition in consume
+ * order, and holds its librdkafka message (whose payload the producer sends
+ * without a copy) until the target acknowledged every record made from it.
+ * Each partition pops its own resolved head entries, in its order, so a
+ * slow partition holds back nobody else; popping moves the partition's
+ * `next` offset. A partition's progress is stored by producing it to the
+ * progress topic; `stored_total` counts the records whose progress the
+ * target acknowledged. The consumer stops taking records while
  * consumed_total - stored_total reaches max.inflight.records (or the bytes
  * bound), so a crash re-copies at most that many records, and librdkafka's
  * own fetch queue (bounded by queued.max.messages.kbytes) fills and stops
@@ -52,14 +54,16 @@ typedef struct km_part {
 	km_stopic_t *st;
 	int32_t partition;
 	int state;
-	int64_t next;         /* next source offset not yet acknowledged; -1: unknown */
-	int64_t sent;         /* progress value last produced (-1: none) */
-	int64_t consumed;     /* next offset expected from the consumer; -1: unknown */
-	int conn;             /* the producer connection that owns the partition */
-	int dirty;            /* on the flow's list of partitions whose progress moved */
-	size_t unacked;       /* bytes produced from it, not yet acknowledged */
-	int64_t dhead, dtail; /* its deferred ring entries, in order (-1: none) */
-	int ready;            /* on the flow's list of partitions to go on with */
+	int64_t next;       /* next source offset not yet acknowledged; -1: unknown */
+	int64_t sent;       /* progress value last produced (-1: none) */
+	int64_t consumed;   /* next offset expected from the consumer; -1: unknown */
+	int conn;           /* the producer connection that owns the partition */
+	int dirty;          /* on the flow's list of partitions whose progress moved */
+	size_t unacked;     /* bytes produced from it, not yet acknowledged */
+	int32_t head, tail; /* its entries in the pool, in consume order (-1: none) */
+	int32_t dhead;      /* the first of them deferred; the rest up to tail are too */
+	int ready;          /* on the flow's list of partitions to go on with */
+	int popq;           /* on the flow's list of partitions whose head resolved */
 	uint64_t records, bytes, lost, skipped;
 	char reason[256];
 } km_part_t;
@@ -83,7 +87,7 @@ typedef struct km_inflight {
 	size_t size;     /* the record's key and value bytes, for the counters */
 	int32_t pending; /* produce requests not yet reported, +1 while producing */
 	rd_kafka_resp_err_t status;
-	int64_t next_deferred; /* the partition's next deferred entry (ring index) */
+	int32_t next; /* the partition's next entry, or the next free one (-1: none) */
 } km_inflight_t;
 
 /* A command from the control thread to the data thread. */
@@ -150,9 +154,12 @@ struct km_flow {
 	size_t ready_cnt;
 	km_inflight_t **work; /* the entries of one batch being copied */
 	int copying;          /* inside copy_entries */
+	km_part_t **popq;     /* partitions whose head entry may be popped */
+	size_t popq_cnt;
 	km_stopic_t *topics;
-	km_inflight_t *ring;
-	size_t ring_cap, ring_head, ring_cnt;
+	km_inflight_t *ring; /* the entry pool: ring_cap entries, ring_cnt in use */
+	size_t ring_cap, ring_cnt;
+	int32_t ring_free; /* the first free entry (-1: none) */
 	uint64_t consumed_total, popped_total, stored_total;
 	size_t inflight_bytes;
 	_Atomic int fatal;
@@ -498,6 +505,18 @@ static void entry_done(km_flow_t *f, km_inflight_t *e) {
 	e->m = NULL;
 }
 
+/* The last hold on @p e went: let its memory go, and when it heads its
+ * partition's queue, the partition pops it with the next serve_acks. */
+static void entry_resolved(km_flow_t *f, km_inflight_t *e) {
+	km_part_t *p = e->part;
+
+	entry_done(f, e);
+	if (&f->ring[p->head] == e && !p->popq) {
+		p->popq = 1;
+		f->popq[f->popq_cnt++] = p;
+	}
+}
+
 /* A record's share of a librdkafka batch as batch.size counts it: key,
  * value, headers, and the record's framing (at most ~32 bytes). */
 static size_t batch_cost(size_t key_len, size_t val_len, const rd_kafka_headers_t *h) {
@@ -545,7 +564,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	}
 	maybe_ready(f, e->part);
 	if (--e->pending == 0)
-		entry_done(f, e);
+		entry_resolved(f, e);
 }
 
 /* The partition's progress moved: it goes out with the next write. The list
@@ -605,30 +624,52 @@ static void record_failed(km_flow_t *f, km_inflight_t *e) {
 	pause_part(f, p);
 }
 
-/* Pops resolved entries off the ring's head, in consume order. */
-static void pop_ring(km_flow_t *f) {
-	while (f->ring_cnt) {
-		km_inflight_t *e = &f->ring[f->ring_head];
-		km_part_t *p = e->part;
+/* Takes @p p's head entry off its queue and gives it back to the pool. */
+static void unqueue_head(km_flow_t *f, km_part_t *p) {
+	int32_t idx = p->head;
+	km_inflight_t *e = &f->ring[idx];
 
-		if (e->pending > 0)
-			break;
-		if (p->state == KM_PART_ACTIVE) {
-			if (!e->status) {
-				p->next = e->offset + 1;
-				mark_dirty(f, p);
-				p->records++;
-				p->bytes += e->size;
-			} else if (!is_rebuild_error(f, e->status)) {
-				record_failed(f, e);
+	if ((p->head = e->next) < 0)
+		p->tail = -1;
+	if (p->dhead == idx)
+		p->dhead = p->head;
+	if (e->m)
+		entry_done(f, e);
+	e->next = f->ring_free;
+	f->ring_free = idx;
+	f->ring_cnt--;
+}
+
+/* Pops the resolved head entries of the partitions that have them, each
+ * partition in its own order. An entry that failed because the producer
+ * is being rebuilt stays: the rebuild resumes the partition before it, so
+ * nothing acknowledged after it moves the partition past it. */
+static void pop_ring(km_flow_t *f) {
+	if (atomic_load(&f->fatal))
+		return; /* the rebuild empties every queue */
+	for (size_t i = 0; i < f->popq_cnt; i++) {
+		km_part_t *p = f->popq[i];
+
+		p->popq = 0;
+		while (p->head >= 0) {
+			km_inflight_t *e = &f->ring[p->head];
+			if (e->pending > 0 || (e->status && is_rebuild_error(f, e->status)))
+				break;
+			if (p->state == KM_PART_ACTIVE) {
+				if (!e->status) {
+					p->next = e->offset + 1;
+					mark_dirty(f, p);
+					p->records++;
+					p->bytes += e->size;
+				} else {
+					record_failed(f, e);
+				}
 			}
+			unqueue_head(f, p);
+			f->popped_total++;
 		}
-		if (e->m)
-			entry_done(f, e);
-		f->ring_head = (f->ring_head + 1) % f->ring_cap;
-		f->ring_cnt--;
-		f->popped_total++;
 	}
+	f->popq_cnt = 0;
 }
 
 static void go_on(km_flow_t *f);
@@ -789,6 +830,9 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 		if (!(parts = realloc(f->ready, need * sizeof(*parts))))
 			abort();
 		f->ready = parts;
+		if (!(parts = realloc(f->popq, need * sizeof(*parts))))
+			abort();
+		f->popq = parts;
 		f->dirty_cap = need;
 	}
 	/* A recreated topic: its partitions (still assigned, paused since the
@@ -825,7 +869,7 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 			p->st = st;
 			p->partition = i;
 			p->sent = -1;
-			p->dhead = p->dtail = -1;
+			p->head = p->tail = p->dhead = -1;
 			p->conn = f->next_conn++ % f->nprod;
 			st->parts[i] = p;
 		} else {
@@ -977,9 +1021,19 @@ static void consumer_event(km_flow_t *f, rd_kafka_message_t *m) {
 	rd_kafka_message_destroy(m);
 }
 
+/* Takes a free pool entry for @p m and queues it on its partition. The
+ * caller made sure one is free (inflight_full). */
 static km_inflight_t *ring_push(km_flow_t *f, rd_kafka_message_t *m, km_part_t *p) {
-	km_inflight_t *e = &f->ring[(f->ring_head + f->ring_cnt) % f->ring_cap];
+	int32_t idx = f->ring_free;
+	km_inflight_t *e = &f->ring[idx];
 
+	f->ring_free = e->next;
+	e->next = -1;
+	if (p->tail >= 0)
+		f->ring[p->tail].next = idx;
+	else
+		p->head = idx;
+	p->tail = idx;
 	e->m = m;
 	e->part = p;
 	e->offset = m->offset;
@@ -1055,7 +1109,7 @@ static int64_t msg_timestamp(const rd_kafka_message_t *m) {
 /* Drops the batch's hold on @p e: its records are all produced. */
 static void entry_release(km_flow_t *f, km_inflight_t *e) {
 	if (--e->pending == 0)
-		entry_done(f, e);
+		entry_resolved(f, e);
 }
 
 /* The empty pipeline: every record goes to the same partition of its
@@ -1223,25 +1277,18 @@ static void copy_entries(km_flow_t *f, km_inflight_t **entries, size_t n) {
  * as the next batch. On a long link that is what librdkafka allows anyway,
  * without the spinning; on a short one the wait for each acknowledgement
  * (and linger.ms for each batch) costs throughput, so it is the flow option
- * one.batch.per.partition, off by default (part_cap SIZE_MAX: no window). */
+ * one.batch.per.partition, off by default (part_cap SIZE_MAX: no window).
+ * A partition's deferred entries are the end of its queue, from dhead on. */
 static void defer_entry(km_flow_t *f, km_part_t *p, km_inflight_t *e) {
-	int64_t idx = e - f->ring;
-
-	e->next_deferred = -1;
 	f->deferred_total++;
-	if (p->dtail >= 0)
-		f->ring[p->dtail].next_deferred = idx;
-	else
-		p->dhead = idx;
-	p->dtail = idx;
+	if (p->dhead < 0)
+		p->dhead = (int32_t)(e - f->ring);
 }
 
 static km_inflight_t *undefer_entry(km_flow_t *f, km_part_t *p) {
 	km_inflight_t *e = &f->ring[p->dhead];
 
-	p->dhead = e->next_deferred;
-	if (p->dhead < 0)
-		p->dtail = -1;
+	p->dhead = e->next;
 	return e;
 }
 
@@ -1359,27 +1406,28 @@ static int rebuild_producer(km_flow_t *f) {
 	for (int i = 0; i < f->nprod; i++)
 		purge_producer(f->producers[i]);
 	purge_producer(f->pproducer);
-	/* Every entry still in the ring goes again from its partition's
-	 * progress; nothing in it counts as copied. */
-	while (f->ring_cnt) {
-		km_inflight_t *e = &f->ring[f->ring_head];
-		if (e->m)
-			entry_done(f, e);
-		f->ring_head = (f->ring_head + 1) % f->ring_cap;
-		f->ring_cnt--;
-		f->consumed_total--;
-	}
+	/* Every entry still queued goes again from its partition's progress;
+	 * nothing in it counts as copied, nothing is in flight or deferred. */
+	f->ready_cnt = 0;
+	f->popq_cnt = 0;
+	for (km_stopic_t *st = f->topics; st; st = st->next)
+		for (int32_t i = 0; i < st->cnt; i++) {
+			km_part_t *p = st->parts[i];
+			/* a partition that never had a record acknowledged goes
+			 * again from its first one consumed */
+			if (p->next < 0 && p->head >= 0)
+				p->next = f->ring[p->head].offset;
+			while (p->head >= 0) {
+				unqueue_head(f, p);
+				f->consumed_total--;
+			}
+			p->unacked = 0;
+			p->ready = 0;
+			p->popq = 0;
+		}
 	f->pw.active = 0;
 	f->pw.pending = 0;
 	f->pw.failed = 0;
-	/* nothing is in flight or deferred any more */
-	f->ready_cnt = 0;
-	for (km_stopic_t *st = f->topics; st; st = st->next)
-		for (int32_t i = 0; i < st->cnt; i++) {
-			st->parts[i]->unacked = 0;
-			st->parts[i]->dhead = st->parts[i]->dtail = -1;
-			st->parts[i]->ready = 0;
-		}
 	for (km_stopic_t *st = f->topics; st; st = st->next)
 		for (int i = 0; i < f->nprod; i++) {
 			rd_kafka_topic_destroy(st->dst_rkt[i]);
@@ -2232,6 +2280,9 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 		return -1;
 	}
 	f->ring_cap = f->max_inflight;
+	for (size_t i = 0; i < f->ring_cap; i++) /* every entry free */
+		f->ring[i].next = i + 1 < f->ring_cap ? (int32_t)(i + 1) : -1;
+	f->ring_free = 0;
 	if (pipe2(f->wake, O_NONBLOCK | O_CLOEXEC)) {
 		snprintf(errstr, errstr_size, "flow %s: pipe: %s", f->name, strerror(errno));
 		f->wake[0] = f->wake[1] = -1;
@@ -2306,12 +2357,10 @@ int km_flow_join(km_flow_t *f) {
 	drop_reroutes(f);
 	free(f->hviews);
 	f->hviews = NULL;
-	while (f->ring && f->ring_cnt) {
-		if (f->ring[f->ring_head].m)
-			rd_kafka_message_destroy(f->ring[f->ring_head].m);
-		f->ring_head = (f->ring_head + 1) % f->ring_cap;
-		f->ring_cnt--;
-	}
+	for (size_t i = 0; f->ring && i < f->ring_cap; i++)
+		if (f->ring[i].m)
+			rd_kafka_message_destroy(f->ring[i].m);
+	f->ring_cnt = 0;
 	if (f->cq)
 		rd_kafka_queue_destroy(f->cq);
 	f->cq = NULL;
@@ -2333,10 +2382,11 @@ int km_flow_join(km_flow_t *f) {
 	f->ring = NULL;
 	free(f->dirty);
 	free(f->ready);
+	free(f->popq);
 	free(f->work);
-	f->dirty = f->ready = NULL;
+	f->dirty = f->ready = f->popq = NULL;
 	f->work = NULL;
-	f->dirty_cnt = f->dirty_cap = f->ready_cnt = 0;
+	f->dirty_cnt = f->dirty_cap = f->ready_cnt = f->popq_cnt = 0;
 	km_batchbuf_free(&f->bb);
 	return ok ? 0 : -1;
 }

@@ -17,7 +17,7 @@
  *             [--max-inflight RECORDS] [--max-inflight-bytes BYTES]
  *             [-X consumer.PROP=VAL] [-X producer.PROP=VAL]
  *
- * Like kmirrord's producer.connections (default 1), it produces through C
+ * Like kmirrord's producer.connections (default 4), it produces through C
  * idempotent producers, partition p through producer p % C (kmirrord hands
  * a topic's partitions out round-robin in the same order).
  *
@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
 	int cfd[2], pfd[2];
 	rd_kafka_topic_t *rkt[MAX_CONNS], *srkt;
 	rd_kafka_t *consumer, *producer[MAX_CONNS];
-	int conns = 1;
+	int conns = 4;
 	struct rusage ru;
 	double t0;
 	int32_t pcnt;

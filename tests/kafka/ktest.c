@@ -213,6 +213,25 @@ void ktest_flush(rd_kafka_t *rk) {
 		fail_msg("%d deliveries failed, first: %s", dr->failures, dr->first_error);
 }
 
+void ktest_produce_seq(const char *cluster, const char *topic, int32_t partition,
+                       const char *key_prefix, const char *tag, int first, int n) {
+	rd_kafka_t *rk = ktest_producer(cluster, "linger.ms", "5", NULL);
+	char key[64], val[64];
+
+	for (int i = first; i < first + n; i++) {
+		snprintf(key, sizeof(key), "%s-%d", key_prefix, i);
+		snprintf(val, sizeof(val), "%s-%d", tag, i);
+		assert_int_equal(
+		    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+		                      RD_KAFKA_V_KEY(key, strlen(key)),
+		                      RD_KAFKA_V_VALUE(val, strlen(val)),
+		                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+		    0);
+	}
+	ktest_flush(rk);
+	ktest_destroy(rk);
+}
+
 int64_t ktest_high_watermark(rd_kafka_t *rk, const char *topic, int32_t partition) {
 	int64_t lo, hi;
 	rd_kafka_resp_err_t err =

@@ -48,6 +48,11 @@ void ktest_create_topic(rd_kafka_t *rk, const char *topic, int partitions, ...);
 /** Waits for every message of @p rk to be delivered; fails the test if any
  *  delivery failed (the producer must have been made by ktest_producer). */
 void ktest_flush(rd_kafka_t *rk);
+/* Produces values "<tag>-<i>" with keys "<key_prefix>-<i>", i in [first,
+ * first + n), to @p partition of @p topic on @p cluster, and waits for
+ * delivery. */
+void ktest_produce_seq(const char *cluster, const char *topic, int32_t partition,
+                       const char *key_prefix, const char *tag, int first, int n);
 
 /** Destroys a client made by ktest_producer or ktest_consumer (closing a
  *  consumer first). */

@@ -43,27 +43,6 @@ static void start_flow(ktest_daemon_t *d, const char *flow, const char *topic, c
 	ktest_log_wait(d, ready, WAIT_MS);
 }
 
-/* Produces values "<tag>-<i>" with keys "k-<i>", i in [first, first + n),
- * to @p partition of @p topic on @p cluster, and waits for delivery. */
-static void produce_to(const char *cluster, const char *topic, int32_t partition, const char *tag,
-                       int first, int n) {
-	rd_kafka_t *rk = ktest_producer(cluster, "linger.ms", "5", NULL);
-	char key[32], val[64];
-
-	for (int i = first; i < first + n; i++) {
-		snprintf(key, sizeof(key), "k-%d", i);
-		snprintf(val, sizeof(val), "%s-%d", tag, i);
-		assert_int_equal(
-		    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-		                      RD_KAFKA_V_KEY(key, strlen(key)),
-		                      RD_KAFKA_V_VALUE(val, strlen(val)),
-		                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-		    0);
-	}
-	ktest_flush(rk);
-	ktest_destroy(rk);
-}
-
 /* Produces one record of @p len incompressible bytes. */
 static void produce_big(const char *topic, int32_t partition, size_t len) {
 	rd_kafka_t *rk = ktest_producer("a", "message.max.bytes", "2000000", NULL);
@@ -256,7 +235,7 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 	                   "max.message.bytes", "200000", "min.insync.replicas", "1",
 	                   "unclean.leader.election.enable", "true", NULL);
 	for (int p = 0; p < 3; p++)
-		produce_to("a", topic, p, "v", p * 100, 10);
+		ktest_produce_seq("a", topic, p, "k", "v", p * 100, 10);
 
 	took = wait_partitions(b, mirror, 3, 30000);
 	ktest_note("mirror topic %s appeared %" PRId64 " ms after the source topic was created",
@@ -291,8 +270,8 @@ static void test_partitions_added(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "grow");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 2, NULL);
-	produce_to("a", topic, 0, "p0", 0, 5);
-	produce_to("a", topic, 1, "p1", 0, 5);
+	ktest_produce_seq("a", topic, 0, "k", "p0", 0, 5);
+	ktest_produce_seq("a", topic, 1, "k", "p1", 0, 5);
 	start_flow(d, "grow", topic, NULL);
 	wait_copied(d, "grow", b, mirror, 10);
 	assert_int_equal(ktest_partitions(b, mirror), 2);
@@ -300,9 +279,9 @@ static void test_partitions_added(void **state) {
 	ktest_create_partitions(a, topic, 4);
 	wait_partitions(b, mirror, 4, 30000);
 	assert_true(ktest_status_wait(d, "grow", "partitions_created", 2, WAIT_MS) == 2);
-	produce_to("a", topic, 2, "p2", 0, 7);
-	produce_to("a", topic, 3, "p3", 0, 9);
-	produce_to("a", topic, 0, "p0", 5, 1);
+	ktest_produce_seq("a", topic, 2, "k", "p2", 0, 7);
+	ktest_produce_seq("a", topic, 3, "k", "p3", 0, 9);
+	ktest_produce_seq("a", topic, 0, "k", "p0", 5, 1);
 	wait_copied(d, "grow", b, mirror, 27);
 	ktest_status_wait(d, "grow", "records", 27, WAIT_MS);
 
@@ -377,7 +356,7 @@ static void refuse_setup(ktest_daemon_t *d, const char *flow, char *topic, size_
 	snprintf(mirror, msize, "a.%s", topic);
 	ktest_create_topic(a, topic, 3, NULL);
 	for (int p = 0; p < 3; p++)
-		produce_to("a", topic, p, "pre", p * 100, 3);
+		ktest_produce_seq("a", topic, p, "k", "pre", p * 100, 3);
 	start_flow(d, flow, topic, extra);
 	ktest_wait_count(b, mirror, 9, WAIT_MS);
 	ktest_alter_topic_configs(b, mirror, "max.message.bytes", SMALL_LIMIT, NULL);
@@ -408,8 +387,8 @@ static void test_refused_record_stops_partition(void **state) {
 	free(st);
 
 	/* the other partitions keep flowing after the failure */
-	produce_to("a", topic, 1, "post", 1000, 4);
-	produce_to("a", topic, 2, "post", 2000, 5);
+	ktest_produce_seq("a", topic, 1, "k", "post", 1000, 4);
+	ktest_produce_seq("a", topic, 2, "k", "post", 2000, 5);
 	ktest_wait_count(b, mirror, 18, WAIT_MS);
 	assert_values("b", mirror, 1, "pre", 100, 3, "post", 1000, 4, NULL);
 	assert_values("b", mirror, 2, "pre", 200, 3, "post", 2000, 5, NULL);
@@ -439,8 +418,8 @@ static void test_refused_record_skipped(void **state) {
 	refuse_setup(d, "skip", topic, sizeof(topic), mirror, sizeof(mirror),
 	             "    on_error: skip\n");
 	ktest_status_wait(d, "skip", "skipped", 1, WAIT_MS);
-	produce_to("a", topic, 0, "post", 0, 6);
-	produce_to("a", topic, 1, "post", 1000, 2);
+	ktest_produce_seq("a", topic, 0, "k", "post", 0, 6);
+	ktest_produce_seq("a", topic, 1, "k", "post", 1000, 2);
 	ktest_wait_count(b, mirror, 17, WAIT_MS);
 
 	/* partition 0 goes on past the skipped record */
@@ -472,8 +451,8 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "deleted");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 2, NULL);
-	produce_to("a", topic, 0, "old", 0, 4);
-	produce_to("a", topic, 1, "old", 100, 6);
+	ktest_produce_seq("a", topic, 0, "k", "old", 0, 4);
+	ktest_produce_seq("a", topic, 1, "k", "old", 100, 6);
 	start_flow(d, "deleted", topic, NULL);
 	wait_copied(d, "deleted", b, mirror, 10);
 	ktest_status_wait(d, "deleted", "records", 10, WAIT_MS);
@@ -499,8 +478,8 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 		ktest_pause();
 	}
 	ktest_create_topic(a, topic, 2, NULL);
-	produce_to("a", topic, 0, "new", 0, 3);
-	produce_to("a", topic, 1, "new", 100, 2);
+	ktest_produce_seq("a", topic, 0, "k", "new", 0, 3);
+	ktest_produce_seq("a", topic, 1, "k", "new", 100, 2);
 	wait_copied(d, "deleted", b, mirror, 15);
 	ktest_status_wait(d, "deleted", "active", 2, WAIT_MS);
 	assert_values("b", mirror, 0, "old", 0, 4, "new", 0, 3, NULL);
@@ -524,14 +503,14 @@ static void test_retention_past_progress(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "retention");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 1, NULL);
-	produce_to("a", topic, 0, "v", 0, 10);
+	ktest_produce_seq("a", topic, 0, "k", "v", 0, 10);
 	start_flow(d, topic, topic, NULL); /* a flow of its own: no older progress */
 	ktest_status_wait(d, topic, "records", 10, WAIT_MS);
 	/* SIGTERM drains and stores the progress: next is 10 */
 	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
 
 	/* while it is down: 30 more records, then the first 25 of the log go */
-	produce_to("a", topic, 0, "v", 10, 30);
+	ktest_produce_seq("a", topic, 0, "k", "v", 10, 30);
 	delete_records(a, topic, 0, 25);
 
 	ktest_daemon_start(d, NULL);
@@ -566,8 +545,8 @@ static void test_target_has_more_partitions(void **state) {
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 2, NULL);
 	ktest_create_topic(b, mirror, 4, NULL);
-	produce_to("a", topic, 0, "p0", 0, 5);
-	produce_to("a", topic, 1, "p1", 0, 5);
+	ktest_produce_seq("a", topic, 0, "k", "p0", 0, 5);
+	ktest_produce_seq("a", topic, 1, "k", "p1", 0, 5);
 	start_flow(d, topic, topic, NULL);
 	wait_copied(d, topic, b, mirror, 10);
 	assert_values("b", mirror, 0, "p0", 0, 5, NULL);
@@ -599,7 +578,7 @@ static void test_cross_version_configs(void **state) {
 	snprintf(mirror, sizeof(mirror), "old.%s", topic);
 	ktest_create_topic(old, topic, 2, "retention.ms", "7200000",
 	                   "message.downconversion.enable", "false", NULL);
-	produce_to("old", topic, 1, "x", 0, 20);
+	ktest_produce_seq("old", topic, 1, "k", "x", 0, 20);
 	snprintf(yaml, sizeof(yaml),
 	         "flows:\n"
 	         "  - name: %s\n"
