@@ -1353,17 +1353,23 @@ static void go_on(km_flow_t *f) {
 /* Takes up to @p max records: waits for the first, then takes what is
  * already there. Error events are handled on the way. */
 static size_t poll_batch(km_flow_t *f, rd_kafka_message_t **msgs, size_t max) {
-	size_t n = 0;
 	/* With records in flight, come back soon to serve acknowledgements. */
 	int timeout = f->ring_cnt || f->pw.active ? 5 : 100;
+	rd_kafka_message_t *first = rd_kafka_consume_queue(f->cq, timeout);
+	size_t got = 1, n = 0;
 
-	while (n < max) {
-		rd_kafka_message_t *m = rd_kafka_consume_queue(f->cq, timeout);
+	if (!first)
+		return 0;
+	msgs[0] = first;
+	if (max > 1) { /* the rest of what is there, in one call */
+		ssize_t more = rd_kafka_consume_batch_queue(f->cq, 0, msgs + 1, max - 1);
+		if (more > 0)
+			got += (size_t)more;
+	}
+	for (size_t i = 0; i < got; i++) {
+		rd_kafka_message_t *m = msgs[i];
 		km_part_t *p;
 
-		if (!m)
-			break;
-		timeout = 0;
 		if (m->err) {
 			consumer_event(f, m);
 			continue;

@@ -246,6 +246,7 @@ int64_t ktest_high_watermark(rd_kafka_t *rk, const char *topic, int32_t partitio
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -357,6 +358,8 @@ void ktest_daemon_start(ktest_daemon_t *d, const char *env) {
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		/* a test that fails leaves no daemon behind: it dies with us */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fd < 0)
 			_exit(126);
 		dup2(fd, 2);
