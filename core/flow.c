@@ -171,6 +171,9 @@ struct km_flow {
 	int64_t last_progress_ms, last_status_ms;
 	uint64_t produced_total, rebuilds, stage_errors;
 	uint64_t deferred_total; /* records held back by one.batch.per.partition */
+	int backlog;             /* a poll took a full batch since the queue last ran dry */
+	uint64_t fetch_wakes;    /* partitions sought by wake_fetchers */
+	size_t wake_next;        /* where wake_fetchers looks first */
 	km_batchbuf_t bb;
 	const km_header_t **hviews; /* per batch record: its header views as made */
 	struct km_reroute {
@@ -474,11 +477,14 @@ static size_t batch_size(rd_kafka_t *rk) {
 
 static rd_kafka_t *make_consumer(km_flow_t *f, char *errstr, size_t errstr_size) {
 	char group[300];
-	/* 256 MB of prefetch: librdkafka 2.0.2 stops fetching a partition for
-	 * a fixed second whenever this queue is over its bound, which at 16 MB
-	 * cut throughput by 3-5x (docs/BENCHMARKS.md). */
-	const char *defaults[] = {"queued.max.messages.kbytes", "262144", "fetch.wait.max.ms",
-	                          "100", NULL};
+	/* 64 MB of prefetch. librdkafka 2.0.2 stops fetching for up to a second
+	 * whenever this queue is over its bound (or over queued.min.messages);
+	 * wake_fetchers cuts that stall short, so the queue need not hold a
+	 * second of records (docs/BENCHMARKS.md). fetch.wait.max.ms 500, as
+	 * MirrorMaker 2's consumer: an idle partition costs a fetch every half
+	 * second, and a record still comes back as soon as it is there. */
+	const char *defaults[] = {"queued.max.messages.kbytes", "65536", "fetch.wait.max.ms", "500",
+	                          NULL};
 	const char *forced[] = {"group.id", group, "enable.auto.commit", "false",
 	                        "enable.auto.offset.store", "false", "enable.partition.eof",
 	                        "false",
@@ -1352,20 +1358,62 @@ static void go_on(km_flow_t *f) {
 
 /* Takes up to @p max records: waits for the first, then takes what is
  * already there. Error events are handled on the way. */
+/* librdkafka 2.0.2 stops fetching every partition once the consumer queue
+ * (shared by all of them) holds queued.min.messages records or
+ * queued.max.messages.kbytes, and decides again only when its broker
+ * thread wakes: after up to a second when nothing else wakes it. At
+ * 100-byte records the first bound alone held kmirrord to a third of its
+ * rate with the machine mostly idle. A queue that ran dry after full
+ * batches is that stall: a seek of one partition to the next offset to copy
+ * (its queued records, none or a few, are fetched again) wakes its broker
+ * thread, which then fetches every partition it leads again. The partition
+ * taken turns, so a cluster's every leader gets its turn. */
+static void wake_fetchers(km_flow_t *f) {
+	size_t k = 0;
+
+	for (km_stopic_t *st = f->topics; st; st = st->next)
+		for (int32_t i = 0; i < st->cnt; i++, k++) {
+			km_part_t *p = st->parts[i];
+			rd_kafka_topic_partition_list_t *l;
+			rd_kafka_error_t *error;
+
+			if (k < f->wake_next || p->state != KM_PART_ACTIVE || p->consumed < 0)
+				continue;
+			l = rd_kafka_topic_partition_list_new(1);
+			rd_kafka_topic_partition_list_add(l, st->name, i)->offset = p->consumed;
+			if ((error = rd_kafka_seek_partitions(f->consumer, l, 0)))
+				rd_kafka_error_destroy(error); /* asynchronous: nothing to report */
+			rd_kafka_topic_partition_list_destroy(l);
+			f->wake_next = k + 1;
+			f->fetch_wakes++;
+			return;
+		}
+	if (f->wake_next) { /* past the last one: from the first again */
+		f->wake_next = 0;
+		wake_fetchers(f);
+	}
+}
+
 static size_t poll_batch(km_flow_t *f, rd_kafka_message_t **msgs, size_t max) {
 	/* With records in flight, come back soon to serve acknowledgements. */
 	int timeout = f->ring_cnt || f->pw.active ? 5 : 100;
 	rd_kafka_message_t *first = rd_kafka_consume_queue(f->cq, timeout);
 	size_t got = 1, n = 0;
 
-	if (!first)
+	if (!first) {
+		if (f->backlog)
+			wake_fetchers(f);
+		f->backlog = 0;
 		return 0;
+	}
 	msgs[0] = first;
 	if (max > 1) { /* the rest of what is there, in one call */
 		ssize_t more = rd_kafka_consume_batch_queue(f->cq, 0, msgs + 1, max - 1);
 		if (more > 0)
 			got += (size_t)more;
 	}
+	if (got == max && max >= f->batch_records)
+		f->backlog = 1; /* until the queue runs dry */
 	for (size_t i = 0; i < got; i++) {
 		rd_kafka_message_t *m = msgs[i];
 		km_part_t *p;
@@ -1588,14 +1636,15 @@ static void publish_status(km_flow_t *f) {
 				lag += hi - p->next;
 		}
 	}
-	fprintf(fp,
-	        "\"topics\":%d,\"partitions\":{\"active\":%d,\"stopped\":%d,\"gone\":%d},"
-	        "\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"position\":%" PRId64
-	        ",\"lag\":%" PRId64 ",\"inflight\":%" PRIu64 ",\"lost_at_source\":%" PRIu64
-	        ",\"skipped\":%" PRIu64 ",\"producer_rebuilds\":%" PRIu64
-	        ",\"stage_errors\":%" PRIu64 ",\"deferred\":%" PRIu64 ",\"problems\":[",
-	        ntopics, counts[0], counts[1], counts[2], records, bytes, position, lag,
-	        inflight(f), lost, skipped, f->rebuilds, f->stage_errors, f->deferred_total);
+	fprintf(
+	    fp,
+	    "\"topics\":%d,\"partitions\":{\"active\":%d,\"stopped\":%d,\"gone\":%d},"
+	    "\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"position\":%" PRId64
+	    ",\"lag\":%" PRId64 ",\"inflight\":%" PRIu64 ",\"lost_at_source\":%" PRIu64
+	    ",\"skipped\":%" PRIu64 ",\"producer_rebuilds\":%" PRIu64 ",\"stage_errors\":%" PRIu64
+	    ",\"deferred\":%" PRIu64 ",\"fetch_wakes\":%" PRIu64 ",\"problems\":[",
+	    ntopics, counts[0], counts[1], counts[2], records, bytes, position, lag, inflight(f),
+	    lost, skipped, f->rebuilds, f->stage_errors, f->deferred_total, f->fetch_wakes);
 	{
 		int first = 1;
 		for (km_stopic_t *st = f->topics; st; st = st->next) {

@@ -103,7 +103,9 @@ int main(int argc, char **argv) {
 	struct rusage ru;
 	double t0;
 	int32_t pcnt;
-	int c;
+	int64_t *next; /* per partition: the next offset to take */
+	int32_t wake_next = 0;
+	int c, backlog = 0;
 	static const struct option opts[] = {{"source", required_argument, 0, 's'},
 	                                     {"target", required_argument, 0, 'd'},
 	                                     {"topic", required_argument, 0, 't'},
@@ -118,8 +120,8 @@ int main(int argc, char **argv) {
 	bench_prog = "bare_pipe";
 	/* kmirrord's consumer: defaults, then what it forces. */
 	bench_set(cconf, "client.id", "kmirror-bench-bare-consumer");
-	bench_set(cconf, "queued.max.messages.kbytes", "262144");
-	bench_set(cconf, "fetch.wait.max.ms", "100");
+	bench_set(cconf, "queued.max.messages.kbytes", "65536");
+	bench_set(cconf, "fetch.wait.max.ms", "500");
 	bench_set(cconf, "group.id", "kmirror.bench-bare");
 	bench_set(cconf, "enable.auto.commit", "false");
 	bench_set(cconf, "enable.auto.offset.store", "false");
@@ -236,6 +238,10 @@ int main(int argc, char **argv) {
 	if (rd_kafka_assign(consumer, parts))
 		bench_fail(2, "assign %s failed", stopic);
 	rd_kafka_topic_partition_list_destroy(parts);
+	if (!(next = malloc((size_t)pcnt * sizeof(*next))))
+		bench_fail(2, "out of memory");
+	for (int32_t i = 0; i < pcnt; i++)
+		next[i] = -1;
 
 	/* Wake on whichever comes first, a fetched record or a delivery
 	 * report: each queue writes a byte to its pipe when it stops being
@@ -267,6 +273,28 @@ int main(int argc, char **argv) {
 			continue;
 		}
 		got = rd_kafka_consume_batch_queue(cq, 0, msgs, BATCH);
+		if (got <= 0 && backlog) {
+			/* the queue ran dry after full batches: librdkafka 2.0.2's
+			 * fetch stall, woken as kmirrord does (core/flow.c,
+			 * wake_fetchers): a seek of one partition, in turn */
+			for (int32_t k = 0; k < pcnt; k++) {
+				int32_t i = (wake_next + k) % pcnt;
+				rd_kafka_topic_partition_list_t *l;
+				rd_kafka_error_t *error;
+				if (next[i] < 0)
+					continue;
+				l = rd_kafka_topic_partition_list_new(1);
+				rd_kafka_topic_partition_list_add(l, stopic, i)->offset = next[i];
+				if ((error = rd_kafka_seek_partitions(consumer, l, 0)))
+					rd_kafka_error_destroy(error);
+				rd_kafka_topic_partition_list_destroy(l);
+				wake_next = i + 1;
+				break;
+			}
+			backlog = 0;
+		}
+		if (got == BATCH)
+			backlog = 1;
 		if (got <= 0) {
 			if (poll(pfds, 2, 100) > 0) {
 				while (read(pfd[0], drain, sizeof(drain)) > 0)
@@ -288,6 +316,8 @@ int main(int argc, char **argv) {
 				rd_kafka_message_destroy(m);
 				continue;
 			}
+			if (m->partition >= 0 && m->partition < pcnt)
+				next[m->partition] = m->offset + 1;
 			rd_kafka_message_detach_headers(m, &hdrs);
 			inflight++;
 			inflight_bytes += m->len + m->key_len;
@@ -348,6 +378,7 @@ int main(int argc, char **argv) {
 	rd_kafka_queue_destroy(cq);
 	rd_kafka_consumer_close(consumer);
 	rd_kafka_destroy(consumer);
+	free(next);
 	for (int i = 0; i < conns; i++) {
 		rd_kafka_purge(producer[i], RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(producer[i], 0);

@@ -441,6 +441,33 @@ static void test_reload(void **state) {
 	ktest_destroy(badmin);
 }
 
+/* A consumer queue bound so small that librdkafka stops fetching after
+ * every couple of batches: kmirrord wakes the fetchers each time the queue
+ * runs dry (a seek of one partition to its next offset), and the copy is
+ * still exact: nothing lost, doubled or reordered by the seeks. */
+static void test_fetch_stall_woken(void **state) {
+	char topic[128], mirror[160], yaml[1024];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_daemon_t d;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "stall");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 6, NULL);
+	produce_varied(topic, 6, 0, 60000, "s");
+	flow_yaml(yaml, sizeof(yaml), topic, topic, "    consumer: {queued.min.messages: 2000}\n");
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	ktest_status_wait(&d, topic, "records", 60000, COPY_TIMEOUT_MS);
+	assert_true(ktest_status_wait(&d, topic, "fetch_wakes", 1, 1000) >= 1);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_exact_copy(topic, mirror, 6, 60000);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
 /* Keys and values of a mirror partition equal the source's, in order
  * (a stage added headers). */
 static void assert_same_payloads(const char *topic, int sp, const char *mirror, int tp,
@@ -614,7 +641,7 @@ int main(void) {
 	    cmocka_unit_test(test_exact_copy_and_restart), cmocka_unit_test(test_kill9),
 	    cmocka_unit_test(test_kill9_target_restart),   cmocka_unit_test(test_stalled_partition),
 	    cmocka_unit_test(test_fatal_producer_error),   cmocka_unit_test(test_reload),
-	    cmocka_unit_test(test_pipeline_stage),
+	    cmocka_unit_test(test_pipeline_stage),         cmocka_unit_test(test_fetch_stall_woken),
 	};
 	ktest_require_testbed("a", "b", NULL);
 	if (getenv("KTEST_ONLY")) /* e.g. KTEST_ONLY='*target_restart*' */
