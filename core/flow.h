@@ -1,19 +1,21 @@
 /* A flow: one direction of replication, source -> target.
  *
  * Each running flow has two threads. The control thread keeps the mirror
- * topics (discovery, creation, partitions, configs) and tells the data
- * thread which source partitions to copy and from where. The data thread
- * consumes batches from the source, runs them through the pipeline,
- * produces them to the target, and stores progress on the target once the
- * target has acknowledged the records.
- * @locality km_flow_* functions: main thread */
+ * topics (discovery, creation, partitions, configs: a table of periodic
+ * tasks) and tells the data thread which source partitions to copy and
+ * from where. The data thread consumes batches from the source, runs them
+ * through the pipeline, produces them to the target, and stores progress
+ * on the target once the target has acknowledged the records. The parts
+ * and their owners: flow_int.h.
+ * @locality km_flow_* functions: main thread, unless said otherwise */
 #ifndef KM_FLOW_H
 #define KM_FLOW_H
 
 #include <stdio.h>
 
-#include "kmconfig.h"
+#include "config_model.h"
 #include "plugin_host.h"
+#include "status.h"
 
 typedef struct km_flow km_flow_t;
 
@@ -37,6 +39,14 @@ void km_flow_destroy(km_flow_t *f);
 
 const char *km_flow_name(const km_flow_t *f);
 
+/* 1 once a stopped flow's data thread finished (km_flow_join will not
+ * wait long), or the flow never started. @locality any thread */
+int km_flow_stopped(km_flow_t *f);
+
+/* Calls @p fn with the flow's published status snapshot, under the flow's
+ * lock: @p fn renders it and keeps no pointer into it. @locality any thread */
+typedef void(km_flow_status_fn)(const km_flow_status_t *s, void *arg);
+void km_flow_status_with(km_flow_t *f, km_flow_status_fn *fn, void *arg);
 /* Writes the flow's status as one JSON object. @locality any thread */
 void km_flow_status_json(km_flow_t *f, FILE *fp);
 /* Logs a one-line summary of the flow's status. */

@@ -4,7 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "kmconfig.h"
+#include "config_model.h"
 
 /* Builds a configuration: kmirror's @p defaults (NULL-terminated key/value
  * pairs), then the cluster's properties @p cluster, then the flow's

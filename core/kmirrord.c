@@ -21,7 +21,7 @@
 #endif
 
 #include "flow.h"
-#include "kmconfig.h"
+#include "config_model.h"
 #include "log.h"
 #include "plugin_host.h"
 
@@ -54,6 +54,7 @@ static void notify(const char *state) {
 
 static km_running_t *running;
 static size_t running_cnt;
+static const char *status_file;
 
 static void usage(FILE *fp) {
 	fprintf(fp,
@@ -136,6 +137,8 @@ static void write_status(const char *path) {
 	char tmp[4096];
 	FILE *fp;
 
+	if (!path)
+		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (!(fp = fopen(tmp, "w"))) {
 		km_warn("status file %s: %s", tmp, strerror(errno));
@@ -150,6 +153,29 @@ static void write_status(const char *path) {
 	fputs("]}\n", fp);
 	if (fclose(fp) || rename(tmp, path))
 		km_warn("status file %s: %s", path, strerror(errno));
+}
+
+/* Waits until every flow asked to stop in @p r (those with `stopping`)
+ * finished draining, writing the status file every second meanwhile, so
+ * that it shows them draining. */
+static void wait_drained(const km_running_t *r, size_t n, const char *const *stopping) {
+	for (;;) {
+		int busy = 0;
+		for (size_t i = 0; i < n; i++)
+			if (stopping[i] && r[i].flow && !km_flow_stopped(r[i].flow))
+				busy = 1;
+		if (!busy)
+			return;
+		write_status(status_file);
+		for (int t = 0; t < 10 && busy; t++) {
+			struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000000};
+			nanosleep(&ts, NULL);
+			busy = 0;
+			for (size_t i = 0; i < n; i++)
+				if (stopping[i] && r[i].flow && !km_flow_stopped(r[i].flow))
+					busy = 1;
+		}
+	}
 }
 
 static int stop_flow(km_running_t *r) {
@@ -171,8 +197,9 @@ static int same_flow(const km_flow_conf_t *a, const km_flow_conf_t *b) {
 
 static void reload(const char *path) {
 	char errstr[2048];
-	km_running_t *next = NULL, *made;
+	km_running_t *next = NULL, *made, **keep;
 	size_t next_cnt = 0, made_cnt;
+	const char **stopping;
 	km_gen_t *g;
 
 	km_notice("SIGHUP: reloading %s", path);
@@ -189,23 +216,47 @@ static void reload(const char *path) {
 		return;
 	}
 	next = calloc(made_cnt ? made_cnt : 1, sizeof(*next));
+	stopping = calloc(running_cnt ? running_cnt : 1, sizeof(*stopping));
+	keep = calloc(made_cnt ? made_cnt : 1, sizeof(*keep));
+	if (!next || !stopping || !keep) {
+		km_err("reload failed, keeping the running configuration: out of memory");
+		for (size_t i = 0; i < made_cnt; i++)
+			km_flow_destroy(made[i].flow);
+		free(made);
+		free(next);
+		free(stopping);
+		free(keep);
+		gen_release(g);
+		notify("READY=1");
+		return;
+	}
+	/* What stays, what goes: flows whose configuration changed and flows
+	 * gone from it all drain at once, the status file showing them. */
+	for (size_t j = 0; j < running_cnt; j++) {
+		stopping[j] = "is gone from the configuration: stopping it";
+		for (size_t i = 0; i < made_cnt; i++) {
+			if (strcmp(km_flow_name(running[j].flow), km_flow_name(made[i].flow)))
+				continue;
+			keep[i] = same_flow(running[j].fc, made[i].fc) ? &running[j] : NULL;
+			stopping[j] = keep[i] ? NULL : "changed: restarting it";
+		}
+		if (stopping[j]) {
+			km_notice("flow %s %s", km_flow_name(running[j].flow), stopping[j]);
+			km_flow_stop(running[j].flow, KM_DRAIN_MS);
+		}
+	}
+	wait_drained(running, running_cnt, stopping);
+	for (size_t j = 0; j < running_cnt; j++)
+		if (stopping[j]) {
+			stop_flow(&running[j]);
+			running[j].flow = NULL;
+		}
 	for (size_t i = 0; i < made_cnt; i++) {
-		km_running_t *old = NULL;
-		for (size_t j = 0; j < running_cnt; j++)
-			if (running[j].flow &&
-			    !strcmp(km_flow_name(running[j].flow), km_flow_name(made[i].flow)))
-				old = &running[j];
-		if (old && same_flow(old->fc, made[i].fc)) {
+		if (keep[i]) {
 			/* unchanged: keep it running on its own generation */
 			km_flow_destroy(made[i].flow);
-			next[next_cnt++] = *old;
-			old->flow = NULL;
+			next[next_cnt++] = *keep[i];
 			continue;
-		}
-		if (old) {
-			km_notice("flow %s changed: restarting it", km_flow_name(old->flow));
-			stop_flow(old);
-			old->flow = NULL;
 		}
 		if (km_flow_start(made[i].flow, errstr, sizeof(errstr))) {
 			km_err("%s", errstr);
@@ -215,13 +266,8 @@ static void reload(const char *path) {
 		g->users++;
 		next[next_cnt++] = made[i];
 	}
-	for (size_t j = 0; j < running_cnt; j++) {
-		if (running[j].flow) {
-			km_notice("flow %s is gone from the configuration: stopping it",
-			          km_flow_name(running[j].flow));
-			stop_flow(&running[j]);
-		}
-	}
+	free(stopping);
+	free(keep);
 	free(made);
 	free(running);
 	running = next;
@@ -251,7 +297,7 @@ int main(int argc, char **argv) {
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = KM_DEFAULT_CONFIG, *status_file = NULL;
+	const char *path = KM_DEFAULT_CONFIG;
 	char errstr[2048];
 	int c, check_only = 0, ret = EXIT_SUCCESS;
 	int64_t last_status_log;
@@ -344,8 +390,7 @@ int main(int argc, char **argv) {
 		}
 		if (sig == SIGHUP)
 			reload(path);
-		if (status_file)
-			write_status(status_file);
+		write_status(status_file);
 		if (now_ms() - last_status_log >= KM_STATUS_LOG_MS) {
 			for (size_t i = 0; i < running_cnt; i++)
 				km_flow_status_log(running[i].flow);
@@ -356,15 +401,21 @@ stop:
 	notify("STOPPING=1");
 	for (size_t i = 0; i < running_cnt; i++)
 		km_flow_stop(running[i].flow, KM_DRAIN_MS);
-	if (status_file)
-		write_status(status_file);
+	{
+		const char **all = calloc(running_cnt ? running_cnt : 1, sizeof(*all));
+		for (size_t i = 0; all && i < running_cnt; i++)
+			all[i] = "stopping";
+		if (all)
+			wait_drained(running, running_cnt, all);
+		free(all);
+	}
+	write_status(status_file);
 	for (size_t i = 0; i < running_cnt; i++) {
 		if (km_flow_join(running[i].flow))
 			ret = EXIT_FAILURE;
 		km_flow_status_log(running[i].flow);
 	}
-	if (status_file)
-		write_status(status_file);
+	write_status(status_file);
 	for (size_t i = 0; i < running_cnt; i++) {
 		km_flow_destroy(running[i].flow);
 		gen_release(running[i].gen);

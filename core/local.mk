@@ -2,13 +2,36 @@
 noinst_LTLIBRARIES += core/libkmcore.la
 core_libkmcore_la_SOURCES = \
 	core/err.c \
+	core/yaml_tree.c core/yaml_tree.h \
+	core/params.c core/params.h \
+	core/config_schema.c \
+	core/config_model.c core/config_model.h \
 	core/log.c core/log.h \
 	core/kafka.c core/kafka.h \
 	core/plugin_host.c core/plugin_host.h \
 	core/policy.c core/policy.h \
 	core/pipeline.c core/pipeline.h \
 	core/progress.c core/progress.h \
-	core/flow.c core/flow.h
+	core/status.c core/status.h \
+	core/inflight.c core/inflight.h \
+	core/tasks.c core/tasks.h \
+	core/catalog.c core/catalog.h \
+	core/tmeta.c core/tmeta.h \
+	core/murmur2.c core/murmur2.h \
+	core/flow.c core/flow.h core/flow_int.h \
+	core/clients.c \
+	core/data_thread.c \
+	core/consume.c \
+	core/copy.c \
+	core/waiting.c \
+	core/progress_writer.c \
+	core/control.c \
+	core/topic_admin.c core/topic_admin.h \
+	core/task_topics.c \
+	core/task_partitions.c \
+	core/task_configs.c \
+	core/task_routes.c \
+	core/task_resets.c
 core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(PCRE2_CFLAGS)
 core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(PCRE2_LIBS) $(LTDL_LIBS)
 
@@ -28,7 +51,6 @@ bin_PROGRAMS += core/kmirrorctl
 core_kmirrorctl_SOURCES = core/kmirrorctl.c
 core_kmirrorctl_LDADD = core/libkmcore.la
 
-include core/config.mk
 
 # The plugin SDK's pkg-config file: an out-of-tree plugin needs only
 # `pkg-config --cflags kmirror-plugin`.

@@ -11,8 +11,9 @@
 
 int km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max) {
 	memset(bb, 0, sizeof(*bb));
-	if (!(bb->pub.records = calloc(cap, sizeof(*bb->pub.records))))
+	if (!(bb->pub.records = calloc(cap, sizeof(km_record_t))))
 		return -1;
+	bb->pub.stride = sizeof(km_record_t);
 	bb->cap = cap;
 	bb->max_records = max_records < cap ? cap : max_records;
 	bb->arena_max = arena_max;
@@ -64,43 +65,45 @@ void *km_batch_arena_alloc(km_batch_t *batch, size_t size) {
 	return b->data;
 }
 
-km_record_t *km_batch_add(km_batch_t *batch) {
+km_record_t *km_batch_add(km_batch_t *batch, const km_record_t *from) {
 	km_batchbuf_t *bb = (km_batchbuf_t *)batch;
-	km_record_t *r;
+	km_record_t *r, copy;
 
+	if (from)
+		copy = *from; /* the array may move */
 	if (batch->cnt == bb->cap) {
 		size_t ncap = bb->cap * 2;
+		void *recs;
 		if (ncap > bb->max_records)
 			ncap = bb->max_records;
 		if (ncap <= bb->cap)
 			return NULL;
-		r = realloc(batch->records, ncap * sizeof(*r));
-		if (!r)
+		if (!(recs = realloc(batch->records, ncap * sizeof(km_record_t))))
 			return NULL;
-		batch->records = r;
+		batch->records = recs;
 		bb->cap = ncap;
 	}
-	r = &batch->records[batch->cnt];
-	memset(r, 0, sizeof(*r));
-	r->timestamp = -1;
-	r->partition = -1;
-	if (batch->cnt > 0) {
-		const km_record_t *last = &batch->records[batch->cnt - 1];
-		r->topic = last->topic;
-		r->source_topic = last->source_topic;
-		r->source_partition = last->source_partition;
-		r->source_offset = last->source_offset;
-		r->km_opaque = last->km_opaque;
+	r = km_batch_record(batch, batch->cnt);
+	if (from) {
+		*r = copy;
+		r->flags = 0;
+		r->error = NULL;
+	} else {
+		memset(r, 0, sizeof(*r));
+		r->timestamp = -1;
+		r->partition = -1;
+		r->source_partition = -1;
+		r->source_offset = -1;
 	}
 	batch->cnt++;
 	return r;
 }
 
-km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, km_batch_t *batch, char *errstr,
-                                  size_t errstr_size) {
+km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, size_t first, km_batch_t *batch,
+                                  char *errstr, size_t errstr_size) {
 	char msg[512];
 
-	for (size_t i = 0; i < pl->cnt; i++) {
+	for (size_t i = first; i < pl->cnt; i++) {
 		km_instance_t *st = pl->stages[i];
 
 		msg[0] = '\0';
@@ -111,4 +114,17 @@ km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, km_batch_t *batch, ch
 		}
 	}
 	return KM_STAGE_OK;
+}
+
+km_stage_action_t km_pipeline_tick(const km_pipeline_t *pl, size_t idx, km_batch_t *batch,
+                                   int64_t now_ms, char *errstr, size_t errstr_size) {
+	km_instance_t *st = pl->stages[idx];
+	char msg[512] = "";
+
+	if (st->plugin->stage->tick(st->data, batch, now_ms, msg, sizeof(msg)) != KM_STAGE_OK) {
+		snprintf(errstr, errstr_size, "stage %s failed in its timer: %s", st->ctx.name,
+		         msg[0] ? msg : "(no reason given)");
+		return KM_STAGE_ERROR;
+	}
+	return batch->cnt ? km_pipeline_run(pl, idx + 1, batch, errstr, errstr_size) : KM_STAGE_OK;
 }

@@ -33,16 +33,20 @@ void km_batchbuf_free(km_batchbuf_t *bb);
 
 /* The host API's arena_alloc and batch_add. */
 void *km_batch_arena_alloc(km_batch_t *batch, size_t size);
-km_record_t *km_batch_add(km_batch_t *batch);
+km_record_t *km_batch_add(km_batch_t *batch, const km_record_t *from);
 
 typedef struct km_pipeline {
 	km_instance_t **stages;
 	size_t cnt;
 } km_pipeline_t;
 
-/* Runs every stage over @p batch in order. On KM_STAGE_ERROR, @p errstr
- * says which stage failed and why. */
-km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, km_batch_t *batch, char *errstr,
-                                  size_t errstr_size);
+/* Runs the stages from @p first on over @p batch, in order. On
+ * KM_STAGE_ERROR, @p errstr says which stage failed and why. */
+km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, size_t first, km_batch_t *batch,
+                                  char *errstr, size_t errstr_size);
+/* Stage @p idx's timer: its tick() fills the empty @p batch, which then
+ * passes the stages after it. */
+km_stage_action_t km_pipeline_tick(const km_pipeline_t *pl, size_t idx, km_batch_t *batch,
+                                   int64_t now_ms, char *errstr, size_t errstr_size);
 
 #endif

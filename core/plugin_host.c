@@ -11,9 +11,10 @@
 
 #include <ltdl.h>
 
-#include "conf.h"
-#include "kmconfig.h"
+#include "params.h"
+#include "config_model.h"
 #include "log.h"
+#include "murmur2.h"
 #include "pipeline.h"
 #include "plugin_host.h"
 
@@ -22,6 +23,11 @@ typedef struct km_loaded {
 	char *path;
 	lt_dlhandle handle;
 	km_plugin_t desc; /* the plugin's descriptor, zero-extended to ours */
+	union {           /* its kind's operations, zero-extended to ours */
+		km_policy_ops_t policy;
+		km_topic_filter_ops_t topic_filter;
+		km_stage_ops_t stage;
+	} ops;
 	struct km_loaded *next;
 } km_loaded_t;
 
@@ -161,10 +167,56 @@ static int check_writable(const char *path, char *errstr, size_t errstr_size) {
 	return 0;
 }
 
-/* Copies the descriptor, reading only the bytes the plugin was built with
- * and checking what the host relies on. */
+/* Copies the kind's operations table of @p out into @p ops, reading only
+ * the bytes the plugin says it has (its `size`), which must hold at least
+ * the functions every plugin of the kind defines, and points @p out at the
+ * copy. */
+static int copy_ops(km_plugin_t *out, void *ops, const char *path, char *errstr,
+                    size_t errstr_size) {
+	const void *theirs;
+	const char *type;
+	size_t min, ours;
+	uint32_t size;
+
+	switch (out->kind) {
+	case KM_PLUGIN_POLICY:
+		theirs = out->policy;
+		type = "km_policy_ops_t";
+		min = offsetof(km_policy_ops_t, is_checkpoints_topic) + sizeof(void *);
+		ours = sizeof(km_policy_ops_t);
+		out->policy = ops;
+		break;
+	case KM_PLUGIN_TOPIC_FILTER:
+		theirs = out->topic_filter;
+		type = "km_topic_filter_ops_t";
+		min = offsetof(km_topic_filter_ops_t, filter) + sizeof(void *);
+		ours = sizeof(km_topic_filter_ops_t);
+		out->topic_filter = ops;
+		break;
+	default:
+		theirs = out->stage;
+		type = "km_stage_ops_t";
+		min = offsetof(km_stage_ops_t, process) + sizeof(void *);
+		ours = sizeof(km_stage_ops_t);
+		out->stage = ops;
+		break;
+	}
+	memcpy(&size, theirs, sizeof(size));
+	if (size < min) {
+		snprintf(errstr, errstr_size,
+		         "%s: its %s table says it has %u bytes, fewer than ABI %d needs (%zu): "
+		         "define the table with KM_OPS(%s)",
+		         path, type, size, KM_PLUGIN_ABI_MAJOR, min, type);
+		return -1;
+	}
+	memcpy(ops, theirs, size < ours ? size : ours);
+	return 0;
+}
+
+/* Copies the descriptor and its operations, reading only the bytes the
+ * plugin was built with and checking what the host relies on. */
 static int check_descriptor(const km_plugin_t *d, const char *name, const char *path,
-                            km_plugin_t *out, char *errstr, size_t errstr_size) {
+                            km_plugin_t *out, void *ops, char *errstr, size_t errstr_size) {
 	size_t min = offsetof(km_plugin_t, stage) + sizeof(d->stage);
 
 	if (d->abi_major != KM_PLUGIN_ABI_MAJOR) {
@@ -192,17 +244,16 @@ static int check_descriptor(const km_plugin_t *d, const char *name, const char *
 		         out->name ? out->name : "NAME");
 		return -1;
 	}
-	if (!out->create || (out->kind == KM_PLUGIN_POLICY && !out->policy) ||
-	    (out->kind == KM_PLUGIN_TOPIC_FILTER &&
-	     (!out->topic_filter || !out->topic_filter->filter)) ||
-	    (out->kind == KM_PLUGIN_STAGE && (!out->stage || !out->stage->process)) ||
-	    out->kind < KM_PLUGIN_POLICY || out->kind > KM_PLUGIN_STAGE) {
-		snprintf(errstr, errstr_size,
-		         "%s: its descriptor lacks create() or the operations of its kind (%d): "
-		         "the plugin is broken",
-		         path, (int)out->kind);
+	if (!out->create || out->kind < KM_PLUGIN_POLICY || out->kind > KM_PLUGIN_STAGE ||
+	    (out->kind == KM_PLUGIN_POLICY && !out->policy) ||
+	    (out->kind == KM_PLUGIN_TOPIC_FILTER && !out->topic_filter) ||
+	    (out->kind == KM_PLUGIN_STAGE && !out->stage))
+		goto lacks;
+	if (copy_ops(out, ops, path, errstr, errstr_size))
 		return -1;
-	}
+	if ((out->kind == KM_PLUGIN_TOPIC_FILTER && !out->topic_filter->filter) ||
+	    (out->kind == KM_PLUGIN_STAGE && !out->stage->process))
+		goto lacks;
 	if (out->kind == KM_PLUGIN_POLICY) {
 		const km_policy_ops_t *o = out->policy;
 		if (!o->format_remote_topic || !o->topic_source || !o->upstream_topic ||
@@ -216,6 +267,12 @@ static int check_descriptor(const km_plugin_t *d, const char *name, const char *
 		}
 	}
 	return 0;
+lacks:
+	snprintf(errstr, errstr_size,
+	         "%s: its descriptor lacks create() or the operations of its kind (%d): "
+	         "the plugin is broken",
+	         path, (int)out->kind);
+	return -1;
 }
 
 const km_plugin_t *km_plugin_load(km_plugin_host_t *h, const char *name, char *errstr,
@@ -262,7 +319,7 @@ const km_plugin_t *km_plugin_load(km_plugin_host_t *h, const char *name, char *e
 		lt_dlclose(handle);
 		goto fail;
 	}
-	if (check_descriptor(d, name, path, &l->desc, errstr, errstr_size)) {
+	if (check_descriptor(d, name, path, &l->desc, &l->ops, errstr, errstr_size)) {
 		free(l);
 		lt_dlclose(handle);
 		goto fail;
@@ -280,10 +337,50 @@ fail:
 	return NULL;
 }
 
+/* A stage's timer: the host's own key tick_interval of its pipeline entry. */
+static const km_param_t stage_host_params[] = {
+    {.name = "tick_interval",
+     .type = KM_PARAM_DURATION,
+     .def = "1s",
+     .min = 10,
+     .max = 86400000,
+     .doc = "How often the stage's timer (tick) runs"},
+    {.name = NULL},
+};
+
+static int stage_timer(km_instance_t *inst, const km_plugin_ref_t *ref, char *errstr,
+                       size_t errstr_size) {
+	km_node_t *k = (km_node_t *)(ref->node ? km_node_key(ref->node, "tick_interval") : NULL);
+	km_node_t *v = (km_node_t *)(ref->node ? km_node_get(ref->node, "tick_interval") : NULL);
+	km_node_t sub = {.type = KM_NODE_MAP, .keys = &k, .vals = &v, .cnt = k ? 1 : 0};
+	km_params_t *p;
+	char pos[256];
+
+	if (k && !inst->plugin->stage->tick) {
+		snprintf(errstr, errstr_size,
+		         "%s: %s: key 'tick_interval': stage '%s' has no timer (no tick "
+		         "function): remove the key",
+		         km_node_pos(k, pos, sizeof(pos)), ref->path, inst->plugin->name);
+		return -1;
+	}
+	if (ref->node) {
+		sub.file = ref->node->file;
+		sub.line = ref->node->line;
+		sub.col = ref->node->col;
+	}
+	if (!(p = km_params_bind_at(stage_host_params, &sub, ref->where, ref->path, NULL, errstr,
+	                            errstr_size)))
+		return -1;
+	inst->tick_ms = km_params_int(p, "tick_interval");
+	km_params_destroy(p);
+	return 0;
+}
+
 km_instance_t *km_instance_new(km_plugin_host_t *h, const km_plugin_ref_t *ref,
                                km_plugin_kind_t kind, const char *flow, const char *source,
                                const char *target, char *errstr, size_t errstr_size) {
 	static const char *const ignore[] = {"plugin", NULL};
+	static const char *const stage_ignore[] = {"plugin", "tick_interval", NULL};
 	char pos[256], msg[1024];
 	const km_plugin_t *p;
 	km_instance_t *inst;
@@ -312,11 +409,12 @@ km_instance_t *km_instance_new(km_plugin_host_t *h, const km_plugin_ref_t *ref,
 		goto oom;
 	{
 		static const km_param_t none[] = {{.name = NULL}};
-		inst->params =
-		    km_params_bind_at(p->params ? p->params : none, ref->node, ref->where,
-		                      ref->path, ignore, errstr, errstr_size);
+		inst->params = km_params_bind_at(
+		    p->params ? p->params : none, ref->node, ref->where, ref->path,
+		    kind == KM_PLUGIN_STAGE ? stage_ignore : ignore, errstr, errstr_size);
 	}
-	if (!inst->params) {
+	if (!inst->params ||
+	    (kind == KM_PLUGIN_STAGE && stage_timer(inst, ref, errstr, errstr_size))) {
 		km_instance_destroy(inst);
 		return NULL;
 	}
@@ -403,6 +501,10 @@ static void host_counter_add(km_counter_t *c, uint64_t v) {
 		atomic_fetch_add_explicit(&c->value, v, memory_order_relaxed);
 }
 
+static int32_t host_target_partitions(km_ctx_t *ctx, const char *topic) {
+	return ctx->target_partitions ? ctx->target_partitions(ctx->owner, topic) : -1;
+}
+
 const km_host_api_t km_host_api = {
     .abi_major = KM_PLUGIN_ABI_MAJOR,
     .abi_minor = KM_PLUGIN_ABI_MINOR,
@@ -420,4 +522,8 @@ const km_host_api_t km_host_api = {
     .counter_add = host_counter_add,
     .arena_alloc = km_batch_arena_alloc,
     .batch_add = km_batch_add,
+    .err2str = km_err2str,
+    .murmur2 = km_murmur2,
+    .murmur2_partition = km_murmur2_partition,
+    .target_partitions = host_target_partitions,
 };

@@ -26,6 +26,10 @@ struct km_ctx {
 	char *source; /* flow's aliases; NULL outside a flow */
 	char *target;
 	struct km_counter *counters;
+	/* What the instance's owner (its flow) answers for host calls that
+	 * need the flow; NULL outside a flow. */
+	void *owner;
+	int32_t (*target_partitions)(void *owner, const char *topic);
 };
 
 /* One instance of a plugin: one use of it in the configuration. */
@@ -34,6 +38,7 @@ typedef struct km_instance {
 	void *data;                /* the plugin's instance */
 	km_params_t *params;
 	struct km_ctx ctx;
+	int64_t tick_ms; /* a stage's timer interval (its entry's tick_interval) */
 } km_instance_t;
 
 extern const km_host_api_t km_host_api;

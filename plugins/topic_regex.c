@@ -162,10 +162,11 @@ static km_filter_result_t topic_regex_filter(void *inst, const char *topic) {
 }
 
 static const km_topic_filter_ops_t topic_regex_ops = {
+    KM_OPS(km_topic_filter_ops_t),
     .filter = topic_regex_filter,
 };
 
-/* Not KM_PLUGIN_F_THREAD_SAFE: the instance's match data is shared. */
+/* The instance's match data is its own: the host calls it from one thread. */
 KM_PLUGIN_DEFINE(.name = "topic_regex", .version = "1.0.0", .kind = KM_PLUGIN_TOPIC_FILTER,
                  .params = topic_regex_params,
                  .description = "Selects topics by full-match regular expression lists, as "

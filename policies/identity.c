@@ -122,6 +122,7 @@ static int identity_is_checkpoints_topic(void *inst, const char *topic) {
 }
 
 static const km_policy_ops_t identity_ops = {
+    KM_OPS(km_policy_ops_t),
     .format_remote_topic = identity_format_remote_topic,
     .topic_source = identity_topic_source,
     .upstream_topic = identity_upstream_topic,
@@ -134,7 +135,7 @@ static const km_policy_ops_t identity_ops = {
 
 /* An instance is read-only after create(), so any thread may use it. */
 KM_PLUGIN_DEFINE(.name = "identity", .version = "1.0.0", .kind = KM_PLUGIN_POLICY,
-                 .flags = KM_PLUGIN_F_THREAD_SAFE, .params = km_pfx_params,
+                 .params = km_pfx_params,
                  .description = "Keeps topic names on the target (heartbeats excepted), as "
                                 "MirrorMaker 2's IdentityReplicationPolicy; topologies must be "
                                 "acyclic.",

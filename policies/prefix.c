@@ -64,6 +64,7 @@ static int prefix_is_checkpoints_topic(void *inst, const char *topic) {
 }
 
 static const km_policy_ops_t prefix_ops = {
+    KM_OPS(km_policy_ops_t),
     .format_remote_topic = prefix_format_remote_topic,
     .topic_source = prefix_topic_source,
     .upstream_topic = prefix_upstream_topic,
@@ -76,7 +77,7 @@ static const km_policy_ops_t prefix_ops = {
 
 /* An instance is read-only after create(), so any thread may use it. */
 KM_PLUGIN_DEFINE(.name = "prefix", .version = "1.0.0", .kind = KM_PLUGIN_POLICY,
-                 .flags = KM_PLUGIN_F_THREAD_SAFE, .params = km_pfx_params,
+                 .params = km_pfx_params,
                  .description = "Names remote topics <source alias><separator><topic>, as "
                                 "MirrorMaker 2's DefaultReplicationPolicy.",
                  .create = prefix_create, .destroy = prefix_destroy, .policy = &prefix_ops);

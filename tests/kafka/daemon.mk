@@ -12,6 +12,7 @@ endif
 if HAVE_CMOCKA
 check_LTLIBRARIES += tests/kafka/stage_test.la
 tests_kafka_stage_test_la_SOURCES = tests/kafka/stage_test.c
+tests_kafka_stage_test_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
 tests_kafka_stage_test_la_CFLAGS = $(KM_PLUGIN_CFLAGS)
 tests_kafka_stage_test_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS) -rpath /nowhere
 EXTRA_tests_kafka_test_mirror_DEPENDENCIES += tests/kafka/stage_test.la

@@ -484,6 +484,42 @@ int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, 
 	}
 }
 
+int64_t ktest_status_part(ktest_daemon_t *d, const char *flow, const char *topic, int32_t partition,
+                          const char *key) {
+	char *st = ktest_status_flow(d, flow), needle[400], *p, *end;
+	int64_t v = -1;
+
+	snprintf(needle, sizeof(needle), "{\"topic\":\"%s\",\"partition\":%d,", topic, partition);
+	if (st && (p = strstr(st, needle)) && (end = strchr(p, '}'))) {
+		char kn[128], *k;
+		snprintf(kn, sizeof(kn), "\"%s\":", key);
+		*end = '\0';
+		if ((k = strstr(p, kn)))
+			v = strtoll(k + strlen(kn), NULL, 10);
+	}
+	free(st);
+	return v;
+}
+
+void ktest_status_wait_caught_up(ktest_daemon_t *d, const char *flow, rd_kafka_t *src,
+                                 const char *topic, int32_t cnt, int timeout_ms) {
+	int64_t deadline = ktest_now_ms() + timeout_ms;
+
+	for (int32_t p = 0; p < cnt; p++) {
+		int64_t end = ktest_high_watermark(src, topic, p), next;
+		while ((next = ktest_status_part(d, flow, topic, p, "next")) < end) {
+			if (ktest_now_ms() > deadline) {
+				show_failure(d, flow);
+				fail_msg(
+				    "flow %s: %s [%d] is at %lld, not at the source's end %lld "
+				    "after %d ms",
+				    flow, topic, p, (long long)next, (long long)end, timeout_ms);
+			}
+			nap();
+		}
+	}
+}
+
 int ktest_log_contains(ktest_daemon_t *d, const char *text) {
 	char *log = slurp(d->log);
 	int found = log && strstr(log, text);

@@ -100,6 +100,14 @@ int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, 
                           int timeout_ms);
 /* The status of flow @p flow as text (caller frees), or NULL. */
 char *ktest_status_flow(ktest_daemon_t *d, const char *flow);
+/* The value of @p key in the status of source partition @p topic [@p
+ * partition] of @p flow (its entry in partition_list); -1 when absent. */
+int64_t ktest_status_part(ktest_daemon_t *d, const char *flow, const char *topic, int32_t partition,
+                          const char *key);
+/* Waits until every partition of @p topic (@p cnt of them) has its
+ * acknowledged position ("next") at the source's end: all is copied. */
+void ktest_status_wait_caught_up(ktest_daemon_t *d, const char *flow, rd_kafka_t *src,
+                                 const char *topic, int32_t cnt, int timeout_ms);
 /* Waits until the daemon's log contains @p text. */
 void ktest_log_wait(ktest_daemon_t *d, const char *text, int timeout_ms);
 int ktest_log_contains(ktest_daemon_t *d, const char *text);

@@ -1,8 +1,14 @@
 /* A record stage for the pipeline tests (not installed). Per batch:
  * records whose key starts with "drop" are dropped; records whose key
- * starts with "route" go to the topic `route_to`; records whose key starts
- * with "dup" get a copy added; every record kept gets the header
- * "stage: <name>" appended after its own. */
+ * starts with "fail" are failed one by one (KM_RECORD_F_ERROR); records
+ * whose key starts with "route" go to the topic `route_to`; records whose
+ * key starts with "dup" get a copy added (made from them); records whose
+ * key starts with "parts" get the header "partitions: N", N the target's
+ * partition count of their topic as the host tells it; every record kept
+ * gets the header "stage: <name>" appended after its own. Its timer adds
+ * one record (key "tick", value the tick's number) to `tick_to`, when set.
+ * It counts the records it saw ("seen"). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +16,11 @@
 
 typedef struct stage {
 	const km_host_api_t *host;
-	const char *route_to;
+	const char *route_to, *tick_to;
 	const char *name;
+	km_ctx_t *ctx;
+	km_counter_t *seen;
+	unsigned ticks;
 } stage_t;
 
 static const km_param_t params[] = {
@@ -20,6 +29,7 @@ static const km_param_t params[] = {
      .flags = KM_PARAM_F_REQUIRED,
      .doc = "topic that records keyed route* go to"},
     {.name = "name", .type = KM_PARAM_STRING, .def = "test", .doc = "value of the header"},
+    {.name = "tick_to", .type = KM_PARAM_STRING, .doc = "topic the timer's records go to"},
     {.name = NULL},
 };
 
@@ -27,14 +37,16 @@ static km_err_t create(const km_host_api_t *host, km_ctx_t *ctx, const km_params
                        char *errstr, size_t errstr_size) {
 	stage_t *st = calloc(1, sizeof(*st));
 
-	(void)ctx;
 	(void)errstr;
 	(void)errstr_size;
 	if (!st)
 		return KM_ERR_NOMEM;
 	st->host = host;
+	st->ctx = ctx;
 	st->route_to = host->param_str(p, "route_to");
+	st->tick_to = host->param_str(p, "tick_to");
 	st->name = host->param_str(p, "name");
+	st->seen = host->counter(ctx, "seen", "records the stage saw");
 	*instp = st;
 	return KM_OK;
 }
@@ -54,11 +66,16 @@ static km_stage_action_t process(void *inst, km_batch_t *b, char *errstr, size_t
 	size_t n = b->cnt;
 
 	for (size_t i = 0; i < n; i++) {
-		km_record_t *r = &b->records[i], *c;
+		km_record_t *r = km_batch_record(b, i), *c;
 		km_header_t *h;
 
 		if (key_starts(r, "drop")) {
 			r->flags |= KM_RECORD_F_DROP;
+			continue;
+		}
+		if (key_starts(r, "fail")) {
+			r->flags |= KM_RECORD_F_ERROR;
+			r->error = "stage_test fails records keyed fail*";
 			continue;
 		}
 		if (key_starts(r, "route"))
@@ -75,19 +92,58 @@ static km_stage_action_t process(void *inst, km_batch_t *b, char *errstr, size_t
 		h[r->header_cnt].value_len = strlen(st->name);
 		r->headers = h;
 		r->header_cnt++;
+		if (key_starts(r, "parts")) {
+			char *v = st->host->arena_alloc(b, 16);
+			km_header_t *h2 =
+			    st->host->arena_alloc(b, (r->header_cnt + 1) * sizeof(*h2));
+			if (!v || !h2) {
+				strncpy(errstr, "arena exhausted", errstr_size - 1);
+				return KM_STAGE_ERROR;
+			}
+			snprintf(v, 16, "%d", (int)st->host->target_partitions(st->ctx, r->topic));
+			memcpy(h2, r->headers, r->header_cnt * sizeof(*h2));
+			h2[r->header_cnt] =
+			    (km_header_t){.name = "partitions", .value = v, .value_len = strlen(v)};
+			r->headers = h2;
+			r->header_cnt++;
+		}
 		if (key_starts(r, "dup")) {
-			km_record_t copy = *r;
-			if (!(c = st->host->batch_add(b))) {
+			/* a copy made from r: r is done when both are acknowledged */
+			if (!(c = st->host->batch_add(b, r))) {
 				strncpy(errstr, "batch full", errstr_size - 1);
 				return KM_STAGE_ERROR;
 			}
-			*c = copy; /* batch_add may have moved the array: r is stale */
+			(void)c; /* batch_add may have moved the array: r is stale */
 		}
 	}
+	st->host->counter_add(st->seen, n); /* once per batch */
 	return KM_STAGE_OK;
 }
 
-static const km_stage_ops_t ops = {.process = process};
+static km_stage_action_t tick(void *inst, km_batch_t *b, int64_t now_ms, char *errstr,
+                              size_t errstr_size) {
+	stage_t *st = inst;
+	km_record_t *r;
+	char *v;
+
+	(void)now_ms;
+	if (!st->tick_to)
+		return KM_STAGE_OK;
+	if (!(r = st->host->batch_add(b, NULL)) || !(v = st->host->arena_alloc(b, 16))) {
+		strncpy(errstr, "batch full", errstr_size - 1);
+		return KM_STAGE_ERROR;
+	}
+	snprintf(v, 16, "%u", ++st->ticks);
+	r->topic = st->tick_to;
+	r->partition = 0;
+	r->key = "tick";
+	r->key_len = 4;
+	r->value = v;
+	r->value_len = strlen(v);
+	return KM_STAGE_OK;
+}
+
+static const km_stage_ops_t ops = {KM_OPS(km_stage_ops_t), .process = process, .tick = tick};
 
 KM_PLUGIN_DEFINE(.name = "stage_test", .version = "1", .kind = KM_PLUGIN_STAGE, .params = params,
                  .description = "pipeline test stage", .create = create, .destroy = destroy,

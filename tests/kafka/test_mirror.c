@@ -337,7 +337,7 @@ static void crash_run(const char *name, int restart_target) {
 	/* Everything is copied when the acknowledged position of every
 	 * partition reaches the source's end (a count of the target would be
 	 * reached early by the duplicates). */
-	ktest_status_wait(&d, topic, "position", ktest_count(admin, topic), COPY_TIMEOUT_MS);
+	ktest_status_wait_caught_up(&d, topic, admin, topic, 3, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	for (int p = 0; p < 3; p++)
 		dups += check_at_least_once(topic, mirror, p, CRASH_BOUND);
@@ -380,7 +380,7 @@ static void test_fatal_producer_error(void **state) {
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, "KMIRROR_TEST_FATAL_AFTER=20000");
 	ktest_status_wait(&d, topic, "producer_rebuilds", 1, COPY_TIMEOUT_MS);
-	ktest_status_wait(&d, topic, "position", 50000, COPY_TIMEOUT_MS);
+	ktest_status_wait_caught_up(&d, topic, admin, topic, 2, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_true(ktest_log_contains(&d, "rebuilding the producer after a fatal error"));
 	for (int p = 0; p < 2; p++)
@@ -399,6 +399,7 @@ static void test_reload(void **state) {
 	rd_kafka_t *badmin = ktest_producer("b", NULL);
 	ktest_daemon_t d;
 	char msg[256];
+	int64_t since1, since2;
 
 	ktest_topic_name(t1, sizeof(t1), "reload");
 	ktest_topic_name(t2, sizeof(t2), "steady");
@@ -416,6 +417,8 @@ static void test_reload(void **state) {
 	ktest_daemon_start(&d, NULL);
 	ktest_status_wait(&d, t1, "records", 20000, COPY_TIMEOUT_MS);
 	ktest_status_wait(&d, t2, "records", 20000, COPY_TIMEOUT_MS);
+	since1 = ktest_status_wait(&d, t1, "data_since", 1, COPY_TIMEOUT_MS);
+	since2 = ktest_status_wait(&d, t2, "data_since", 1, COPY_TIMEOUT_MS);
 
 	/* change the first flow only, while records keep coming */
 	produce_varied(t1, 2, 20000, 5000, "r");
@@ -433,6 +436,13 @@ static void test_reload(void **state) {
 	produce_varied(t2, 2, 20000, 5000, "s");
 	ktest_wait_count(badmin, m1, 30000, COPY_TIMEOUT_MS);
 	ktest_wait_count(badmin, m2, 25000, COPY_TIMEOUT_MS);
+	/* The unchanged flow ran on: its data thread started before the reload
+	 * and its count goes on from 20,000 (a restarted flow would count
+	 * only what it copied since). The changed one started again. */
+	assert_int_equal(ktest_status_wait(&d, t2, "data_since", 1, COPY_TIMEOUT_MS), since2);
+	assert_true(ktest_status_wait(&d, t2, "records", 25000, COPY_TIMEOUT_MS) >= 25000);
+	assert_true(ktest_status_wait(&d, t1, "data_since", 1, COPY_TIMEOUT_MS) > since1);
+	assert_true(ktest_status_wait(&d, t1, "records", 1, COPY_TIMEOUT_MS) <= 10000);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_exact_copy(t1, m1, 2, 30000);
 	assert_exact_copy(t2, m2, 2, 25000);
@@ -491,9 +501,12 @@ static void assert_same_payloads(const char *topic, int sp, const char *mirror, 
  * another topic's records, ten times the in-flight bound, are all copied
  * meanwhile, and once the target takes the first, it catches up, in order.
  * The stall: a stage routes the first topic's records to a topic the
- * target does not have yet, which the producer waits for. */
+ * target does not have, and kmirror cannot create it (replication factor
+ * 3 on a one-broker cluster; the mirror topics exist already), so the
+ * records wait, and the status says why. */
 static void test_stalled_partition(void **state) {
-	char slow[128], fast[128], routed[128], mfast[160], both[260], extra[512], yaml[1024];
+	char slow[128], fast[128], routed[128], mslow[160], mfast[160], both[260], extra[512],
+	    yaml[1024], *st;
 	rd_kafka_t *admin = ktest_producer("a", NULL);
 	rd_kafka_t *badmin = ktest_producer("b", NULL);
 	ktest_daemon_t d;
@@ -502,9 +515,16 @@ static void test_stalled_partition(void **state) {
 	ktest_topic_name(slow, sizeof(slow), "stalled");
 	ktest_topic_name(fast, sizeof(fast), "flowing");
 	ktest_topic_name(routed, sizeof(routed), "notyet");
+	snprintf(mslow, sizeof(mslow), "a.%s", slow);
 	snprintf(mfast, sizeof(mfast), "a.%s", fast);
 	ktest_create_topic(admin, slow, 1, NULL);
 	ktest_create_topic(admin, fast, 2, NULL);
+	ktest_create_topic(badmin, mslow, 1, NULL);
+	ktest_create_topic(badmin, mfast, 2, NULL);
+	/* the progress topic too, which replication factor 3 would refuse */
+	if (ktest_partitions(badmin, "kmirror-progress.internal") < 0)
+		ktest_create_topic(badmin, "kmirror-progress.internal", 1, "cleanup.policy",
+		                   "compact", NULL);
 	ktest_produce_seq("a", slow, 0, "route", "w", 0, 300);
 
 	/* both topics: one pattern, anchored at both ends (names have no
@@ -513,8 +533,7 @@ static void test_stalled_partition(void **state) {
 	snprintf(extra, sizeof(extra),
 	         "    max.inflight.records: 2000\n"
 	         "    batch.records: 200\n"
-	         "    producer:\n"
-	         "      topic.metadata.propagation.max.ms: 600000\n"
+	         "    replication.factor: 3\n"
 	         "    pipeline:\n"
 	         "      - plugin: stage_test\n"
 	         "        route_to: %s\n",
@@ -522,20 +541,255 @@ static void test_stalled_partition(void **state) {
 	flow_yaml(yaml, sizeof(yaml), slow, both, extra);
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, NULL);
-	ktest_status_wait(&d, slow, "inflight", 300, COPY_TIMEOUT_MS);
+	ktest_status_wait(&d, slow, "waiting", 300, COPY_TIMEOUT_MS);
 	produce_varied(fast, 2, 0, 20000, "f");
 	ktest_wait_count(badmin, mfast, 20000, COPY_TIMEOUT_MS);
-	/* the routed records are all still waiting for their topic */
-	ktest_status_wait(&d, slow, "inflight", 300, COPY_TIMEOUT_MS);
+	/* the routed records are all still waiting for their topic, and the
+	 * status says so, and why */
+	assert_int_equal(ktest_status_part(&d, slow, slow, 0, "waiting"), 300);
+	assert_int_equal(ktest_status_wait(&d, slow, "inflight", 300, COPY_TIMEOUT_MS), 300);
 	assert_int_equal(ktest_partitions(badmin, routed), -1);
+	st = ktest_status_flow(&d, slow);
+	assert_non_null(st);
+	if (!strstr(st, "waiting for the target to have topic") ||
+	    !strstr(st, "\"last_error\":\"creating topic"))
+		fail_msg("the status does not say why records wait: %s", st);
+	free(st);
 
 	ktest_create_topic(badmin, routed, 1, NULL);
 	ktest_wait_count(badmin, routed, 300, COPY_TIMEOUT_MS);
 	ktest_status_wait(&d, slow, "records", 20300, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_status_part(&d, slow, slow, 0, "waiting"), 0);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_same_payloads(slow, 0, routed, 0, 300);
 	assert_same_payloads(fast, 0, mfast, 0, 10000);
 	assert_same_payloads(fast, 1, mfast, 1, 10000);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
+/* The status file goes on while a reload drains a changed flow: records
+ * that cannot reach the target (as in test_stalled_partition) keep the
+ * drain going, and the status shows the flow draining meanwhile. */
+static void test_status_while_draining(void **state) {
+	char topic[128], mirror[160], routed[128], extra[512], yaml[1024];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_daemon_t d;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "draining");
+	ktest_topic_name(routed, sizeof(routed), "neverthere");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 1, NULL);
+	ktest_create_topic(badmin, mirror, 1, NULL);
+	if (ktest_partitions(badmin, "kmirror-progress.internal") < 0)
+		ktest_create_topic(badmin, "kmirror-progress.internal", 1, "cleanup.policy",
+		                   "compact", NULL);
+	ktest_produce_seq("a", topic, 0, "route", "w", 0, 20);
+	snprintf(extra, sizeof(extra),
+	         "    replication.factor: 3\n"
+	         "    pipeline:\n"
+	         "      - plugin: stage_test\n"
+	         "        route_to: %s\n",
+	         routed);
+	flow_yaml(yaml, sizeof(yaml), topic, topic, extra);
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	ktest_status_wait(&d, topic, "waiting", 20, COPY_TIMEOUT_MS);
+
+	/* a change: the flow restarts, and drains first */
+	snprintf(extra, sizeof(extra),
+	         "    replication.factor: 3\n"
+	         "    batch.records: 100\n"
+	         "    pipeline:\n"
+	         "      - plugin: stage_test\n"
+	         "        route_to: %s\n",
+	         routed);
+	flow_yaml(yaml, sizeof(yaml), topic, topic, extra);
+	ktest_daemon_rewrite(&d, yaml);
+	kill(d.pid, SIGHUP);
+	ktest_log_wait(&d, "changed: restarting it", COPY_TIMEOUT_MS);
+	{
+		int64_t deadline = ktest_now_ms() + 20000;
+		char *st;
+		for (;;) {
+			st = ktest_status_flow(&d, topic);
+			if (st && strstr(st, "\"state\":\"draining\"") &&
+			    strstr(st, "\"data_state\":\"draining\""))
+				break;
+			free(st);
+			if (ktest_now_ms() > deadline)
+				fail_msg("the status never showed %s draining during the reload",
+				         topic);
+			ktest_pause();
+		}
+		free(st);
+	}
+	assert_false(ktest_log_contains(&d, "reload done"));
+	ktest_daemon_stop(&d, SIGKILL, 30000);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
+/* A stage routes records to a topic the target does not have: kmirror
+ * creates it, as it creates mirror topics, and copies them there. */
+static void test_routed_topic_created(void **state) {
+	char topic[128], routed[128], extra[512], yaml[1024];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_daemon_t d;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "router");
+	ktest_topic_name(routed, sizeof(routed), "routed");
+	ktest_create_topic(admin, topic, 2, NULL);
+	ktest_produce_seq("a", topic, 0, "route", "r", 0, 50);
+	ktest_produce_seq("a", topic, 1, "route", "r", 100, 70);
+	snprintf(extra, sizeof(extra),
+	         "    pipeline:\n"
+	         "      - plugin: stage_test\n"
+	         "        route_to: %s\n",
+	         routed);
+	flow_yaml(yaml, sizeof(yaml), topic, topic, extra);
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	ktest_wait_count(badmin, routed, 120, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_status_wait(&d, topic, "routed_topics_created", 1, COPY_TIMEOUT_MS),
+	                 1);
+	/* created with the source topic's partition count; records keep
+	 * their partition */
+	assert_int_equal(ktest_partitions(badmin, routed), 2);
+	ktest_status_wait(&d, topic, "records", 120, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_same_payloads(topic, 0, routed, 0, 50);
+	assert_same_payloads(topic, 1, routed, 1, 70);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
+/* The value of the header @p name of @p r, NUL-terminated, or NULL. */
+static char *header_value(const ktest_rec_t *r, const char *name, char *buf, size_t size) {
+	const void *val;
+	size_t sz;
+
+	if (!r->headers || rd_kafka_header_get_last(r->headers, name, &val, &sz) || sz >= size)
+		return NULL;
+	memcpy(buf, val, sz);
+	buf[sz] = '\0';
+	return buf;
+}
+
+/* A stage fails one record of a batch (KM_RECORD_F_ERROR): with on_error
+ * stop, its partition stops at that record, with the stage's reason, and
+ * nothing after it reaches the target; the other partition goes on. The
+ * stage's timer runs (its records, with no source, reach their topic in
+ * order), its counter is in the status, and the host tells it the target's
+ * partition count. */
+static void test_stage_fails_one_record(void **state) {
+	char topic[128], mirror[160], ticks[128], extra[512], yaml[1024], want[300], buf[32];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_rec_t *t;
+	ktest_daemon_t d;
+	size_t n;
+	char *st;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "recfail");
+	ktest_topic_name(ticks, sizeof(ticks), "ticks");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 2, NULL);
+	ktest_create_topic(badmin, ticks, 1, NULL);
+	/* partition 0: k 0..4, parts 5, fail 6, z 7..9; partition 1: 8 plain */
+	ktest_produce_seq("a", topic, 0, "k", "v", 0, 5);
+	ktest_produce_seq("a", topic, 0, "parts", "v", 5, 1);
+	ktest_produce_seq("a", topic, 0, "fail", "v", 6, 1);
+	ktest_produce_seq("a", topic, 0, "z", "v", 7, 3);
+	ktest_produce_seq("a", topic, 1, "k", "v", 0, 8);
+	snprintf(extra, sizeof(extra),
+	         "    pipeline:\n"
+	         "      - plugin: stage_test\n"
+	         "        route_to: nowhere\n"
+	         "        tick_to: %s\n"
+	         "        tick_interval: 200ms\n",
+	         ticks);
+	flow_yaml(yaml, sizeof(yaml), topic, topic, extra);
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+
+	assert_int_equal(ktest_status_wait(&d, topic, "stopped", 1, COPY_TIMEOUT_MS), 1);
+	ktest_status_wait(&d, topic, "records", 14, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_status_part(&d, topic, topic, 0, "next"), 6);
+	st = ktest_status_flow(&d, topic);
+	assert_non_null(st);
+	snprintf(want, sizeof(want),
+	         "\"reason\":\"a stage failed the record at offset 6: stage_test fails records "
+	         "keyed fail*\"");
+	if (!strstr(st, want) || !strstr(st, "\"counters\":{\"seen\":"))
+		fail_msg("status lacks the stage's reason or counter: %s", st);
+	free(st);
+	assert_true(ktest_status_wait(&d, topic, "seen", 15, COPY_TIMEOUT_MS) >= 15);
+	assert_true(ktest_status_wait(&d, topic, "stage_errors", 1, COPY_TIMEOUT_MS) >= 1);
+	/* the timer ran, and its records went out in order */
+	ktest_wait_count(badmin, ticks, 3, COPY_TIMEOUT_MS);
+	assert_true(ktest_status_wait(&d, topic, "ticks", 3, COPY_TIMEOUT_MS) >= 3);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+
+	/* partition 0 on the target: the 6 records before the failed one */
+	t = ktest_read_partition("b", mirror, 0, &n);
+	assert_int_equal(n, 6);
+	assert_int_equal(ktest_count(badmin, mirror), 14);
+	/* "parts": the host's partition count of the mirror topic */
+	assert_non_null(header_value(&t[5], "partitions", buf, sizeof(buf)));
+	assert_string_equal(buf, "2");
+	ktest_recs_free(t, n);
+	t = ktest_read_partition("b", ticks, 0, &n);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "%zu", i + 1);
+		assert_int_equal(t[i].value_len, strlen(want));
+		assert_memory_equal(t[i].value, want, strlen(want));
+	}
+	ktest_recs_free(t, n);
+	ktest_daemon_cleanup(&d);
+	ktest_destroy(admin);
+	ktest_destroy(badmin);
+}
+
+/* With on_error skip, the record a stage fails is skipped and counted;
+ * the partition goes on. */
+static void test_stage_fails_one_record_skipped(void **state) {
+	char topic[128], mirror[160], yaml[1024];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+	rd_kafka_t *badmin = ktest_producer("b", NULL);
+	ktest_daemon_t d;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "recskip");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(admin, topic, 1, NULL);
+	ktest_produce_seq("a", topic, 0, "k", "v", 0, 4);
+	ktest_produce_seq("a", topic, 0, "fail", "v", 4, 1);
+	ktest_produce_seq("a", topic, 0, "z", "v", 5, 5);
+	flow_yaml(yaml, sizeof(yaml), topic, topic,
+	          "    on_error: skip\n"
+	          "    pipeline:\n"
+	          "      - plugin: stage_test\n"
+	          "        route_to: nowhere\n");
+	ktest_daemon_config(&d, yaml);
+	ktest_daemon_start(&d, NULL);
+	ktest_wait_count(badmin, mirror, 9, COPY_TIMEOUT_MS);
+	ktest_status_wait_caught_up(&d, topic, admin, topic, 1, COPY_TIMEOUT_MS);
+	assert_int_equal(ktest_status_wait(&d, topic, "skipped", 1, COPY_TIMEOUT_MS), 1);
+	assert_int_equal(ktest_status_wait(&d, topic, "active", 1, COPY_TIMEOUT_MS), 1);
+	assert_int_equal(ktest_status_wait(&d, topic, "records", 9, COPY_TIMEOUT_MS), 9);
+	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
+	assert_int_equal(ktest_count(badmin, mirror), 9);
+	assert_true(ktest_log_contains(&d, "offset 4: a stage failed the record (stage_test fails "
+	                                   "records keyed fail*); skipped it (on_error: skip)"));
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
 	ktest_destroy(badmin);
@@ -636,10 +890,18 @@ static void test_pipeline_stage(void **state) {
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exact_copy_and_restart), cmocka_unit_test(test_kill9),
-	    cmocka_unit_test(test_kill9_target_restart),   cmocka_unit_test(test_stalled_partition),
-	    cmocka_unit_test(test_fatal_producer_error),   cmocka_unit_test(test_reload),
-	    cmocka_unit_test(test_pipeline_stage),         cmocka_unit_test(test_fetch_stall_woken),
+	    cmocka_unit_test(test_exact_copy_and_restart),
+	    cmocka_unit_test(test_kill9),
+	    cmocka_unit_test(test_kill9_target_restart),
+	    cmocka_unit_test(test_stalled_partition),
+	    cmocka_unit_test(test_routed_topic_created),
+	    cmocka_unit_test(test_status_while_draining),
+	    cmocka_unit_test(test_stage_fails_one_record),
+	    cmocka_unit_test(test_stage_fails_one_record_skipped),
+	    cmocka_unit_test(test_fatal_producer_error),
+	    cmocka_unit_test(test_reload),
+	    cmocka_unit_test(test_pipeline_stage),
+	    cmocka_unit_test(test_fetch_stall_woken),
 	};
 	ktest_require_testbed("a", "b", NULL);
 	if (getenv("KTEST_ONLY")) /* e.g. KTEST_ONLY='*target_restart*' */

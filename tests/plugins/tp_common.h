@@ -23,6 +23,17 @@ __attribute__((unused)) static km_filter_result_t tp_filter(void *inst, const ch
 	return topic[0] == 'y' ? KM_FILTER_ACCEPT : KM_FILTER_REJECT;
 }
 
-__attribute__((unused)) static const km_topic_filter_ops_t tp_filter_ops = {.filter = tp_filter};
+__attribute__((unused)) static const km_topic_filter_ops_t tp_filter_ops = {
+    KM_OPS(km_topic_filter_ops_t), .filter = tp_filter};
+
+/* A record stage that changes nothing. */
+__attribute__((unused)) static km_stage_action_t tp_process(void *inst, km_batch_t *batch,
+                                                            char *errstr, size_t errstr_size) {
+	(void)inst;
+	(void)batch;
+	(void)errstr;
+	(void)errstr_size;
+	return KM_STAGE_OK;
+}
 
 #endif

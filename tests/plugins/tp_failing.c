@@ -2,7 +2,7 @@
  * pass the message through with the config position. */
 #include <stdio.h>
 
-#include <kmirror/plugin.h>
+#include "tp_common.h"
 
 static const km_param_t tp_failing_params[] = {
     {.name = "mode", .type = KM_PARAM_STRING, .def = "ok", .doc = "'ok' or anything else"},
@@ -22,16 +22,7 @@ static km_err_t tp_failing_create(const km_host_api_t *host, km_ctx_t *ctx,
 	return KM_ERR_INVALID;
 }
 
-static km_stage_action_t tp_failing_process(void *inst, km_batch_t *batch, char *errstr,
-                                            size_t errstr_size) {
-	(void)inst;
-	(void)batch;
-	(void)errstr;
-	(void)errstr_size;
-	return KM_STAGE_OK;
-}
-
-static const km_stage_ops_t tp_failing_ops = {.process = tp_failing_process};
+static const km_stage_ops_t tp_failing_ops = {KM_OPS(km_stage_ops_t), .process = tp_process};
 
 KM_PLUGIN_DEFINE(.name = "tp_failing", .version = "0.1", .kind = KM_PLUGIN_STAGE,
                  .params = tp_failing_params, .create = tp_failing_create,

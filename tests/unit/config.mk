@@ -1,4 +1,5 @@
-# Unit tests of the configuration (core/conf.c, core/config.c).
+# Unit tests of the configuration (core/yaml_tree.c, core/params.c,
+# core/config_model.c).
 if HAVE_CMOCKA
 UNIT_TESTS += tests/unit/test_conf tests/unit/test_config
 

@@ -5,3 +5,14 @@ tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_unit_test_core_LDADD = core/libkmcore.la $(CMOCKA_LIBS)
 endif
+
+# The in-flight accounting and the control task table, without brokers.
+if HAVE_CMOCKA
+UNIT_TESTS += tests/unit/test_inflight tests/unit/test_tasks
+tests_unit_test_inflight_SOURCES = tests/unit/test_inflight.c
+tests_unit_test_inflight_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_inflight_LDADD = core/libkmcore.la $(CMOCKA_LIBS)
+tests_unit_test_tasks_SOURCES = tests/unit/test_tasks.c
+tests_unit_test_tasks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_unit_test_tasks_LDADD = core/libkmcore.la $(CMOCKA_LIBS)
+endif

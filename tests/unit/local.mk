@@ -7,3 +7,4 @@ include tests/kafka/daemon.mk
 include tests/kafka/topics.mk
 include tests/unit/plugin_host.mk
 include tests/bench/local.mk
+include tests/unit/murmur2.mk

@@ -1,5 +1,5 @@
 /* Unit tests: the YAML tree (km_yaml_load*) and schema binding
- * (km_params_bind) of core/conf.c. Each bad input asserts the whole message:
+ * (km_params_bind) of core/yaml_tree.c and core/params.c. Each bad input asserts the whole message:
  * position and wording. */
 #include "config.h"
 
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "params.h"
 
 #define SECRET "s3cr3t-Value-9q"
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "kmconfig.h"
+#include "config_model.h"
 
 #define SECRET "s3cr3t-Value-9q"
 
@@ -132,7 +132,7 @@ static const bad_case_t bad_cases[] = {
     {"unknown_flow_key", FLOW "    topic: {include: [x]}\n",
      "t.yaml:12:5: key 'topic' is not known in flows[0]; allowed keys: name, source, target, "
      "topics, policy, pipeline, consumer, producer, start, on_error, isolation, "
-     "replication.factor, refresh.topics.interval, sync.topic.configs, "
+     "replication.factor, refresh.topics.interval, refresh.target.interval, sync.topic.configs, "
      "sync.topic.configs.interval, config.properties.exclude, batch.records, "
      "max.inflight.records, max.inflight.bytes, producer.connections, "
      "one.batch.per.partition, enabled"},

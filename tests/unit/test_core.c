@@ -5,12 +5,14 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "pipeline.h"
 #include "progress.h"
+#include "tmeta.h"
 
 static void test_progress_format(void **state) {
 	char key[64], val[32];
@@ -76,18 +78,36 @@ static void test_batch_add_and_arena(void **state) {
 	void *p1, *p2;
 
 	assert_int_equal(km_batchbuf_init(&bb, 2, 4, 128 * 1024), 0);
-	r = km_batch_add(b);
+	assert_int_equal(b->stride, sizeof(km_record_t));
+	r = km_batch_add(b, NULL);
 	r->topic = "t";
+	r->source_topic = "s";
 	r->source_offset = 7;
-	r = km_batch_add(b);
-	/* an added record inherits where the last one came from */
-	assert_string_equal(r->topic, "t");
-	assert_int_equal(r->source_offset, 7);
+	r->km_opaque = &bb; /* the host's progress handle */
+	r->flags = KM_RECORD_F_DROP;
+	/* a record with no source: nothing of the last one's, no progress
+	 * handle */
+	r = km_batch_add(b, NULL);
+	assert_null(r->topic);
+	assert_null(r->source_topic);
+	assert_null(r->km_opaque);
+	assert_int_equal(r->source_offset, -1);
+	assert_int_equal(r->source_partition, -1);
 	assert_int_equal(r->timestamp, -1);
 	assert_int_equal(r->partition, -1);
-	assert_non_null(km_batch_add(b)); /* grows 2 -> 4 */
-	assert_non_null(km_batch_add(b));
-	assert_null(km_batch_add(b)); /* the bound */
+	/* a record made from the first (which grows the array 2 -> 4, so the
+	 * host copies `from` before the move): its source and progress
+	 * handle, flags cleared */
+	r = km_batch_add(b, km_batch_record(b, 0));
+	assert_non_null(r);
+	assert_ptr_equal(r, km_batch_record(b, 2));
+	assert_string_equal(r->topic, "t");
+	assert_string_equal(r->source_topic, "s");
+	assert_int_equal(r->source_offset, 7);
+	assert_ptr_equal(r->km_opaque, &bb);
+	assert_int_equal(r->flags, 0);
+	assert_non_null(km_batch_add(b, NULL));
+	assert_null(km_batch_add(b, NULL)); /* the bound */
 	assert_int_equal(b->cnt, 4);
 
 	p1 = km_batch_arena_alloc(b, 100);
@@ -105,12 +125,69 @@ static void test_batch_add_and_arena(void **state) {
 	km_batchbuf_free(&bb);
 }
 
+/* The control thread's catalog finds topics by name among thousands, and
+ * the snapshot of the target's topics it hands the data thread answers
+ * what the target has: a count, 0 for a topic it lacks once listed, -1
+ * before. */
+static void test_catalog_and_target_snapshot(void **state) {
+	km_catalog_t cat = {0};
+	km_tmeta_t *tm, *tm2;
+	char name[64];
+	uint64_t v;
+
+	(void)state;
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "topic-%d", i);
+		assert_non_null(km_catalog_add(&cat, name));
+	}
+	assert_ptr_equal(km_catalog_add(&cat, "topic-42"), km_catalog_topic(&cat, "topic-42"));
+	assert_string_equal(km_catalog_topic(&cat, "topic-4999")->name, "topic-4999");
+	assert_null(km_catalog_topic(&cat, "topic-5000"));
+	assert_int_equal(km_catalog_topic(&cat, "topic-7")->dst_cnt, -1);
+
+	tm = km_tmeta_build(&cat); /* nothing listed yet: unknown */
+	assert_int_equal(km_tmeta_partitions(tm, "a.t"), -1);
+	km_tmeta_release(tm);
+	assert_int_equal(km_tmeta_partitions(NULL, "a.t"), -1);
+
+	v = cat.dst_version;
+	assert_int_equal(km_catalog_set_dst(&cat, "a.t", 3), 0);
+	assert_int_equal(km_catalog_set_dst(&cat, "a.u", 1), 0);
+	assert_true(cat.dst_version > v);
+	v = cat.dst_version;
+	assert_int_equal(km_catalog_set_dst(&cat, "a.t", 3), 0);
+	assert_int_equal(cat.dst_version, v); /* no change, no new snapshot */
+	cat.dst_listed = 1;
+	tm = km_tmeta_build(&cat);
+	assert_int_equal(km_tmeta_partitions(tm, "a.t"), 3);
+	assert_int_equal(km_tmeta_partitions(tm, "a.u"), 1);
+	assert_int_equal(km_tmeta_partitions(tm, "a.v"), 0);
+	/* the snapshot is immutable: later changes are the next one's */
+	assert_int_equal(km_catalog_set_dst(&cat, "a.t", 6), 0);
+	assert_int_equal(km_catalog_set_dst(&cat, "a.u", -1), 0);
+	assert_int_equal(km_catalog_dst(&cat, "a.u"), -1);
+	tm2 = km_tmeta_build(&cat);
+	assert_int_equal(km_tmeta_partitions(tm, "a.t"), 3);
+	assert_int_equal(km_tmeta_partitions(tm2, "a.t"), 6);
+	assert_int_equal(km_tmeta_partitions(tm2, "a.u"), 0);
+	/* a reader's reference keeps it alive after the publisher let go */
+	atomic_fetch_add(&tm->refs, 1);
+	km_tmeta_release(tm);
+	assert_int_equal(km_tmeta_partitions(tm, "a.t"), 3);
+	km_tmeta_release(tm);
+	km_tmeta_release(tm2);
+	km_catalog_clear_dst(&cat);
+	assert_int_equal(km_catalog_dst(&cat, "a.t"), -1);
+	km_catalog_free(&cat);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_progress_format),
 	    cmocka_unit_test(test_progress_parse),
 	    cmocka_unit_test(test_progress_map_grows_and_forgets),
 	    cmocka_unit_test(test_batch_add_and_arena),
+	    cmocka_unit_test(test_catalog_and_target_snapshot),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

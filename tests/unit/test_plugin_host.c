@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "kmconfig.h"
+#include "config_model.h"
 #include "log.h"
 #include "plugin_host.h"
 
@@ -317,6 +317,21 @@ static void test_descriptor_too_small(void **state) {
 	km_plugin_host_destroy(h);
 }
 
+/* An operations table must say its size (KM_OPS): the host reads no more
+ * of it than that, and refuses one too small for the kind's functions. */
+static void test_ops_without_size(void **state) {
+	char want[2048];
+	km_plugin_host_t *h = host_of(tp_dir, NULL, NULL);
+
+	(void)state;
+	snprintf(want, sizeof(want),
+	         "%s/tp_opsize.so: its km_stage_ops_t table says it has 0 bytes, fewer than ABI "
+	         "%d needs (%zu): define the table with KM_OPS(km_stage_ops_t)",
+	         tp_dir, KM_PLUGIN_ABI_MAJOR, offsetof(km_stage_ops_t, process) + sizeof(void *));
+	expect_refused(h, "tp_opsize", want);
+	km_plugin_host_destroy(h);
+}
+
 static void test_name_differs_from_file(void **state) {
 	char want[2048];
 	km_plugin_host_t *h = host_of(tp_dir, NULL, NULL);
@@ -541,6 +556,13 @@ static void test_compatible_descriptors(void **state) {
 	assert_int_equal(inst->plugin->topic_filter->filter(inst->data, "no"), KM_FILTER_REJECT);
 	km_instance_destroy(inst);
 
+	/* an operations table from an older minor: what it lacks reads as NULL
+	 * (the byte past its size is never read) */
+	p = expect_loaded(h, "tp_oldstage");
+	assert_int_equal(p->kind, KM_PLUGIN_STAGE);
+	assert_non_null(p->stage->process);
+	assert_null(p->stage->tick);
+
 	p = expect_loaded(h, "tp_newer");
 	assert_int_equal(p->abi_minor, 9);
 	assert_true(p->size > sizeof(km_plugin_t));
@@ -743,6 +765,7 @@ int main(void) {
 	    cmocka_unit_test(test_no_symbol),
 	    cmocka_unit_test(test_abi_major_mismatch),
 	    cmocka_unit_test(test_descriptor_too_small),
+	    cmocka_unit_test(test_ops_without_size),
 	    cmocka_unit_test(test_name_differs_from_file),
 	    cmocka_unit_test(test_kind_without_ops),
 	    cmocka_unit_test(test_bad_name),

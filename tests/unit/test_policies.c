@@ -102,7 +102,7 @@ static void assert_policy_descriptor(const km_plugin_t *pl, const char *name) {
 	assert_non_null(pl->version);
 	assert_non_null(pl->description);
 	assert_int_equal(pl->kind, KM_PLUGIN_POLICY);
-	assert_int_equal(pl->flags, KM_PLUGIN_F_THREAD_SAFE);
+	assert_int_equal(pl->flags, 0); /* reserved */
 	assert_non_null(pl->create);
 	assert_non_null(pl->destroy);
 	assert_non_null(pl->policy);

@@ -67,7 +67,7 @@ static void test_descriptor(void **state) {
 	assert_non_null(pl->version);
 	assert_non_null(pl->description);
 	assert_int_equal(pl->kind, KM_PLUGIN_TOPIC_FILTER);
-	assert_int_equal(pl->flags & KM_PLUGIN_F_THREAD_SAFE, 0);
+	assert_int_equal(pl->flags, 0); /* reserved */
 	assert_non_null(pl->create);
 	assert_non_null(pl->destroy);
 	assert_null(pl->policy);

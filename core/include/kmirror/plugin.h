@@ -10,16 +10,22 @@
  * context (name, log prefix, metrics).
  *
  * The host refuses a plugin whose ABI major differs from its own, and reads
- * only the descriptor fields that fit in the size the plugin was built with,
- * so a plugin built against an older minor keeps working.
+ * only the descriptor fields, and the fields of its kind's operations
+ * table, that fit in the sizes the plugin was built with, so a plugin built
+ * against an older minor keeps working. Every table and struct that can
+ * grow says its size: the descriptor and each operations table carry a
+ * `size` the plugin fills in (KM_PLUGIN_DEFINE and KM_OPS do it), the host
+ * table carries the host's, and batches carry their record stride.
  *
  * A plugin includes only <kmirror/...> headers; it never links librdkafka or
  * the core. Build one out of tree with `pkg-config --cflags kmirror-plugin`
  * and link it with `-module -avoid-version` (libtool) or `-shared`.
  *
- * Threading: create() and destroy() run on the main thread. An instance's
- * other callbacks run on one flow thread at a time unless the plugin sets
- * KM_PLUGIN_F_THREAD_SAFE.
+ * Threading: create() and destroy() run on the main thread. An instance
+ * belongs to one flow, and its other callbacks always run on one thread of
+ * that flow, never two at once: a policy's and a topic filter's on the
+ * flow's control thread, a record stage's on its data thread. An instance
+ * needs no locks of its own.
  */
 #ifndef KMIRROR_PLUGIN_H
 #define KMIRROR_PLUGIN_H
@@ -34,7 +40,7 @@
 extern "C" {
 #endif
 
-#define KM_PLUGIN_ABI_MAJOR 1
+#define KM_PLUGIN_ABI_MAJOR 2
 #define KM_PLUGIN_ABI_MINOR 0
 
 /** The name of the one symbol a plugin exports. */
@@ -46,9 +52,6 @@ typedef enum km_plugin_kind {
 	KM_PLUGIN_TOPIC_FILTER = 2, /**< selects source topics (km_topic_filter_ops_t) */
 	KM_PLUGIN_STAGE = 3,        /**< changes batches of records (km_stage_ops_t) */
 } km_plugin_kind_t;
-
-/** km_plugin_t.flags */
-#define KM_PLUGIN_F_THREAD_SAFE 0x1 /**< instances may be called from several threads at once */
 
 /* ------------------------------------------------------------------------ */
 /* Configuration schema                                                      */
@@ -157,11 +160,30 @@ typedef struct km_host_api {
 	/** @p size bytes from the batch's arena, freed with the batch; NULL when
 	 *  the flow's memory bound is reached. @locality the stage's call */
 	void *(*arena_alloc)(km_batch_t *batch, size_t size);
-	/** Appends a zeroed record (timestamp -1, partition -1, topic of the
-	 *  last record) to the batch and returns it; `batch->records` may move,
-	 *  so earlier record pointers are invalid afterwards. NULL when the
-	 *  flow's memory bound is reached. */
-	km_record_t *(*batch_add)(km_batch_t *batch);
+	/** Appends a record to the batch and returns it. With @p from (a
+	 *  record of this batch) the new one is made from it: a copy of it,
+	 *  flags cleared, and @p from is not done until the target acknowledged
+	 *  the new one (record.h, Progress). With @p from NULL: a zeroed record
+	 *  with no source (timestamp -1, partition -1, topic NULL: set it).
+	 *  `batch->records` may move, so earlier record pointers, @p from
+	 *  included, are invalid afterwards. NULL when the flow's memory bound
+	 *  is reached. @locality the stage's call */
+	km_record_t *(*batch_add)(km_batch_t *batch, const km_record_t *from);
+
+	/** A short description of @p err, Kafka's codes included. */
+	const char *(*err2str)(km_err_t err);
+	/** Apache Kafka's murmur2 hash of @p len bytes (Utils.murmur2). */
+	int32_t (*murmur2)(const void *key, size_t len);
+	/** The partition Kafka's default partitioner picks for a non-null key
+	 *  among @p partition_cnt (Java producers agree); -1 when the count is
+	 *  not positive. */
+	int32_t (*murmur2_partition)(const void *key, size_t len, int32_t partition_cnt);
+	/** The partition count of @p topic on the flow's target, as the flow's
+	 *  control side last saw it (never a network wait): > 0, 0 when the
+	 *  target has no such topic, -1 when not known yet. A record routed to
+	 *  a missing topic waits while kmirror creates it. @locality the
+	 *  stage's call */
+	int32_t (*target_partitions)(km_ctx_t *ctx, const char *topic);
 } km_host_api_t;
 
 /* ------------------------------------------------------------------------ */
@@ -176,6 +198,7 @@ typedef struct km_host_api {
  * originalTopic, isHeartbeatsTopic and cycle detection from these.
  */
 typedef struct km_policy_ops {
+	uint32_t size; /**< sizeof(km_policy_ops_t) the plugin was built with (KM_OPS) */
 	/** The name on the target of @p topic replicated from @p source_alias. */
 	km_err_t (*format_remote_topic)(void *inst, const char *source_alias, const char *topic,
 	                                char *buf, size_t size);
@@ -201,24 +224,31 @@ typedef enum km_filter_result {
 
 /** A topic filter: called when topics are discovered, not per record. */
 typedef struct km_topic_filter_ops {
+	uint32_t size; /**< sizeof(km_topic_filter_ops_t) the plugin was built with (KM_OPS) */
 	km_filter_result_t (*filter)(void *inst, const char *topic);
 } km_topic_filter_ops_t;
 
 /** What a record stage tells the host after a batch. */
 typedef enum km_stage_action {
-	KM_STAGE_OK = 0,    /**< go on with the (possibly changed) batch */
-	KM_STAGE_ERROR = 1, /**< the batch failed; errstr says why, and the
-	                         flow's on_error policy decides */
+	KM_STAGE_OK = 0,    /**< go on with the (possibly changed) batch; records
+	                         marked KM_RECORD_F_ERROR fail one by one */
+	KM_STAGE_ERROR = 1, /**< the whole batch failed; errstr says why, and the
+	                         flow's on_error policy decides for each record */
 } km_stage_action_t;
 
 /** A record stage: sees whole batches, never one call per record. It may
- *  drop records (KM_RECORD_F_DROP), change them, re-route them (topic,
- *  partition) and add records (batch_add). */
+ *  drop records (KM_RECORD_F_DROP), fail single records (KM_RECORD_F_ERROR
+ *  with `error`), change them, re-route them (topic, partition) and add
+ *  records (batch_add). */
 typedef struct km_stage_ops {
+	uint32_t size; /**< sizeof(km_stage_ops_t) the plugin was built with (KM_OPS) */
 	km_stage_action_t (*process)(void *inst, km_batch_t *batch, char *errstr,
 	                             size_t errstr_size);
-	/** Optional: called about every `tick_interval` with an empty batch the
-	 *  stage may add records to (aggregates). NULL: no timer. */
+	/** Optional: called every `tick_interval` (a key of the stage's
+	 *  pipeline entry, default 1s) on the data thread, with an empty batch
+	 *  the stage may add records to (aggregates, with no `from`). What it
+	 *  adds passes the stages after it, then goes to the target. NULL: no
+	 *  timer. */
 	km_stage_action_t (*tick)(void *inst, km_batch_t *batch, int64_t now_ms, char *errstr,
 	                          size_t errstr_size);
 } km_stage_ops_t;
@@ -235,7 +265,7 @@ typedef struct km_plugin {
 	const char *name;   /**< unique among loaded plugins; [a-z0-9_] */
 	const char *version;
 	km_plugin_kind_t kind;
-	uint32_t flags;           /**< KM_PLUGIN_F_* */
+	uint32_t flags;           /**< reserved: 0 (no flags are defined) */
 	const km_param_t *params; /**< the config schema; NULL: no parameters */
 	const char *description;  /**< one sentence */
 
@@ -258,6 +288,10 @@ typedef struct km_plugin {
 	const km_stage_ops_t *stage;
 } km_plugin_t;
 
+/** Fills in an operations table's size, e.g.
+ *  `static const km_stage_ops_t ops = {KM_OPS(km_stage_ops_t), .process = f};` */
+#define KM_OPS(type) .size = sizeof(type)
+
 #if defined(__GNUC__)
 #define KM_PLUGIN_EXPORT __attribute__((visibility("default")))
 #else
@@ -267,6 +301,7 @@ typedef struct km_plugin {
 /**
  * Defines the plugin's descriptor, e.g.
  *
+ *     static const km_policy_ops_t my_policy_ops = {KM_OPS(km_policy_ops_t), ...};
  *     KM_PLUGIN_DEFINE(.name = "prefix", .version = "1.0",
  *                      .kind = KM_PLUGIN_POLICY, .params = my_params,
  *                      .create = my_create, .destroy = my_destroy,

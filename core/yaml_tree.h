@@ -1,17 +1,13 @@
-/* The YAML configuration tree and the binding of schemas (km_param_t) to it.
+/* The YAML configuration tree.
  *
  * km_yaml_load() reads a file with libyaml into a small tree whose every
  * node carries file:line:col. Scalars have ${env:NAME} and ${file:PATH}
  * expanded at load time; a node whose text came from such a reference is
- * marked secret and its value never appears in a message.
- *
- * km_params_bind() checks a YAML mapping against a schema: unknown keys,
- * missing required keys, wrong types, values out of range or not among the
- * choices are refused with "FILE:LINE:COL: key 'K': what is wrong; what is
- * allowed". The same binding serves the core's own options and every
- * plugin's parameters. */
-#ifndef KM_CONF_H
-#define KM_CONF_H
+ * marked secret and its value never appears in a message. Schemas are
+ * bound to the tree by params.h; the configuration model built from it is
+ * config_model.h. */
+#ifndef KM_YAML_TREE_H
+#define KM_YAML_TREE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +61,9 @@ const char *km_node_type_name(const km_node_t *n);
  * @p errstr, truncated to @p errstr_size. */
 void km_node_err(char *errstr, size_t errstr_size, const km_node_t *n, const char *fmt, ...)
     KM_PRINTF(4, 5);
+/* Appends to the NUL-terminated message @p errstr, truncating at
+ * @p errstr_size. */
+void km_errcat(char *errstr, size_t errstr_size, const char *fmt, ...) KM_PRINTF(3, 4);
 
 /* For messages: printf("key 'k': " KM_SHOW_FMT " is wrong", KM_SHOW(n))
  * prints the scalar quoted ('text'), or "a secret value" for a node whose
@@ -73,32 +72,5 @@ void km_node_err(char *errstr, size_t errstr_size, const km_node_t *n, const cha
 #define KM_SHOW_IF(text, secret)                                                                   \
 	((secret) ? "" : "'"), ((secret) ? "a secret value" : (text)), ((secret) ? "" : "'")
 #define KM_SHOW(n) KM_SHOW_IF((n)->scalar, (n)->secret)
-
-/* Binds @p map (a KM_NODE_MAP, or NULL for "nothing given") to @p schema.
- * @p where names the place for messages (e.g. "flows[0].policy"). Keys in
- * @p ignore (NULL-terminated, may be NULL) are skipped: the caller handles
- * them (e.g. "plugin"). Returns NULL with errstr filled on the first error. */
-km_params_t *km_params_bind(const km_param_t *schema, const km_node_t *map, const char *where,
-                            const char *const *ignore, char *errstr, size_t errstr_size);
-/* Same; @p at gives the position of "key 'x' is required" messages when
- * @p map is NULL (e.g. the scalar of `policy: identity`). */
-km_params_t *km_params_bind_at(const km_param_t *schema, const km_node_t *map, const km_node_t *at,
-                               const char *where, const char *const *ignore, char *errstr,
-                               size_t errstr_size);
-void km_params_destroy(km_params_t *p);
-
-/* Accessors; the same functions are in the plugin host table. Asking for a
- * name not in the schema or of another type aborts (a programming error). */
-const char *km_params_str(const km_params_t *p, const char *name);
-int64_t km_params_int(const km_params_t *p, const char *name);
-int km_params_bool(const km_params_t *p, const char *name);
-size_t km_params_list(const km_params_t *p, const char *name, const char *const **items);
-int km_params_isset(const km_params_t *p, const char *name);
-/* The YAML node a parameter came from (NULL when the default applies). */
-const km_node_t *km_params_node(const km_params_t *p, const char *name);
-
-/* Writes one line per parameter of @p schema (name, type, default, range,
- * choices, doc) to @p fp: the help a plugin's users read. */
-void km_params_help(const km_param_t *schema, FILE *fp);
 
 #endif

@@ -1,4 +1,3 @@
-/* (Named kmconfig.h, not config.h: "config.h" is autoconf's build header.) */
 /* kmirrord's configuration model: what /etc/kmirror/kmirror.yaml holds.
  *
  *   plugin_dirs: [DIR, ...]        # default: the installed plugin dir
@@ -24,10 +23,10 @@
  * "topic_regex" and "prefix") and whose other keys are that plugin's
  * parameters, bound later against the plugin's own schema; a scalar is
  * short for {plugin: SCALAR}. */
-#ifndef KM_KMCONFIG_H
-#define KM_KMCONFIG_H
+#ifndef KM_CONFIG_MODEL_H
+#define KM_CONFIG_MODEL_H
 
-#include "conf.h"
+#include "params.h"
 
 /* A librdkafka property from the config, in file order. */
 typedef struct km_kv {

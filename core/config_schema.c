@@ -1,0 +1,74 @@
+/* The schema of kmirrord's own options: the top level's and each flow's
+ * (name, type, default, range, doc). The binder (params.c) checks the YAML
+ * against it; the same table documents the options. */
+#include "config.h"
+
+#include <stdint.h>
+
+#include "config_model.h"
+
+#ifndef PLUGINSDIR
+#define PLUGINSDIR "/usr/local/lib/kmirror/plugins"
+#endif
+
+/* clang-format off */
+const km_param_t km_config_params[] = {
+    {.name = "plugin_dirs", .type = KM_PARAM_LIST, .def = PLUGINSDIR,
+     .doc = "Directories searched for plugins, in order"},
+    {.name = "log_level", .type = KM_PARAM_ENUM, .def = "info",
+     .choices = "err|warning|notice|info|debug",
+     .doc = "The least severe messages logged"},
+    {0},
+};
+
+const km_param_t km_flow_params[] = {
+    {.name = "start", .type = KM_PARAM_ENUM, .def = "earliest", .choices = "earliest|latest",
+     .doc = "Where to start in a source partition with no stored progress"},
+    {.name = "on_error", .type = KM_PARAM_ENUM, .def = "stop", .choices = "stop|skip",
+     .doc = "What happens to a partition whose record the target rejects: stop it, or skip "
+            "the record"},
+    {.name = "isolation", .type = KM_PARAM_ENUM, .def = "read_committed",
+     .choices = "read_committed|read_uncommitted",
+     .doc = "read_committed skips aborted transactional records; read_uncommitted copies "
+            "everything"},
+    {.name = "replication.factor", .type = KM_PARAM_INT, .def = "-1", .min = -1, .max = 32767,
+     .doc = "Replication factor of topics created on the target; -1: the target broker's "
+            "default"},
+    {.name = "refresh.topics.interval", .type = KM_PARAM_DURATION, .def = "5s", .min = 100,
+     .max = INT64_MAX, .doc = "How often the source's topics are listed to find new ones"},
+    {.name = "refresh.target.interval", .type = KM_PARAM_DURATION, .def = "10m", .min = 1000,
+     .max = INT64_MAX,
+     .doc = "How often every topic of the target is listed again; in between, what kmirror "
+            "created and what the producer reports is trusted"},
+    {.name = "sync.topic.configs", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Copy topic configurations from the source to the target"},
+    {.name = "sync.topic.configs.interval", .type = KM_PARAM_DURATION, .def = "60s",
+     .min = 1000, .max = INT64_MAX, .doc = "How often topic configurations are copied"},
+    {.name = "config.properties.exclude", .type = KM_PARAM_LIST,
+     .def = "follower\\.replication\\.throttled\\.replicas,"
+            "leader\\.replication\\.throttled\\.replicas,"
+            "message\\.timestamp\\.difference\\.max\\.ms,"
+            "message\\.timestamp\\.type,"
+            "unclean\\.leader\\.election\\.enable,"
+            "min\\.insync\\.replicas",
+     .doc = "Regular expressions of topic configurations that are not copied"},
+    {.name = "batch.records", .type = KM_PARAM_INT, .def = "1000", .min = 1, .max = 100000,
+     .doc = "Records per batch through the pipeline"},
+    {.name = "max.inflight.records", .type = KM_PARAM_INT, .def = "100000", .min = 1,
+     .max = 10000000,
+     .doc = "Records consumed but not yet acknowledged by the target: the bound on "
+            "duplicates after a crash, and the back-pressure point"},
+    {.name = "max.inflight.bytes", .type = KM_PARAM_SIZE, .def = "64MB", .min = 1024 * 1024,
+     .max = INT64_MAX, .doc = "Bytes consumed but not yet acknowledged by the target"},
+    {.name = "producer.connections", .type = KM_PARAM_INT, .def = "4", .min = 1, .max = 16,
+     .doc = "Producer connections to the target, each owning a fixed share of the "
+            "partitions: more keep a long link busy"},
+    {.name = "one.batch.per.partition", .type = KM_PARAM_BOOL, .def = "false",
+     .doc = "A partition hands the target one batch at a time and waits for its "
+            "acknowledgement: saves the CPU librdkafka spins on long links, costs "
+            "throughput on short ones"},
+    {.name = "enabled", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "false keeps the flow in the config without running it"},
+    {0},
+};
+/* clang-format on */

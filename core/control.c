@@ -1,0 +1,189 @@
+/* The control thread: loads the flow's stored progress, then runs the
+ * table of periodic tasks (tasks.h) until the flow stops, waking early
+ * for the data thread's requests. Each task is a file of its own
+ * (task_*.c); adding one is a line in start_tasks().
+ * @locality control thread */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "policy.h"
+#include "topic_admin.h"
+
+#define KM_RESET_INTERVAL_MS 1000
+
+void km_ctl_error(km_flow_t *f, const char *fmt, ...) {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->c.last_error, sizeof(f->c.last_error), fmt, ap);
+	va_end(ap);
+	f->c.last_error_ms = km_wall_ms();
+}
+
+rd_kafka_event_t *km_admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type) {
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, KM_ADMIN_TIMEOUT_MS + 5000);
+
+	if (ev && rd_kafka_event_type(ev) != type) {
+		rd_kafka_event_destroy(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+int km_ctl_selected(km_flow_t *f, const char *topic) {
+	const km_instance_t *pol = f->policy;
+
+	if (!strcmp(topic, KM_PROGRESS_TOPIC) ||
+	    pol->plugin->policy->is_internal_topic(pol->data, topic))
+		return 0;
+	if (f->filter->plugin->topic_filter->filter(f->filter->data, topic) != KM_FILTER_ACCEPT)
+		return 0;
+	return !km_policy_is_cycle(pol, topic, f->target);
+}
+
+static void set_state(km_flow_t *f, const char *state) {
+	f->c.state = state;
+	f->c.state_since_ms = km_wall_ms();
+}
+
+static void publish(km_flow_t *f) {
+	km_ctl_t *c = &f->c;
+
+	c->st = (km_ctl_status_t){
+	    .state = c->state,
+	    .since_ms = c->state_since_ms,
+	    .topics_created = c->topics_created,
+	    .partitions_created = c->partitions_created,
+	    .configs_synced = c->configs_synced,
+	    .routed_created = c->routed_created,
+	    .last_error_ms = c->last_error_ms,
+	};
+	memcpy(c->st.last_error, c->last_error, sizeof(c->st.last_error));
+	c->st.task_cnt = km_tasks_status(&c->tasks, c->st.tasks, km_wall_ms);
+	km_flow_publish_ctl(f);
+}
+
+void km_ctl_take_requests(km_flow_t *f) {
+	km_req_t *r, *next;
+
+	pthread_mutex_lock(&f->lock);
+	r = f->reqs;
+	f->reqs = NULL;
+	f->reqs_tail = &f->reqs;
+	pthread_mutex_unlock(&f->lock);
+	for (; r; r = next) {
+		km_req_t **list = r->type == KM_REQ_RESET ? &f->c.resets : &f->c.routes;
+		next = r->next;
+		r->next = *list;
+		*list = r;
+		km_tasks_kick(&f->c.tasks, r->type == KM_REQ_RESET ? "resets" : "routes");
+	}
+}
+
+/* Waits until @p ms passed, the flow is asked to stop, or the data thread
+ * sent a request. Returns 1 when stopping. */
+static int control_wait(km_flow_t *f, int64_t ms) {
+	struct timespec ts;
+	int stop;
+
+	if (ms > 3600000)
+		ms = 3600000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&f->lock);
+	while (!(stop = atomic_load(&f->stop)) && !f->reqs)
+		if (pthread_cond_timedwait(&f->cond, &f->lock, &ts) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&f->lock);
+	return stop || atomic_load(&f->stop);
+}
+
+/* Loads the flow's stored progress from the target; retries until it
+ * works or the flow stops. */
+static int load_progress(km_flow_t *f) {
+	char errstr[512];
+	int64_t backoff = 500;
+	const char *forced[] = {
+	    "enable.partition.eof",    "true", "enable.auto.commit", "false", "group.id",
+	    "kmirror.progress-reader", NULL};
+
+	for (;;) {
+		rd_kafka_t *rk = NULL;
+		int ok = !km_progress_topic_ensure(f->c.dst_admin, f->rf, KM_ADMIN_TIMEOUT_MS,
+		                                   errstr, sizeof(errstr)) &&
+		         (rk = km_client_new(f, RD_KAFKA_CONSUMER, "progress-reader", f->fc->target,
+		                             NULL, NULL, forced, errstr, sizeof(errstr))) &&
+		         !km_progress_load(rk, f->name, f->c.progress, KM_ADMIN_TIMEOUT_MS, errstr,
+		                           sizeof(errstr));
+		if (rk) {
+			rd_kafka_consumer_close(rk);
+			rd_kafka_destroy(rk);
+		}
+		if (ok) {
+			km_info("flow %s: loaded progress of %zu partition(s) from %s on %s",
+			        f->name, km_progress_count(f->c.progress), KM_PROGRESS_TOPIC,
+			        f->target);
+			return 0;
+		}
+		km_warn("flow %s: %s (retrying in %" PRId64 " ms)", f->name, errstr, backoff);
+		km_ctl_error(f, "%s", errstr);
+		publish(f);
+		if (control_wait(f, backoff))
+			return -1;
+		if (backoff < 30000)
+			backoff *= 2;
+	}
+}
+
+/* The table, in the order a round runs them: discovery first, so that
+ * growth and config sync see what it found. */
+static void start_tasks(km_flow_t *f) {
+	km_tasks_t *t = &f->c.tasks;
+
+	km_tasks_add(t, "topics", km_task_topics, f, f->refresh_ms, 0);
+	km_tasks_add(t, "partitions", km_task_partitions, f, f->refresh_ms, 0);
+	km_tasks_add(t, "configs", km_task_configs, f, f->sync_configs ? f->sync_configs_ms : 0, 0);
+	km_tasks_add(t, "routes", km_task_routes, f, f->refresh_ms, 0);
+	km_tasks_add(t, "resets", km_task_resets, f, KM_RESET_INTERVAL_MS, 0);
+}
+
+void *km_control_main(void *arg) {
+	km_flow_t *f = arg;
+
+	km_tasks_init(&f->c.tasks);
+	set_state(f, "loading progress");
+	publish(f);
+	if (load_progress(f) == 0) {
+		start_tasks(f);
+		set_state(f, "running");
+		while (!atomic_load(&f->stop)) {
+			km_ctl_take_requests(f);
+			km_tasks_run_due(&f->c.tasks, km_mono_ms());
+			km_flow_publish_tmeta(f);
+			publish(f);
+			if (control_wait(f, km_tasks_due(&f->c.tasks, km_mono_ms())))
+				break;
+		}
+	}
+	set_state(f, "stopped");
+	publish(f);
+	if (f->c.target_known) {
+		km_cfgset_free(f->c.target_known);
+		free(f->c.target_known);
+		f->c.target_known = NULL;
+	}
+	return NULL;
+}

@@ -1,0 +1,577 @@
+/* The copy loop's record path: admit consumed records into the in-flight
+ * pool, run batches through the pipeline, produce them to the target, take
+ * the delivery reports and pop what the target acknowledged; the stages'
+ * timers. consume.c polls the source; waiting.c holds records the target
+ * cannot take yet.
+ *
+ * In our code the hot path allocates nothing, takes no lock and makes no
+ * syscall per record: pool entries, batch buffers and header views are
+ * reused; a plugin sees whole batches. Only records that wait for the
+ * target are copied to the heap (a rare path, bounded by the pool).
+ * @locality data thread */
+#include "config.h"
+
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flow_int.h"
+#include "log.h"
+
+void km_part_set_reason(km_part_t *p, const char *fmt, ...) {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+	p->since_ms = km_wall_ms();
+}
+
+void km_data_error(km_flow_t *f, const char *fmt, ...) {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->d.last_error, sizeof(f->d.last_error), fmt, ap);
+	va_end(ap);
+	f->d.last_error_ms = km_wall_ms();
+}
+
+/* A record's share of a librdkafka batch as batch.size counts it: key,
+ * value, headers, and the record's framing (at most ~32 bytes). */
+static size_t batch_cost(size_t key_len, size_t val_len, const rd_kafka_headers_t *h) {
+	size_t n = key_len + val_len + 32, cnt = h ? rd_kafka_header_cnt(h) : 0;
+
+	for (size_t i = 0; i < cnt; i++) {
+		const char *name;
+		const void *val;
+		size_t len;
+		if (!rd_kafka_header_get_all(h, i, &name, &val, &len))
+			n += strlen(name) + len + 8;
+	}
+	return n;
+}
+
+static int window_on(const km_flow_t *f) {
+	return f->d.ifl.part_cap != SIZE_MAX;
+}
+
+void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+	km_flow_t *f = opaque;
+	km_data_t *d = &f->d;
+	km_entry_t *e = m->_private;
+	size_t cost = 0;
+
+	(void)rk;
+	if (m->_private == &d->progress_marker) {
+		d->pw.pending--;
+		if (m->err && !d->pw.failed) {
+			d->pw.failed = 1;
+			km_warn("flow %s: storing progress failed: %s (will retry)", f->name,
+			        rd_kafka_err2str(m->err));
+		}
+		return;
+	}
+	if (m->_private == &d->unsourced_marker) {
+		d->unsourced_inflight--;
+		if (m->err) {
+			d->unsourced_failed++;
+			km_warn("flow %s: a record a stage made on its own (no source record) was "
+			        "refused by the target: %s",
+			        f->name, rd_kafka_err2str(m->err));
+		}
+		return;
+	}
+	if (window_on(f)) {
+		rd_kafka_headers_t *h = NULL;
+		rd_kafka_message_headers(m, &h);
+		cost = batch_cost(m->key_len, m->len, h);
+	}
+	km_inflight_ack(&d->ifl, e, m->err, m->err ? -1 : m->offset, cost);
+}
+
+static int is_rebuild_error(km_flow_t *f, int32_t err) {
+	return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT ||
+	       err == RD_KAFKA_RESP_ERR__FATAL || atomic_load(&f->d.fatal);
+}
+
+static void pause_part(km_flow_t *f, km_part_t *p) {
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+
+	rd_kafka_topic_partition_list_add(l, p->st->name, p->partition);
+	rd_kafka_pause_partitions(f->d.cl.consumer, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* A status that says a stage failed the record (kmirror's own codes). */
+#define KM_STATUS_STAGE KM_ERR_FAIL
+
+/* A stage failed a record of @p e: the first message is kept for the
+ * partition's reason. */
+static void stage_failed(km_flow_t *f, km_entry_t *e, const char *msg) {
+	km_part_t *p = e->q->owner;
+
+	if (!f->on_error_skip)
+		p->failing = 1; /* stops at this record: nothing after it goes out */
+	if (!e->status) {
+		size_t n = msg && *msg ? strlen(msg) : 0;
+		if (!n)
+			msg = "(no reason given)", n = strlen(msg);
+		if (n >= sizeof(p->fail_msg))
+			n = sizeof(p->fail_msg) - 1;
+		memcpy(p->fail_msg, msg, n);
+		p->fail_msg[n] = '\0';
+	}
+	km_inflight_fail(&f->d.ifl, e, KM_STATUS_STAGE);
+}
+
+/* A record the target refused, or a stage failed: the flow's on_error
+ * decides. */
+static void record_failed(km_flow_t *f, km_entry_t *e) {
+	km_part_t *p = e->q->owner;
+	char why[400];
+
+	if (e->status == KM_STATUS_STAGE)
+		snprintf(why, sizeof(why), "a stage failed the record at offset %" PRId64 ": %s",
+		         e->offset, p->fail_msg);
+	else
+		snprintf(why, sizeof(why),
+		         "the target refused the record at offset %" PRId64 ": %s", e->offset,
+		         rd_kafka_err2str(e->status));
+	if (f->on_error_skip) {
+		p->skipped++;
+		p->next = e->offset + 1;
+		km_progress_mark(f, p);
+		km_warn("flow %s: %s [%d] offset %" PRId64 ": %s (%s); skipped it (on_error: skip)",
+		        f->name, p->st->name, p->partition, e->offset,
+		        e->status == KM_STATUS_STAGE ? "a stage failed the record"
+		                                     : "the target refused the record",
+		        e->status == KM_STATUS_STAGE ? p->fail_msg : rd_kafka_err2str(e->status));
+		return;
+	}
+	p->state = KM_PART_STOPPED;
+	p->q.stopped = 1;
+	p->next_ts = e->ts;
+	km_part_set_reason(p, "%s", why);
+	km_err("flow %s: partition %s [%d] stopped: %s. The other partitions go on; fix the "
+	       "cause (%s) and restart kmirrord, or set on_error: skip",
+	       f->name, p->st->name, p->partition, p->reason,
+	       e->status == KM_STATUS_STAGE ? "the stage, or the records it fails"
+	                                    : "e.g. the target topic's max.message.bytes");
+	pause_part(f, p);
+}
+
+/* Pops one resolved head entry: progress moves past it. An entry that
+ * failed because the producer is being rebuilt stays: the rebuild resumes
+ * the partition before it, so nothing acknowledged after it moves the
+ * partition past it. */
+static int pop_entry(void *arg, km_entry_t *e) {
+	km_flow_t *f = arg;
+	km_part_t *p = e->q->owner;
+
+	if (e->status && is_rebuild_error(f, e->status))
+		return KM_POP_KEEP;
+	if (p->state != KM_PART_ACTIVE)
+		return KM_POP_TAKE;
+	if (e->status) {
+		record_failed(f, e);
+		return KM_POP_TAKE;
+	}
+	p->next = e->offset + 1;
+	if (e->dst_offset >= 0) {
+		p->last_src = e->offset;
+		p->last_dst = e->dst_offset;
+	}
+	/* the next record to copy is the next entry, when there is one */
+	p->next_ts = e->next >= 0 ? f->d.ifl.ring[e->next].ts : -1;
+	km_progress_mark(f, p);
+	p->records++;
+	p->bytes += e->size;
+	return KM_POP_TAKE;
+}
+
+static void copy_entries(km_flow_t *f, km_entry_t **entries, size_t n);
+
+/* Copies the deferred entries of partitions that have room again. */
+static void go_on(km_flow_t *f) {
+	km_data_t *d = &f->d;
+	size_t n;
+
+	while (!d->copying && d->ifl.ready_cnt &&
+	       (n = km_inflight_take_ready(&d->ifl, d->work, f->batch_records)))
+		copy_entries(f, d->work, n);
+}
+
+static int poll_producers(km_flow_t *f) {
+	km_clients_t *cl = &f->d.cl;
+	int served = 0;
+
+	for (int i = 0; i < cl->nprod; i++)
+		served += rd_kafka_poll(cl->producers[i], 0);
+	return served + rd_kafka_poll(cl->pproducer, 0);
+}
+
+void km_copy_serve_acks(km_flow_t *f, int timeout_ms) {
+	km_data_t *d = &f->d;
+
+	if (!poll_producers(f) && timeout_ms > 0) {
+		char buf[64];
+		struct pollfd pfd = {.fd = d->cl.wake[0], .events = POLLIN};
+
+		while (read(d->cl.wake[0], buf, sizeof(buf)) > 0)
+			;
+		/* Events that came before the pipe was emptied signalled it
+		 * already: serve them before waiting for the next. */
+		if (!poll_producers(f) && poll(&pfd, 1, timeout_ms) > 0)
+			poll_producers(f);
+	}
+	go_on(f);
+	if (!atomic_load(&d->fatal)) /* the rebuild empties every queue */
+		km_inflight_pop(&d->ifl, pop_entry, f);
+	km_progress_settle(f);
+}
+
+/* Asks the producer to refresh @p rkt's metadata, without waiting: the
+ * answer updates its cache, and the next retry sees it. */
+static void refresh_metadata(rd_kafka_t *rk, rd_kafka_topic_t *rkt) {
+	const struct rd_kafka_metadata *md;
+
+	if (!rd_kafka_metadata(rk, 0, rkt, &md, 0))
+		rd_kafka_metadata_destroy(md);
+}
+
+/* Sends one record. 0: sent (or failed for good: the entry has the error);
+ * 1: the target does not know the topic or partition yet. */
+int km_copy_send(km_flow_t *f, km_entry_t *e, int conn, rd_kafka_topic_t *rkt, int32_t partition,
+                 const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
+                 rd_kafka_headers_t *hdrs, size_t cost) {
+	km_data_t *d = &f->d;
+	int flags = e && val == ((rd_kafka_message_t *)e->msg)->payload ? 0 : RD_KAFKA_MSG_F_COPY;
+	rd_kafka_t *rk = d->cl.producers[conn]; /* @p rkt is one of its handles */
+	void *opaque = e ? (void *)e : (void *)&d->unsourced_marker;
+	rd_kafka_resp_err_t err;
+
+	for (;;) {
+		err = rd_kafka_producev(
+		    rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+		    RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)val, val_len),
+		    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(hdrs),
+		    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		km_copy_serve_acks(f, 10); /* the producer's queue is full: wait for acks */
+	}
+	if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+	    err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+		refresh_metadata(rk, rkt);
+		return 1;
+	}
+	if (err) {
+		if (hdrs)
+			rd_kafka_headers_destroy(hdrs);
+		if (e)
+			km_inflight_fail(&d->ifl, e, err);
+		else
+			d->unsourced_failed++;
+		return 0;
+	}
+	if (e) {
+		km_inflight_hold(&d->ifl, e, cost);
+	} else {
+		d->unsourced_inflight++;
+	}
+	d->produced++;
+	if (d->test_fatal_after && d->produced == (uint64_t)d->test_fatal_after) {
+		km_warn("flow %s: KMIRROR_TEST_FATAL_AFTER: raising a fatal producer error",
+		        f->name);
+		rd_kafka_test_fatal_error(rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+		                          "test hook");
+	}
+	return 0;
+}
+
+/* Produces one record made from @p e (NULL: a record with no source, from
+ * @p p's connection or the first). The payload is sent without a copy when
+ * it is the consumed message's own (it lives until the entry is popped).
+ * @p hdrs is handed over. */
+static void produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, int32_t partition,
+                    const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
+                    rd_kafka_headers_t *hdrs) {
+	int conn = p ? p->conn : 0;
+	size_t cost = e && window_on(f) ? batch_cost(key_len, val_len, hdrs) : 0;
+
+	if ((p && p->failing) || (!p && km_wait_lacks(f, NULL, topic, partition))) {
+		/* the partition stops at a record a stage failed: nothing after it
+		 * goes out; or a record with no source for a topic or partition
+		 * the target lacks: asked for, and dropped (nothing can wait for it) */
+		if (hdrs)
+			rd_kafka_headers_destroy(hdrs);
+		if (!p) {
+			f->d.unsourced_failed++;
+			km_wait_request_topic(f, NULL, topic, partition);
+			km_warn(
+			    "flow %s: a record a stage made on its own goes to %s [%d], which the "
+			    "target does not have: dropped",
+			    f->name, topic, partition);
+		}
+		return;
+	}
+	if (p && (p->held || km_wait_lacks(f, p, topic, partition))) {
+		/* it waits for the target, or behind earlier records that do */
+		km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts, hdrs, cost);
+		return;
+	}
+	if (km_copy_send(f, e, conn, km_copy_rkt(f, topic, p, conn), partition, key, key_len, val,
+	                 val_len, ts, hdrs, cost) == 1) {
+		if (p) {
+			km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts,
+			             hdrs, cost);
+		} else {
+			if (hdrs)
+				rd_kafka_headers_destroy(hdrs);
+			f->d.unsourced_failed++;
+			km_warn("flow %s: a record a stage made on its own goes to %s [%d], which "
+			        "the target does not have: dropped",
+			        f->name, topic, partition);
+		}
+	}
+}
+
+/* ---- the pipeline ------------------------------------------------------ */
+
+static int64_t msg_timestamp(const rd_kafka_message_t *m) {
+	int64_t ts = rd_kafka_message_timestamp(m, NULL);
+
+	return ts < 0 ? 0 : ts;
+}
+
+/* The empty pipeline: every record goes to the same partition of its
+ * mirror topic, untouched, without a copy of its payload. */
+static void copy_direct(km_flow_t *f, km_entry_t **entries, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		km_entry_t *e = entries[i];
+		rd_kafka_message_t *m = e->msg;
+		km_part_t *p = e->q->owner;
+		rd_kafka_headers_t *hdrs = NULL;
+
+		rd_kafka_message_detach_headers(m, &hdrs);
+		produce(f, p, e, p->st->target, m->partition, m->key, m->key_len, m->payload,
+		        m->len, msg_timestamp(m), hdrs);
+		km_inflight_release(&f->d.ifl, e);
+	}
+}
+
+/* Headers of a consumed message as km_header_t views in the batch arena. */
+static int view_headers(km_batch_t *b, km_record_t *r, rd_kafka_message_t *m) {
+	rd_kafka_headers_t *hdrs;
+	km_header_t *h;
+	size_t cnt;
+
+	if (rd_kafka_message_headers(m, &hdrs) || !(cnt = rd_kafka_header_cnt(hdrs)))
+		return 0;
+	if (!(h = km_batch_arena_alloc(b, cnt * sizeof(*h))))
+		return -1;
+	for (size_t i = 0; i < cnt; i++)
+		rd_kafka_header_get_all(hdrs, i, &h[i].name, &h[i].value, &h[i].value_len);
+	r->headers = h;
+	r->header_cnt = cnt;
+	return 0;
+}
+
+/* The producer handle for @p topic on connection @p conn: the partition's
+ * mirror topic, or a topic a stage routes to (one handle per name and
+ * connection, kept for the flow's life; a routed record goes on its
+ * source partition's connection, which keeps its order). */
+rd_kafka_topic_t *km_copy_rkt(km_flow_t *f, const char *topic, km_part_t *p, int conn) {
+	km_data_t *d = &f->d;
+	struct km_reroute *rr;
+
+	if (p && (topic == p->st->target || !strcmp(topic, p->st->target)))
+		return p->st->dst_rkt[conn];
+	for (rr = d->reroutes; rr < d->reroutes + d->reroute_cnt; rr++)
+		if (!strcmp(rr->name, topic))
+			break;
+	if (rr == d->reroutes + d->reroute_cnt) {
+		if (!(rr = realloc(d->reroutes, (d->reroute_cnt + 1) * sizeof(*rr))))
+			abort();
+		d->reroutes = rr;
+		rr = &d->reroutes[d->reroute_cnt++];
+		memset(rr, 0, sizeof(*rr));
+		if (!(rr->name = strdup(topic)))
+			abort();
+	}
+	if (!rr->rkt[conn])
+		rr->rkt[conn] = rd_kafka_topic_new(d->cl.producers[conn], topic, NULL);
+	return rr->rkt[conn];
+}
+
+void km_copy_drop_reroutes(km_flow_t *f) {
+	km_data_t *d = &f->d;
+
+	for (size_t i = 0; i < d->reroute_cnt; i++) {
+		free(d->reroutes[i].name);
+		for (int c = 0; c < KM_MAX_CONNECTIONS; c++)
+			if (d->reroutes[i].rkt[c])
+				rd_kafka_topic_destroy(d->reroutes[i].rkt[c]);
+	}
+	free(d->reroutes);
+	d->reroutes = NULL;
+	d->reroute_cnt = 0;
+}
+
+/* Headers of @p r for the producer: a copy of the consumed message's when
+ * the stages left them as they were, else built from the stage's views. */
+static rd_kafka_headers_t *record_headers(km_flow_t *f, const km_record_t *r, size_t i, size_t n) {
+	rd_kafka_headers_t *hdrs, *orig;
+	km_entry_t *e = r->km_opaque;
+
+	if (!r->header_cnt)
+		return NULL;
+	if (e && i < n && r->headers == f->d.hviews[i] &&
+	    !rd_kafka_message_headers(e->msg, &orig) && rd_kafka_header_cnt(orig) == r->header_cnt)
+		return rd_kafka_headers_copy(orig);
+	hdrs = rd_kafka_headers_new(r->header_cnt);
+	for (size_t h = 0; h < r->header_cnt; h++)
+		rd_kafka_header_add(hdrs, r->headers[h].name, -1, r->headers[h].value,
+		                    (ssize_t)r->headers[h].value_len);
+	return hdrs;
+}
+
+/* Produces what the stages left in @p b; the first @p n records are the
+ * batch's source records, in order. */
+static void produce_batch(km_flow_t *f, km_batch_t *b, size_t n) {
+	for (size_t i = 0; i < b->cnt; i++) {
+		km_record_t *r = km_batch_record(b, i);
+		km_entry_t *e = r->km_opaque;
+
+		if (r->flags & KM_RECORD_F_DROP)
+			continue;
+		if (r->flags & KM_RECORD_F_ERROR) {
+			f->d.stage_errors++;
+			if (e) {
+				stage_failed(f, e, r->error);
+			} else {
+				f->d.unsourced_failed++;
+				km_warn("flow %s: a stage failed a record it made on its own: %s",
+				        f->name, r->error ? r->error : "(no reason given)");
+			}
+			continue;
+		}
+		if (!r->topic) {
+			f->d.unsourced_failed++;
+			km_warn("flow %s: a stage made a record with no topic: dropped", f->name);
+			continue;
+		}
+		produce(f, e ? e->q->owner : NULL, e, r->topic, r->partition, r->key, r->key_len,
+		        r->value, r->value_len, r->timestamp, record_headers(f, r, i, n));
+	}
+}
+
+static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n) {
+	km_data_t *d = &f->d;
+	km_batch_t *b = &d->bb.pub;
+	char errstr[512];
+
+	km_batchbuf_reset(&d->bb);
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_message_t *m = entries[i]->msg;
+		km_part_t *p = entries[i]->q->owner;
+		km_record_t *r = km_batch_add(b, NULL);
+
+		r->km_opaque = entries[i];
+		r->key = m->key;
+		r->key_len = m->key_len;
+		r->value = m->payload;
+		r->value_len = m->len;
+		r->timestamp = msg_timestamp(m);
+		r->topic = p->st->target;
+		r->partition = m->partition;
+		r->source_topic = p->st->name;
+		r->source_partition = m->partition;
+		r->source_offset = m->offset;
+		if (view_headers(b, r, m))
+			r->headers = NULL, r->header_cnt = 0;
+		d->hviews[i] = r->headers;
+	}
+	if (km_pipeline_run(&f->pipeline, 0, b, errstr, sizeof(errstr)) != KM_STAGE_OK) {
+		d->stage_errors++;
+		km_err("flow %s: %s", f->name, errstr);
+		km_data_error(f, "%s", errstr);
+		for (size_t i = 0; i < n; i++)
+			stage_failed(f, entries[i], errstr);
+	} else {
+		produce_batch(f, b, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		km_inflight_release(&d->ifl, entries[i]);
+}
+
+/* Copies a batch of admitted entries, through the pipeline if there is
+ * one. Not re-entered: a wait inside (a full producer queue) serves
+ * acknowledgements but leaves deferred entries for later. */
+static void copy_entries(km_flow_t *f, km_entry_t **entries, size_t n) {
+	f->d.copying = 1;
+	if (f->pipeline.cnt)
+		copy_pipeline(f, entries, n);
+	else
+		copy_direct(f, entries, n);
+	f->d.copying = 0;
+}
+
+void km_copy_ticks(km_flow_t *f, int64_t now) {
+	km_data_t *d = &f->d;
+
+	for (size_t i = 0; i < f->pipeline.cnt; i++) {
+		km_instance_t *st = f->pipeline.stages[i];
+		char errstr[512];
+
+		if (!st->plugin->stage->tick || now < d->tick_due[i] || d->copying)
+			continue;
+		d->tick_due[i] = now + st->tick_ms;
+		d->ticks++;
+		km_batchbuf_reset(&d->bb);
+		if (km_pipeline_tick(&f->pipeline, i, &d->bb.pub, now, errstr, sizeof(errstr)) !=
+		    KM_STAGE_OK) {
+			d->stage_errors++;
+			km_err("flow %s: %s", f->name, errstr);
+			km_data_error(f, "%s", errstr);
+			continue;
+		}
+		d->copying = 1;
+		produce_batch(f, &d->bb.pub, 0);
+		d->copying = 0;
+	}
+}
+
+/* ---- admitting what the consumer gave --------------------------------- */
+
+void km_copy_admit(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
+	km_data_t *d = &f->d;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_message_t *m = msgs[i];
+		km_stopic_t *st = rd_kafka_topic_opaque(m->rkt);
+		km_part_t *p = st->parts[m->partition];
+		size_t cost = 0;
+		int64_t ts = msg_timestamp(m);
+		km_entry_t *e;
+
+		if (window_on(f)) {
+			rd_kafka_headers_t *h = NULL;
+			rd_kafka_message_headers(m, &h);
+			cost = batch_cost(m->key_len, m->len, h);
+		}
+		if (p->q.head < 0 && (p->next < 0 || p->next == m->offset))
+			p->next_ts = ts; /* it is the next record to copy */
+		p->consumed = m->offset + 1;
+		if ((e = km_inflight_push(&d->ifl, &p->q, m, m->offset, ts, m->len + m->key_len,
+		                          cost)))
+			d->work[k++] = e;
+	}
+	if (k)
+		copy_entries(f, d->work, k);
+}

@@ -1,0 +1,313 @@
+/* A flow's parts and who owns what (private to core/flow*.c and friends).
+ *
+ * A running flow has two threads and the main thread around them:
+ *
+ *   main thread     flow.c        km_flow_new/start/stop/join/destroy, and
+ *                                 readers of the published status
+ *   data thread     data_thread.c the loop: commands in, poll, copy, acks,
+ *                                 progress, status out
+ *                   consume.c     polling the source consumer
+ *                   copy.c        the record path: pipeline, produce, acks
+ *                   waiting.c     records the target cannot take yet
+ *                   progress_writer.c  progress records on the target
+ *                   clients.c     the consumer and producers (rebuilt here)
+ *                   inflight.c    the entry pool and per-partition queues
+ *   control thread  control.c     progress loading, then a table of tasks:
+ *                   task_topics.c discovery and mirror-topic creation
+ *                   task_partitions.c  partition growth
+ *                   task_configs.c     topic config sync
+ *                   task_routes.c      topics that stages route records to
+ *                   task_resets.c      positions outside the source's log
+ *
+ * The threads share nothing they both write, except through the flow's
+ * lock: commands from the control thread to the data thread (km_cmd_t),
+ * requests from the data thread to the control thread (km_req_t), and the
+ * published status snapshot (status.h), which each thread swaps in for its
+ * own part. Fields below are grouped by owner; read-only ones are set
+ * before the threads start. */
+#ifndef KM_FLOW_INT_H
+#define KM_FLOW_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "catalog.h"
+#include "flow.h"
+#include "inflight.h"
+#include "pipeline.h"
+#include "progress.h"
+#include "status.h"
+#include "tasks.h"
+#include "tmeta.h"
+
+#define KM_TOPIC_MAX        256
+#define KM_MAX_CONNECTIONS  16
+#define KM_ADMIN_TIMEOUT_MS 30000
+
+typedef struct km_stopic km_stopic_t;
+struct km_held;
+
+/* One source partition, as the data thread copies it. */
+typedef struct km_part {
+	km_stopic_t *st;
+	int32_t partition;
+	int state;                  /* enum km_part_state */
+	int64_t next;               /* next source offset not yet acknowledged; -1: unknown */
+	int64_t sent;               /* progress value last produced (-1: none) */
+	int64_t consumed;           /* next offset expected from the consumer; -1: unknown */
+	int64_t next_ts;            /* source timestamp of the record at next; -1: unknown */
+	int64_t last_src, last_dst; /* the last acknowledged record's offsets */
+	int conn;                   /* the producer connection that owns the partition */
+	int dirty;                  /* on the list of partitions whose progress moved */
+	int resetting;              /* paused until the control thread found the log's bounds */
+	int failing;                /* a stage failed a record and on_error is stop */
+	km_ifq_t q;                 /* its entries in the pool */
+	struct km_held *held, **held_tail; /* records waiting for the target */
+	uint64_t held_cnt;
+	int64_t held_retry_ms, held_backoff_ms;
+	int held_listed; /* on the flow's list of partitions with held records */
+	uint64_t records, bytes, lost, skipped;
+	int64_t since_ms; /* wall clock: when state or reason last changed */
+	char reason[256];
+	char fail_msg[256]; /* why a stage failed a record of it (the first) */
+} km_part_t;
+
+struct km_stopic {
+	char *name;   /* on the source */
+	char *target; /* on the target */
+	rd_kafka_topic_t *src_rkt;
+	rd_kafka_topic_t **dst_rkt; /* one handle per producer connection */
+	km_part_t **parts;
+	int32_t cnt;
+	km_stopic_t *next;
+};
+
+/* A command from the control thread to the data thread. */
+typedef struct km_cmd {
+	enum { KM_CMD_ADD, KM_CMD_GONE, KM_CMD_RESET, KM_CMD_NO_PARTITION } type;
+	char *topic, *target;
+	int32_t cnt;       /* ADD: partition count now; NO_PARTITION: the target's count */
+	int64_t *starts;   /* ADD: start offset per partition (RD_KAFKA_OFFSET_*) */
+	int32_t partition; /* RESET */
+	int64_t lo, hi;    /* RESET: the log's bounds; lo -1: unknown */
+	struct km_cmd *next;
+} km_cmd_t;
+
+/* A request from the data thread to the control thread. */
+typedef struct km_req {
+	enum { KM_REQ_RESET, KM_REQ_TOPIC } type;
+	char *topic;       /* RESET: source topic; TOPIC: target topic */
+	int32_t partition; /* RESET: source partition; TOPIC: the highest wanted */
+	int32_t src_cnt;   /* TOPIC: partitions of the source topic it came from */
+	int64_t pos;       /* RESET: the position that was refused */
+	struct km_req *next;
+} km_req_t;
+
+/* The client set: the data thread's librdkafka handles. */
+typedef struct km_clients {
+	rd_kafka_t *consumer;
+	rd_kafka_queue_t *cq;                      /* the consumer's queue */
+	rd_kafka_t *producers[KM_MAX_CONNECTIONS]; /* each owns fixed partitions */
+	rd_kafka_t *pproducer; /* progress records: their own connection, so they
+	                          never wait behind megabytes of data */
+	int nprod;
+	int wake[2]; /* a pipe the producers' event queues signal */
+} km_clients_t;
+
+/* The data thread's state. */
+typedef struct km_data {
+	km_clients_t cl;
+	km_inflight_t ifl;
+	km_stopic_t *topics;
+	int next_conn; /* the connection the next new partition gets */
+	size_t nparts;
+	km_part_t **dirty; /* partitions whose progress moved since last written */
+	size_t dirty_cnt;
+	km_part_t **heldq; /* partitions with held records */
+	size_t heldq_cnt, lists_cap;
+	int progress_dirty;
+	km_entry_t **work; /* the entries of one batch being copied */
+	int copying;       /* inside km_copy_entries */
+	struct {
+		int active, pending, failed;
+		uint64_t snapshot; /* popped records when it was written */
+	} pw;                      /* the progress write in flight */
+	int progress_marker, unsourced_marker;
+	int64_t last_progress_ms, last_status_ms;
+	uint64_t produced, rebuilds, stage_errors, fetch_wakes, ticks;
+	uint64_t unsourced_inflight, unsourced_failed;
+	int backlog;      /* a poll took a full batch since the queue last ran dry */
+	size_t wake_next; /* where the fetch wake-up looks first */
+	km_batchbuf_t bb;
+	const km_header_t **hviews; /* per batch record: its header views as made */
+	struct km_reroute {
+		char *name;
+		rd_kafka_topic_t *rkt[KM_MAX_CONNECTIONS];
+	} * reroutes; /* producer handles of topics stages route records to */
+	size_t reroute_cnt;
+	int64_t *tick_due; /* per stage: when its tick is due next (mono ms) */
+	km_tmeta_t *tmeta; /* the target's topics, as last published */
+	uint64_t tmeta_gen;
+	const char *state;
+	int64_t state_since_ms;
+	km_data_status_t st; /* the snapshot being filled */
+	char last_error[512];
+	int64_t last_error_ms;
+	_Atomic int fatal; /* a producer raised a fatal error (set by its callbacks) */
+	int64_t test_fatal_after;
+} km_data_t;
+
+/* The control thread's state. */
+typedef struct km_ctl {
+	rd_kafka_t *src_admin, *dst_admin;
+	km_catalog_t cat;
+	km_progress_map_t *progress;
+	km_tasks_t tasks;
+	struct km_cfgset *target_known; /* config names the target's Kafka has */
+	int64_t target_known_tried_ms;
+	pcre2_code **cfg_exclude;
+	size_t cfg_exclude_cnt;
+	pcre2_match_data *cfg_md;  /* one for every exclude match */
+	km_req_t *resets, *routes; /* the data thread's requests, taken */
+	int64_t next_target_list_ms;
+	uint64_t tmeta_version; /* the catalog's dst_version last published */
+	uint64_t topics_created, partitions_created, configs_synced, routed_created;
+	const char *state;
+	int64_t state_since_ms;
+	km_ctl_status_t st;
+	char last_error[512];
+	int64_t last_error_ms;
+} km_ctl_t;
+
+struct km_flow {
+	/* read-only once made */
+	const km_flow_conf_t *fc;
+	char *name, *source, *target;
+	km_instance_t *policy, *filter;
+	km_pipeline_t pipeline;
+	km_instance_t **instances; /* policy, filter, stages: for the status */
+	size_t instance_cnt;
+	int start_latest, on_error_skip, rf;
+	int64_t refresh_ms, sync_configs_ms, target_refresh_ms;
+	int sync_configs;
+	size_t batch_records, max_inflight, max_inflight_bytes;
+	int nprod;
+
+	/* shared, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	km_cmd_t *cmds, **cmds_tail; /* control -> data */
+	km_req_t *reqs, **reqs_tail; /* data -> control */
+	_Atomic int cmds_pending;
+	_Atomic int stop;
+	int drain_ms;
+	km_data_status_t pub_data; /* the published snapshot */
+	km_ctl_status_t pub_ctl;
+	km_tmeta_t *pub_tmeta; /* the target's topics, for the data thread */
+	_Atomic uint64_t tmeta_gen;
+
+	/* each thread's own */
+	km_data_t d;
+	km_ctl_t c;
+
+	/* the main thread's */
+	pthread_t data_thr, control_thr;
+	int started;
+	_Atomic int clean_exit;
+};
+
+/* flow.c @locality any flow thread */
+void km_flow_send_cmd(km_flow_t *f, km_cmd_t *c);
+void km_flow_send_req(km_flow_t *f, km_req_t *r);
+void km_cmd_free(km_cmd_t *c);
+void km_req_free(km_req_t *r);
+/* The data thread's / control thread's snapshot goes out to readers. */
+void km_flow_publish_data(km_flow_t *f);
+void km_flow_publish_ctl(km_flow_t *f);
+/* The control thread's view of the target's topics goes out, when it
+ * changed. @locality control thread */
+void km_flow_publish_tmeta(km_flow_t *f);
+/* The data thread takes the latest view. @locality data thread */
+void km_flow_take_tmeta(km_flow_t *f);
+
+/* clients.c @locality data thread (km_clients_open: main thread) */
+int km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size);
+void km_clients_close(km_flow_t *f);
+rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
+                          const km_cluster_conf_t *cl, const km_kvlist_t *over,
+                          const char *const *defaults, const char *const *forced, char *errstr,
+                          size_t errstr_size);
+int km_producers_make(km_flow_t *f, char *errstr, size_t errstr_size);
+void km_producers_destroy(km_flow_t *f);
+/* A producer connection raised a fatal error: rebuild them all, resume
+ * every partition from its acknowledged progress. */
+int km_producers_rebuild(km_flow_t *f);
+size_t km_producer_batch_size(rd_kafka_t *rk);
+
+/* consume.c @locality data thread */
+size_t km_consume_poll(km_flow_t *f, rd_kafka_message_t **msgs, size_t max);
+
+/* copy.c @locality data thread */
+void km_copy_admit(km_flow_t *f, rd_kafka_message_t **msgs, size_t n);
+void km_copy_serve_acks(km_flow_t *f, int timeout_ms);
+void km_copy_ticks(km_flow_t *f, int64_t now);
+void km_copy_drop_reroutes(km_flow_t *f);
+/* The producer handle for @p topic on connection @p conn. */
+rd_kafka_topic_t *km_copy_rkt(km_flow_t *f, const char *topic, km_part_t *p, int conn);
+/* Sends one record made from @p e (NULL: no source). 0: sent, or failed
+ * for good (the entry has the error); 1: the target does not know the
+ * topic or partition yet. @p hdrs is handed over when 0. */
+int km_copy_send(km_flow_t *f, km_entry_t *e, int conn, rd_kafka_topic_t *rkt, int32_t partition,
+                 const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
+                 rd_kafka_headers_t *hdrs, size_t cost);
+
+/* waiting.c @locality data thread */
+/* 1 when the target is known to lack @p topic or its @p partition. */
+int km_wait_lacks(km_flow_t *f, const km_part_t *p, const char *topic, int32_t partition);
+/* Holds a record of @p p (made from @p e) until the target can take it. */
+void km_wait_hold(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, int32_t partition,
+                  const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
+                  rd_kafka_headers_t *hdrs, size_t cost);
+/* Asks the control thread to make sure the target has @p topic. */
+void km_wait_request_topic(km_flow_t *f, km_part_t *p, const char *topic, int32_t partition);
+void km_copy_retry_held(km_flow_t *f, int64_t now);
+void km_copy_drop_held(km_flow_t *f, km_part_t *p);
+void km_copy_no_partition(km_flow_t *f, const char *topic, int32_t cnt);
+void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+void km_part_set_reason(km_part_t *p, const char *fmt, ...) KM_PRINTF(2, 3);
+void km_data_error(km_flow_t *f, const char *fmt, ...) KM_PRINTF(2, 3);
+
+/* progress_writer.c @locality data thread */
+void km_progress_mark(km_flow_t *f, km_part_t *p);
+void km_progress_mark_all(km_flow_t *f);
+void km_progress_write(km_flow_t *f);
+/* The progress write in flight was answered: take what it stored. */
+void km_progress_settle(km_flow_t *f);
+
+/* data_thread.c */
+void *km_data_main(void *arg);
+
+/* control.c @locality control thread */
+void *km_control_main(void *arg);
+void km_ctl_error(km_flow_t *f, const char *fmt, ...) KM_PRINTF(2, 3);
+rd_kafka_event_t *km_admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type);
+/* 1 when the flow copies source topic @p topic (filter, policy, cycles). */
+int km_ctl_selected(km_flow_t *f, const char *topic);
+
+/* The control tasks, each in its own file. @locality control thread */
+int km_task_topics(void *f, int64_t now);
+int km_task_partitions(void *f, int64_t now);
+int km_task_configs(void *f, int64_t now);
+int km_task_routes(void *f, int64_t now);
+int km_task_resets(void *f, int64_t now);
+/* Hands a topic's ready partitions to the data thread (task_topics.c). */
+void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c);
+/* Takes the data thread's requests off the flow's queue into the tasks'. */
+void km_ctl_take_requests(km_flow_t *f);
+
+#endif

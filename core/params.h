@@ -1,0 +1,40 @@
+/* Binding a schema (km_param_t) to a YAML mapping.
+ *
+ * km_params_bind() checks a mapping of the YAML tree against a schema:
+ * unknown keys, missing required keys, wrong types, values out of range or
+ * not among the choices are refused with "FILE:LINE:COL: key 'K': what is
+ * wrong; what is allowed". The same binding serves the core's own options
+ * (config_schema.c) and every plugin's parameters. */
+#ifndef KM_PARAMS_H
+#define KM_PARAMS_H
+
+#include "yaml_tree.h"
+
+/* Binds @p map (a KM_NODE_MAP, or NULL for "nothing given") to @p schema.
+ * @p where names the place for messages (e.g. "flows[0].policy"). Keys in
+ * @p ignore (NULL-terminated, may be NULL) are skipped: the caller handles
+ * them (e.g. "plugin"). Returns NULL with errstr filled on the first error. */
+km_params_t *km_params_bind(const km_param_t *schema, const km_node_t *map, const char *where,
+                            const char *const *ignore, char *errstr, size_t errstr_size);
+/* Same; @p at gives the position of "key 'x' is required" messages when
+ * @p map is NULL (e.g. the scalar of `policy: identity`). */
+km_params_t *km_params_bind_at(const km_param_t *schema, const km_node_t *map, const km_node_t *at,
+                               const char *where, const char *const *ignore, char *errstr,
+                               size_t errstr_size);
+void km_params_destroy(km_params_t *p);
+
+/* Accessors; the same functions are in the plugin host table. Asking for a
+ * name not in the schema or of another type aborts (a programming error). */
+const char *km_params_str(const km_params_t *p, const char *name);
+int64_t km_params_int(const km_params_t *p, const char *name);
+int km_params_bool(const km_params_t *p, const char *name);
+size_t km_params_list(const km_params_t *p, const char *name, const char *const **items);
+int km_params_isset(const km_params_t *p, const char *name);
+/* The YAML node a parameter came from (NULL when the default applies). */
+const km_node_t *km_params_node(const km_params_t *p, const char *name);
+
+/* Writes one line per parameter of @p schema (name, type, default, range,
+ * choices, doc) to @p fp: the help a plugin's users read. */
+void km_params_help(const km_param_t *schema, FILE *fp);
+
+#endif

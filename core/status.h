@@ -1,0 +1,108 @@
+/* The status snapshot: what a flow reports about itself.
+ *
+ * Each flow thread fills its own part (km_data_status_t by the data
+ * thread, km_ctl_status_t by the control thread) in memory only it
+ * touches, then publishes it under the flow's lock by swapping buffers
+ * (km_flow.c: km_flow_publish_*). Readers (the status file today; REST,
+ * /metrics and kmirrorctl later) look at the published snapshot under the
+ * same lock and render it; no part builds JSON for another.
+ * @locality the render functions: any thread holding the flow's lock */
+#ifndef KM_STATUS_H
+#define KM_STATUS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum km_part_state { KM_PART_ACTIVE, KM_PART_STOPPED, KM_PART_GONE, KM_PART_NSTATES };
+extern const char *const km_part_state_names[KM_PART_NSTATES];
+
+/* One source partition. */
+typedef struct km_part_status {
+	const char *topic; /* the source topic (lives as long as the flow) */
+	const char *target;
+	int32_t partition;
+	int state;        /* enum km_part_state */
+	int64_t next;     /* next source offset to copy; -1: not known yet */
+	int64_t end;      /* the source's end offset as last seen; -1: unknown */
+	int64_t lag;      /* end - next, records; 0 when unknown */
+	int64_t next_ts;  /* source timestamp of the record at next; -1: unknown */
+	int64_t last_src; /* the last acknowledged record: source offset */
+	int64_t last_dst; /* ...and its offset on the target (-1: none yet) */
+	uint64_t records, bytes, lost, skipped, held;
+	int64_t since_ms; /* wall clock: when state or reason last changed */
+	size_t reason;    /* offset in km_data_status_t.strs; 0: none */
+} km_part_status_t;
+
+/* The data thread's part. */
+typedef struct km_data_status {
+	const char *state; /* static string */
+	int64_t since_ms;
+	int topics;
+	int parts_by_state[KM_PART_NSTATES];
+	uint64_t records, bytes, inflight, lost, skipped, held;
+	uint64_t rebuilds, stage_errors, deferred, fetch_wakes, ticks;
+	int64_t lag;
+	int64_t taken_ms; /* wall clock when the snapshot was taken */
+	char last_error[512];
+	int64_t last_error_ms;
+	km_part_status_t *parts;
+	size_t part_cnt, part_cap;
+	char *strs; /* NUL-terminated strings, the first one empty */
+	size_t strs_len, strs_cap;
+} km_data_status_t;
+
+/* One periodic control task. */
+typedef struct km_task_status {
+	const char *name;
+	uint64_t runs, failures;
+	int64_t last_ms; /* wall clock of the last run's end; 0: never */
+	int64_t took_ms; /* how long the last run took */
+} km_task_status_t;
+
+#define KM_TASKS_MAX 8
+
+/* The control thread's part. */
+typedef struct km_ctl_status {
+	const char *state; /* static string */
+	int64_t since_ms;
+	uint64_t topics_created, partitions_created, configs_synced, routed_created;
+	km_task_status_t tasks[KM_TASKS_MAX];
+	size_t task_cnt;
+	char last_error[512];
+	int64_t last_error_ms;
+} km_ctl_status_t;
+
+/* A plugin instance's counters, read when rendered. */
+struct km_instance;
+
+/* The whole flow, as readers see it. */
+typedef struct km_flow_status {
+	const char *name, *source, *target;
+	const char *state; /* derived from both threads' states */
+	km_data_status_t data;
+	km_ctl_status_t ctl;
+	struct km_instance *const *instances; /* the flow's plugin instances */
+	size_t instance_cnt;
+} km_flow_status_t;
+
+/* Resets @p s for a new snapshot, keeping its memory. */
+void km_data_status_reset(km_data_status_t *s);
+/* Appends a partition; NULL when out of memory (the snapshot is partial). */
+km_part_status_t *km_data_status_add(km_data_status_t *s);
+/* Stores @p str and returns its offset for km_part_status_t.reason. */
+size_t km_data_status_str(km_data_status_t *s, const char *str);
+void km_data_status_free(km_data_status_t *s);
+
+/* Lag in ms of a partition at @p now_wall_ms: 0 when nothing is waiting,
+ * -1 when not known. */
+int64_t km_part_lag_ms(const km_part_status_t *p, int64_t now_wall_ms);
+
+/* Writes @p s as one JSON object. */
+void km_status_json(const km_flow_status_t *s, FILE *fp);
+
+/* Wall-clock milliseconds (for "since" fields). */
+int64_t km_wall_ms(void);
+/* Monotonic milliseconds (for intervals). */
+int64_t km_mono_ms(void);
+
+#endif

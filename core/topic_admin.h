@@ -1,0 +1,52 @@
+/* Admin requests the control tasks share: topic configs (DescribeConfigs
+ * into name/value sets), creating topics and adding partitions. Each waits
+ * for its answer, which is why only the control thread calls them.
+ * @locality control thread */
+#ifndef KM_TOPIC_ADMIN_H
+#define KM_TOPIC_ADMIN_H
+
+#include "flow_int.h"
+
+/* A topic's configs as name/value pairs. */
+typedef struct km_cfgset {
+	size_t cnt;
+	char **names, **values;
+	int has_sensitive;
+} km_cfgset_t;
+
+void km_cfgset_free(km_cfgset_t *s);
+const char *km_cfgset_get(const km_cfgset_t *s, const char *name);
+void km_cfgset_put(km_cfgset_t *s, const char *name, const char *value);
+
+/* What km_describe_configs keeps: the topic's own settings; those without
+ * the read-only and excluded ones; every config name the broker has. */
+enum { KM_CFG_OWN, KM_CFG_COPYABLE, KM_CFG_KNOWN };
+
+/* Describes the configs of @p cnt topics on @p rk into out[i]. Sensitive
+ * settings are never kept. 0, or -1 when the cluster did not answer. */
+int km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt, km_cfgset_t *out,
+                        int filter);
+
+/* 1 when the target's Kafka has a topic config named @p name (4.x dropped
+ * some 3.x ones, which would fail a creation or a sync). */
+int km_target_knows(km_flow_t *f, const char *name);
+
+/* A topic to create on the target. */
+typedef struct km_newtopic {
+	const char *source; /* the source topic whose configs it gets; NULL: none */
+	const char *target;
+	int32_t partitions;
+	int ok; /* out: created, or it existed already */
+	int created;
+	size_t cfg_cnt;  /* out: configs copied from the source topic */
+	char error[512]; /* out: why not */
+} km_newtopic_t;
+
+/* Creates the topics (configs copied, filtered), records what exists in
+ * the catalog and logs each result. */
+void km_create_topics(km_flow_t *f, km_newtopic_t *t, size_t n);
+
+/* Grows each mirror topic of @p todo to its source's partition count. */
+void km_create_partitions(km_flow_t *f, km_ctopic_t **todo, size_t n);
+
+#endif

@@ -1,0 +1,158 @@
+/* Unit tests of the control thread's task table (core/tasks.c), with a
+ * fake clock and tasks that only count. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tasks.h"
+
+static int64_t fake_now;
+
+static int64_t fake_clock(void) {
+	return fake_now;
+}
+
+typedef struct counter {
+	int runs;
+	int fail; /* fail this many more runs */
+	int64_t order;
+} counter_t;
+
+static int64_t order_seq;
+
+static int run(void *arg, int64_t now) {
+	counter_t *c = arg;
+
+	(void)now;
+	c->runs++;
+	c->order = ++order_seq;
+	if (c->fail > 0) {
+		c->fail--;
+		return -1;
+	}
+	return 0;
+}
+
+static void init(km_tasks_t *ts) {
+	km_tasks_init(ts);
+	ts->clock = fake_clock;
+	fake_now = 1000;
+	order_seq = 0;
+}
+
+/* Tasks run when due, in table order, and again after their interval. */
+static void test_intervals_and_order(void **state) {
+	km_tasks_t ts;
+	counter_t a = {0}, b = {0};
+
+	(void)state;
+	init(&ts);
+	assert_int_equal(km_tasks_add(&ts, "a", run, &a, 5000, 0), 0);
+	assert_int_equal(km_tasks_add(&ts, "b", run, &b, 2000, 0), 0);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 0);
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 2);
+	assert_true(a.order < b.order);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 2000);
+	fake_now += 1999;
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 0);
+	fake_now += 1;
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 1);
+	assert_int_equal(b.runs, 2);
+	assert_int_equal(a.runs, 1);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 2000); /* b again; a in 3000 */
+	fake_now += 3000;
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 2);
+	assert_int_equal(a.runs, 2);
+}
+
+/* A disabled task (interval 0) never runs; with none enabled nothing is
+ * due. */
+static void test_disabled(void **state) {
+	km_tasks_t ts;
+	counter_t a = {0};
+
+	(void)state;
+	init(&ts);
+	km_tasks_add(&ts, "off", run, &a, 0, 0);
+	assert_int_equal(km_tasks_due(&ts, fake_now), INT64_MAX);
+	assert_int_equal(km_tasks_run_due(&ts, fake_now + 1000000), 0);
+	assert_int_equal(a.runs, 0);
+}
+
+/* A kicked task runs at once, whatever its interval. */
+static void test_kick(void **state) {
+	km_tasks_t ts;
+	counter_t a = {0};
+
+	(void)state;
+	init(&ts);
+	km_tasks_add(&ts, "slow", run, &a, 600000, fake_now + 600000);
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 0);
+	assert_int_equal(km_tasks_kick(&ts, "slow"), 0);
+	assert_int_equal(km_tasks_kick(&ts, "nosuch"), -1);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 0);
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 1);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 600000);
+}
+
+/* A failing task is retried after a backoff that doubles from 1 s up to
+ * its interval, and back on its interval once it succeeds; the counters
+ * say so. */
+static void test_failure_backoff(void **state) {
+	km_tasks_t ts;
+	counter_t a = {.fail = 4};
+	km_task_status_t st[KM_TASKS_MAX];
+
+	(void)state;
+	init(&ts);
+	km_tasks_add(&ts, "flaky", run, &a, 5000, 0);
+	km_tasks_run_due(&ts, fake_now);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 1000);
+	fake_now += 1000;
+	km_tasks_run_due(&ts, fake_now);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 2000);
+	fake_now += 2000;
+	km_tasks_run_due(&ts, fake_now);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 4000);
+	fake_now += 4000;
+	km_tasks_run_due(&ts, fake_now);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 5000); /* capped at the interval */
+	fake_now += 5000;
+	km_tasks_run_due(&ts, fake_now); /* succeeds */
+	assert_int_equal(a.runs, 5);
+	assert_int_equal(km_tasks_due(&ts, fake_now), 5000);
+	assert_int_equal(km_tasks_status(&ts, st, fake_clock), 1);
+	assert_string_equal(st[0].name, "flaky");
+	assert_int_equal(st[0].runs, 5);
+	assert_int_equal(st[0].failures, 4);
+	assert_int_equal(st[0].last_ms, fake_now);
+}
+
+/* The table is bounded. */
+static void test_table_full(void **state) {
+	km_tasks_t ts;
+	counter_t a = {0};
+
+	(void)state;
+	init(&ts);
+	for (int i = 0; i < KM_TASKS_MAX; i++)
+		assert_int_equal(km_tasks_add(&ts, "t", run, &a, 1000, 0), 0);
+	assert_int_equal(km_tasks_add(&ts, "one too many", run, &a, 1000, 0), -1);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_intervals_and_order),
+	    cmocka_unit_test(test_disabled),
+	    cmocka_unit_test(test_kick),
+	    cmocka_unit_test(test_failure_backoff),
+	    cmocka_unit_test(test_table_full),
+	};
+
+	return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);
+}
