@@ -32,6 +32,10 @@ void *km_strmap_get(const km_strmap_t *m, const char *key) {
 	return m->keys[i] ? m->vals[i] : NULL;
 }
 
+int km_strmap_has(const km_strmap_t *m, const char *key) {
+	return m->cap && m->keys[slot(m, key)] != NULL;
+}
+
 static int grow(km_strmap_t *m) {
 	km_strmap_t n = {.cap = m->cap ? m->cap * 2 : 64};
 
@@ -121,12 +125,10 @@ int km_catalog_set_dst(km_catalog_t *c, const char *name, int32_t cnt) {
 	if (km_catalog_dst(c, name) != cnt)
 		c->dst_version++;
 
-	if (km_strmap_get(&c->dst, name) || cnt < 0) {
-		/* known name: only its value changes (a missing one stays a key) */
-		return km_strmap_get(&c->dst, name)
-		           ? km_strmap_put(&c->dst, name, (void *)(intptr_t)(cnt + 1))
-		           : 0;
-	}
+	if (km_strmap_has(&c->dst, name)) /* a known name: only its value changes */
+		return km_strmap_put(&c->dst, name, (void *)(intptr_t)(cnt + 1));
+	if (cnt < 0)
+		return 0; /* not there, and never was */
 	if (c->dst_name_cnt == c->dst_name_cap) {
 		size_t cap = c->dst_name_cap ? c->dst_name_cap * 2 : 64;
 		char **n = realloc(c->dst_names, cap * sizeof(*n));

@@ -17,6 +17,8 @@ typedef struct km_strmap {
 } km_strmap_t;
 
 void *km_strmap_get(const km_strmap_t *m, const char *key);
+/* 1 when @p key is in @p m (whatever its value). */
+int km_strmap_has(const km_strmap_t *m, const char *key);
 /* Inserts or replaces; -1 when out of memory. */
 int km_strmap_put(km_strmap_t *m, const char *key, void *val);
 void km_strmap_free(km_strmap_t *m);

@@ -41,6 +41,14 @@ rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
 	snprintf(who, sizeof(who), "kmirror-%s-%s", f->name, role);
 	if (!(conf = km_kafka_conf(who, defaults, &cl->kafka, over, forced, errstr, errstr_size)))
 		return NULL;
+	/* A metadata request must never create a topic (a producer's default
+	 * is to allow it): kmirror creates what it writes, with the source's
+	 * partitions and configs. The config refuses the key. */
+	if (rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, errstr_size) !=
+	    RD_KAFKA_CONF_OK) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
 	rd_kafka_conf_set_opaque(conf, f);
 	if (data_client)
 		rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -226,6 +234,7 @@ int km_producers_rebuild(km_flow_t *f) {
 			km_part_t *p = st->parts[i];
 			int64_t first;
 			km_copy_drop_held(f, p);
+			p->failing = 0; /* what a stage failed is copied (and failed) again */
 			first = km_inflight_drop_queue(&d->ifl, &p->q);
 			/* a partition that never had a record acknowledged goes
 			 * again from its first one consumed */

@@ -32,6 +32,8 @@ static const struct {
     {"enable.auto.offset.store",
      "progress is stored on the target after acknowledgement, not by auto-commit"},
     {"partitioner", "records keep their source partition number"},
+    {"allow.auto.create.topics",
+     "kmirror creates the topics it writes itself, with the source's partitions and configs"},
     {"transactional.id", "exactly-once mode sets it"},
 };
 

@@ -19,6 +19,25 @@ static km_part_t *msg_part(const rd_kafka_message_t *m) {
 	return st->parts[m->partition];
 }
 
+static void pause_resume(km_flow_t *f, km_part_t *p, int pause) {
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+
+	rd_kafka_topic_partition_list_add(l, p->st->name, p->partition);
+	if (pause)
+		rd_kafka_pause_partitions(f->d.cl.consumer, l);
+	else
+		rd_kafka_resume_partitions(f->d.cl.consumer, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+void km_part_pause(km_flow_t *f, km_part_t *p) {
+	pause_resume(f, p, 1);
+}
+
+void km_part_resume(km_flow_t *f, km_part_t *p) {
+	pause_resume(f, p, 0);
+}
+
 /* The consumer could not go on where it was (the position is outside the
  * log): the partition waits, paused, while the control thread finds the
  * log's bounds (a query that can take seconds). */

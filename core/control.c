@@ -80,11 +80,23 @@ void km_ctl_take_requests(km_flow_t *f) {
 	f->reqs_tail = &f->reqs;
 	pthread_mutex_unlock(&f->lock);
 	for (; r; r = next) {
-		km_req_t **list = r->type == KM_REQ_RESET ? &f->c.resets : &f->c.routes;
+		km_req_t **list = r->type == KM_REQ_RESET ? &f->c.resets : &f->c.routes, *o;
 		next = r->next;
+		km_tasks_kick(&f->c.tasks, r->type == KM_REQ_RESET ? "resets" : "routes");
+		/* a topic asked for again: one request, for the highest partition */
+		for (o = r->type == KM_REQ_TOPIC ? *list : NULL; o; o = o->next)
+			if (!strcmp(o->topic, r->topic))
+				break;
+		if (o) {
+			if (r->partition > o->partition)
+				o->partition = r->partition;
+			if (r->src_cnt > o->src_cnt)
+				o->src_cnt = r->src_cnt;
+			km_req_free(r);
+			continue;
+		}
 		r->next = *list;
 		*list = r;
-		km_tasks_kick(&f->c.tasks, r->type == KM_REQ_RESET ? "resets" : "routes");
 	}
 }
 

@@ -98,24 +98,27 @@ static int is_rebuild_error(km_flow_t *f, int32_t err) {
 	       err == RD_KAFKA_RESP_ERR__FATAL || atomic_load(&f->d.fatal);
 }
 
-static void pause_part(km_flow_t *f, km_part_t *p) {
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-
-	rd_kafka_topic_partition_list_add(l, p->st->name, p->partition);
-	rd_kafka_pause_partitions(f->d.cl.consumer, l);
-	rd_kafka_topic_partition_list_destroy(l);
-}
-
-/* A status that says a stage failed the record (kmirror's own codes). */
-#define KM_STATUS_STAGE KM_ERR_FAIL
+/* An entry's status that says a stage failed the record: outside every
+ * code librdkafka reports (-199..-100 local, -1 unknown, Kafka's >= 0). */
+#define KM_STATUS_STAGE (-1000)
 
 /* A stage failed a record of @p e: the first message is kept for the
  * partition's reason. */
 static void stage_failed(km_flow_t *f, km_entry_t *e, const char *msg) {
 	km_part_t *p = e->q->owner;
 
-	if (!f->on_error_skip)
-		p->failing = 1; /* stops at this record: nothing after it goes out */
+	if (f->on_error_skip) {
+		/* said now: by the time it is popped, another record of the
+		 * partition may have failed with another reason */
+		if (!e->status)
+			km_warn("flow %s: %s [%d] offset %" PRId64
+			        ": a stage failed the record (%s); skipped it (on_error: skip)",
+			        f->name, p->st->name, p->partition, e->offset,
+			        msg && *msg ? msg : "(no reason given)");
+		km_inflight_fail(&f->d.ifl, e, KM_STATUS_STAGE);
+		return;
+	}
+	p->failing = 1; /* stops at this record: nothing after it goes out */
 	if (!e->status) {
 		size_t n = msg && *msg ? strlen(msg) : 0;
 		if (!n)
@@ -145,15 +148,17 @@ static void record_failed(km_flow_t *f, km_entry_t *e) {
 		p->skipped++;
 		p->next = e->offset + 1;
 		km_progress_mark(f, p);
-		km_warn("flow %s: %s [%d] offset %" PRId64 ": %s (%s); skipped it (on_error: skip)",
-		        f->name, p->st->name, p->partition, e->offset,
-		        e->status == KM_STATUS_STAGE ? "a stage failed the record"
-		                                     : "the target refused the record",
-		        e->status == KM_STATUS_STAGE ? p->fail_msg : rd_kafka_err2str(e->status));
+		if (e->status != KM_STATUS_STAGE) /* a stage's failure was said already */
+			km_warn("flow %s: %s [%d] offset %" PRId64
+			        ": the target refused the record "
+			        "(%s); skipped it (on_error: skip)",
+			        f->name, p->st->name, p->partition, e->offset,
+			        rd_kafka_err2str(e->status));
 		return;
 	}
 	p->state = KM_PART_STOPPED;
 	p->q.stopped = 1;
+	km_inflight_kick(&f->d.ifl, &p->q); /* its deferred entries are let go */
 	p->next_ts = e->ts;
 	km_part_set_reason(p, "%s", why);
 	km_err("flow %s: partition %s [%d] stopped: %s. The other partitions go on; fix the "
@@ -161,7 +166,7 @@ static void record_failed(km_flow_t *f, km_entry_t *e) {
 	       f->name, p->st->name, p->partition, p->reason,
 	       e->status == KM_STATUS_STAGE ? "the stage, or the records it fails"
 	                                    : "e.g. the target topic's max.message.bytes");
-	pause_part(f, p);
+	km_part_pause(f, p);
 }
 
 /* Pops one resolved head entry: progress moves past it. An entry that
@@ -528,13 +533,18 @@ void km_copy_ticks(km_flow_t *f, int64_t now) {
 		km_instance_t *st = f->pipeline.stages[i];
 		char errstr[512];
 
-		if (!st->plugin->stage->tick || now < d->tick_due[i] || d->copying)
+		if (!st->plugin->stage->tick || d->copying)
+			continue;
+		if (!d->tick_due[i]) /* the first tick comes one interval after the start */
+			d->tick_due[i] = now + st->tick_ms;
+		if (now < d->tick_due[i])
 			continue;
 		d->tick_due[i] = now + st->tick_ms;
 		d->ticks++;
 		km_batchbuf_reset(&d->bb);
-		if (km_pipeline_tick(&f->pipeline, i, &d->bb.pub, now, errstr, sizeof(errstr)) !=
-		    KM_STAGE_OK) {
+		/* the stage gets wall-clock time, for the records it makes */
+		if (km_pipeline_tick(&f->pipeline, i, &d->bb.pub, km_wall_ms(), errstr,
+		                     sizeof(errstr)) != KM_STAGE_OK) {
 			d->stage_errors++;
 			km_err("flow %s: %s", f->name, errstr);
 			km_data_error(f, "%s", errstr);

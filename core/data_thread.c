@@ -111,6 +111,7 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 			continue;
 		p->state = KM_PART_ACTIVE;
 		p->q.stopped = 0;
+		p->failing = 0;
 		p->next = c->starts[i] >= 0 ? c->starts[i] : -1;
 		p->consumed = p->next;
 		p->next_ts = -1;
@@ -167,6 +168,7 @@ static void apply_gone(km_flow_t *f, km_cmd_t *c) {
 			rd_kafka_topic_partition_list_add(l, st->name, i);
 		p->state = KM_PART_GONE;
 		p->q.stopped = 1;
+		km_inflight_kick(&f->d.ifl, &p->q);
 		km_part_set_reason(p, "the source topic was deleted; the mirror topic is kept");
 	}
 	/* Paused, not unassigned: librdkafka 2.0.2 can hang on destroy after
@@ -192,6 +194,9 @@ static void apply_reset(km_flow_t *f, km_cmd_t *c) {
 		return;
 	pos = p->consumed;
 	p->resetting = 0;
+	if (p->state != KM_PART_ACTIVE)
+		return; /* gone meanwhile (librdkafka 2.0.2 can hang on destroy after a deleted
+		           topic's partitions were unassigned and assigned again) */
 	if (lo < 0) {
 		lo = pos; /* unknown: try the same position again */
 	} else if (pos >= 0 && pos < lo) {
@@ -269,6 +274,11 @@ static void publish(km_flow_t *f) {
 	s->since_ms = d->state_since_ms;
 	s->taken_ms = km_wall_ms();
 	for (km_stopic_t *st = d->topics; st; st = st->next) {
+		/* copies: the snapshot may outlive the flow's topics (the status
+		 * is written once more after the flow was joined) */
+		size_t name = km_data_status_str(s, st->name),
+		       target = km_data_status_str(s, st->target);
+
 		s->topics++;
 		for (int32_t i = 0; i < st->cnt; i++) {
 			km_part_t *p = st->parts[i];
@@ -283,8 +293,8 @@ static void publish(km_flow_t *f) {
 			s->parts_by_state[p->state]++;
 			if (!ps)
 				continue;
-			ps->topic = st->name;
-			ps->target = st->target;
+			ps->topic = name;
+			ps->target = target;
 			ps->partition = p->partition;
 			ps->state = p->state;
 			ps->next = p->next;
@@ -297,8 +307,12 @@ static void publish(km_flow_t *f) {
 			ps->lag = ps->end >= 0 && p->next >= 0 && ps->end > p->next
 			              ? ps->end - p->next
 			              : 0;
-			s->lag += ps->lag;
 			ps->next_ts = p->next_ts;
+			if (p->state == KM_PART_GONE) { /* its source is deleted: nothing to copy */
+				ps->lag = 0;
+				ps->next_ts = -1;
+			}
+			s->lag += ps->lag;
 			ps->last_src = p->last_src;
 			ps->last_dst = p->last_dst;
 			ps->records = p->records;
@@ -376,15 +390,16 @@ void *km_data_main(void *arg) {
 	set_state(f, "draining");
 	publish(f);
 	deadline = km_mono_ms() + f->drain_ms;
-	while ((d->ifl.cnt || d->pw.active || d->ifl.stored < d->ifl.popped) &&
+	while ((d->ifl.cnt || d->pw.active || d->ifl.stored < d->ifl.popped ||
+	        d->unsourced_inflight) &&
 	       km_mono_ms() < deadline) {
 		if (atomic_load(&d->fatal) && km_producers_rebuild(f))
 			break;
 		km_copy_serve_acks(f, 50);
 		km_flow_take_tmeta(f);
 		km_copy_retry_held(f, km_mono_ms());
-		if (!d->ifl.cnt)
-			km_progress_write(f);
+		/* what was popped is stored even while some entry is stuck */
+		km_progress_write(f);
 		if (km_mono_ms() - d->last_status_ms >= KM_STATUS_INTERVAL_MS)
 			publish(f);
 	}

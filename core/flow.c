@@ -279,6 +279,9 @@ void km_flow_status_json(km_flow_t *f, FILE *fp) {
 }
 
 static void render_line(const km_flow_status_t *s, void *arg) {
+	const char *err =
+	    s->ctl.last_error_ms > s->data.last_error_ms ? s->ctl.last_error : s->data.last_error;
+
 	(void)arg;
 	km_info("flow %s: %s; %d topic(s), partitions %d active %d stopped %d gone; %" PRIu64
 	        " records copied, lag %" PRId64 ", %" PRIu64 " in flight, %" PRIu64
@@ -286,7 +289,7 @@ static void render_line(const km_flow_status_t *s, void *arg) {
 	        s->name, s->state, s->data.topics, s->data.parts_by_state[KM_PART_ACTIVE],
 	        s->data.parts_by_state[KM_PART_STOPPED], s->data.parts_by_state[KM_PART_GONE],
 	        s->data.records, s->data.lag, s->data.inflight, s->data.skipped, s->data.lost,
-	        s->data.last_error[0] ? "; last error: " : "", s->data.last_error);
+	        err[0] ? "; last error: " : "", err);
 }
 
 void km_flow_status_log(km_flow_t *f) {

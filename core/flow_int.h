@@ -71,6 +71,7 @@ typedef struct km_part {
 	uint64_t held_cnt;
 	int64_t held_retry_ms, held_backoff_ms;
 	int held_listed; /* on the flow's list of partitions with held records */
+	int held_paused; /* paused in the consumer while records wait */
 	uint64_t records, bytes, lost, skipped;
 	int64_t since_ms; /* wall clock: when state or reason last changed */
 	char reason[256];
@@ -251,6 +252,9 @@ size_t km_producer_batch_size(rd_kafka_t *rk);
 
 /* consume.c @locality data thread */
 size_t km_consume_poll(km_flow_t *f, rd_kafka_message_t **msgs, size_t max);
+/* Stops or resumes fetching @p p. */
+void km_part_pause(km_flow_t *f, km_part_t *p);
+void km_part_resume(km_flow_t *f, km_part_t *p);
 
 /* copy.c @locality data thread */
 void km_copy_admit(km_flow_t *f, rd_kafka_message_t **msgs, size_t n);

@@ -72,7 +72,7 @@ size_t km_inflight_room(const km_inflight_t *ifl) {
 
 /* A queue with deferred entries and nothing unacknowledged goes on. */
 static void maybe_ready(km_inflight_t *ifl, km_ifq_t *q) {
-	if (q->dhead >= 0 && !q->ready && !q->unacked) {
+	if (q->dhead >= 0 && !q->ready && (!q->unacked || q->stopped)) {
 		q->ready = 1;
 		ifl->ready[ifl->ready_cnt++] = q;
 	}
@@ -154,8 +154,15 @@ void km_inflight_fail(km_inflight_t *ifl, km_entry_t *e, int32_t status) {
 }
 
 void km_inflight_release(km_inflight_t *ifl, km_entry_t *e) {
+	/* records of it that were not sent (dropped, failed) add no window
+	 * bytes and bring no acknowledgement: the queue may go on now */
+	maybe_ready(ifl, e->q);
 	if (--e->pending == 0)
 		resolved(ifl, e);
+}
+
+void km_inflight_kick(km_inflight_t *ifl, km_ifq_t *q) {
+	maybe_ready(ifl, q);
 }
 
 /* Takes @p q's head entry off its queue and gives it back to the pool. */

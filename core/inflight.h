@@ -99,6 +99,10 @@ void km_inflight_ack(km_inflight_t *ifl, km_entry_t *e, int32_t status, int64_t 
 void km_inflight_fail(km_inflight_t *ifl, km_entry_t *e, int32_t status);
 /* Drops the batch's hold on @p e. */
 void km_inflight_release(km_inflight_t *ifl, km_entry_t *e);
+/* @p q changed (stopped, or nothing of it is unacknowledged): its deferred
+ * entries go on, or are released when it stopped, at the next
+ * km_inflight_take_ready. */
+void km_inflight_kick(km_inflight_t *ifl, km_ifq_t *q);
 
 /* What km_inflight_pop's visitor says of a resolved head entry. */
 enum { KM_POP_TAKE, KM_POP_KEEP };

@@ -68,7 +68,14 @@ void *km_batch_arena_alloc(km_batch_t *batch, size_t size) {
 km_record_t *km_batch_add(km_batch_t *batch, const km_record_t *from) {
 	km_batchbuf_t *bb = (km_batchbuf_t *)batch;
 	km_record_t *r, copy;
+	const unsigned char *base = batch->records;
 
+	/* a `from` that is not a record of this batch (a plugin's bug: a copy
+	 * kept from an earlier batch) would carry a stale progress handle:
+	 * the record gets no source instead */
+	if (from && ((const unsigned char *)from < base ||
+	             (const unsigned char *)from >= base + batch->cnt * batch->stride))
+		from = NULL;
 	if (from)
 		copy = *from; /* the array may move */
 	if (batch->cnt == bb->cap) {

@@ -159,7 +159,7 @@ static void json_partitions(const km_data_status_t *d, FILE *fp) {
 	for (size_t i = 0; i < d->part_cnt; i++) {
 		const km_part_status_t *p = &d->parts[i];
 		fprintf(fp, "%s{\"topic\":", i ? "," : "");
-		json_str(fp, p->topic);
+		json_str(fp, d->strs ? d->strs + p->topic : "");
 		fprintf(fp,
 		        ",\"partition\":%d,\"state\":\"%s\",\"next\":%" PRId64 ",\"end\":%" PRId64
 		        ",\"lag\":%" PRId64 ",\"lag_ms\":",

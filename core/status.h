@@ -18,8 +18,8 @@ extern const char *const km_part_state_names[KM_PART_NSTATES];
 
 /* One source partition. */
 typedef struct km_part_status {
-	const char *topic; /* the source topic (lives as long as the flow) */
-	const char *target;
+	size_t topic;  /* the source topic: an offset in km_data_status_t.strs */
+	size_t target; /* its mirror topic, likewise */
 	int32_t partition;
 	int state;        /* enum km_part_state */
 	int64_t next;     /* next source offset to copy; -1: not known yet */

@@ -20,7 +20,9 @@ int km_task_partitions(void *arg, int64_t now) {
 	if (!(todo = calloc(cnt + 1, sizeof(*todo))))
 		abort();
 	for (km_ctopic_t *t = f->c.cat.all; t; t = t->next)
-		if (t->selected && !t->gone && t->dst_cnt >= 0 && t->dst_cnt < t->src_cnt)
+		/* a gone topic has no source partitions (src_cnt 0); one that came
+		 * back, with more partitions than before, is grown here */
+		if (t->selected && t->dst_cnt >= 0 && t->dst_cnt < t->src_cnt)
 			todo[n++] = t;
 	if (n)
 		km_create_partitions(f, todo, n);

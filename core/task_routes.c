@@ -16,24 +16,6 @@
 #include "log.h"
 #include "topic_admin.h"
 
-/* The target's partition count of @p topic, asked now: -1 when it has no
- * such topic, -2 when the target did not answer. */
-static int32_t ask_target(km_flow_t *f, const char *topic) {
-	rd_kafka_topic_t *rkt = rd_kafka_topic_new(f->c.dst_admin, topic, NULL);
-	const struct rd_kafka_metadata *md;
-	int32_t cnt = -2;
-
-	if (!rkt)
-		return -2;
-	if (!rd_kafka_metadata(f->c.dst_admin, 0, rkt, &md, KM_ADMIN_TIMEOUT_MS)) {
-		if (md->topic_cnt == 1)
-			cnt = md->topics[0].err ? -1 : md->topics[0].partition_cnt;
-		rd_kafka_metadata_destroy(md);
-	}
-	rd_kafka_topic_destroy(rkt);
-	return cnt;
-}
-
 static void no_partition(km_flow_t *f, const char *topic, int32_t cnt) {
 	km_cmd_t *cmd = calloc(1, sizeof(*cmd));
 
@@ -44,27 +26,59 @@ static void no_partition(km_flow_t *f, const char *topic, int32_t cnt) {
 	km_flow_send_cmd(f, cmd);
 }
 
+/* The selected source topic whose mirror topic is @p topic, or NULL. */
+static km_ctopic_t *mirror_of(km_flow_t *f, const char *topic) {
+	for (km_ctopic_t *t = f->c.cat.all; t; t = t->next)
+		if (t->selected && t->target && !strcmp(t->target, topic))
+			return t;
+	return NULL;
+}
+
+/* A mirror topic is the other tasks' to create and grow; its records are
+ * never failed for a missing partition (its partitions are handed over
+ * only once created, so a miss is the producer's older metadata). */
+static void mirror_missing(km_flow_t *f, km_ctopic_t *t, int32_t cnt) {
+	if (cnt == -1) { /* deleted on the target: created again, configs and all */
+		t->dst_cnt = -1;
+		km_catalog_set_dst(&f->c.cat, t->target, -1);
+		km_tasks_kick(&f->c.tasks, "topics");
+	} else if (cnt < t->src_cnt) {
+		km_tasks_kick(&f->c.tasks, "partitions");
+	}
+}
+
 int km_task_routes(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	km_req_t *r, *next, *keep = NULL;
 	int ret = 0;
 
 	(void)now;
+	/* the requests were merged by topic as they came (km_ctl_take_requests) */
 	for (r = f->c.routes, f->c.routes = NULL; r; r = next) {
-		int32_t cnt;
+		int32_t cnt = km_target_topic_partitions(f, r->topic), known;
+		km_ctopic_t *mirror = mirror_of(f, r->topic);
+
 		next = r->next;
-		/* one answer serves every request for the same topic */
-		for (km_req_t *o = next; o; o = o->next)
-			if (!strcmp(o->topic, r->topic) && o->partition > r->partition)
-				r->partition = o->partition;
-		cnt = ask_target(f, r->topic);
-		if (cnt >= 0)
+		if (cnt == -2) { /* no answer: asked again with the task's backoff */
+			ret = -1;
+			r->next = keep;
+			keep = r;
+			continue;
+		}
+		if (mirror) {
+			mirror_missing(f, mirror, cnt);
+			km_req_free(r);
+			continue;
+		}
+		/* a broker's metadata can be older than a creation: never lower
+		 * what kmirror knows */
+		known = km_catalog_dst(&f->c.cat, r->topic);
+		if (cnt > known)
 			km_catalog_set_dst(&f->c.cat, r->topic, cnt);
-		if (cnt == -1) {
-			km_newtopic_t nt = {.target = r->topic,
-			                    .partitions = r->src_cnt > r->partition + 1
-			                                      ? r->src_cnt
-			                                      : r->partition + 1};
+		if (cnt == -1 && known < 0) {
+			int32_t want =
+			    r->partition + 1 > r->src_cnt ? r->partition + 1 : r->src_cnt;
+			km_newtopic_t nt = {.target = r->topic, .partitions = want > 0 ? want : 1};
 			km_create_topics(f, &nt, 1);
 			if (nt.created) {
 				f->c.routed_created++;
@@ -73,29 +87,17 @@ int km_task_routes(void *arg, int64_t now) {
 				          f->name, r->topic);
 			}
 			if (!nt.ok) {
-				ret = -1; /* retried with the task's backoff */
+				ret = -1;
 				r->next = keep;
 				keep = r;
 				continue;
 			}
-		} else if (cnt >= 0 && r->partition >= cnt) {
+			cnt = nt.partitions;
+		}
+		if (cnt < known)
+			cnt = known;
+		if (cnt >= 0 && r->partition >= cnt)
 			no_partition(f, r->topic, cnt);
-		} else if (cnt == -2) {
-			ret = -1;
-			r->next = keep;
-			keep = r;
-			continue;
-		}
-		/* the same topic's other requests are answered too */
-		for (km_req_t **o = &next; *o;) {
-			if (!strcmp((*o)->topic, r->topic)) {
-				km_req_t *dup = *o;
-				*o = dup->next;
-				km_req_free(dup);
-			} else {
-				o = &(*o)->next;
-			}
-		}
 		km_req_free(r);
 	}
 	f->c.routes = keep;

@@ -157,7 +157,7 @@ int km_task_topics(void *arg, int64_t now) {
 			km_ctopic_t *t = km_catalog_topic(cat, todo[i].source);
 			if (!todo[i].ok)
 				continue;
-			t->dst_cnt = t->src_cnt;
+			t->dst_cnt = todo[i].partitions; /* fewer when it existed: grown next */
 			f->c.topics_created += (uint64_t)todo[i].created;
 			km_ctl_assign_ready(f, t);
 		}

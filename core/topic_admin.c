@@ -130,6 +130,22 @@ int km_target_knows(km_flow_t *f, const char *name) {
 	return !c->target_known->cnt || km_cfgset_get(c->target_known, name) != NULL;
 }
 
+int32_t km_target_topic_partitions(km_flow_t *f, const char *topic) {
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(f->c.dst_admin, topic, NULL);
+	const struct rd_kafka_metadata *md;
+	int32_t cnt = -2;
+
+	if (!rkt)
+		return -2;
+	if (!rd_kafka_metadata(f->c.dst_admin, 0, rkt, &md, KM_ADMIN_TIMEOUT_MS)) {
+		if (md->topic_cnt == 1)
+			cnt = md->topics[0].err ? -1 : md->topics[0].partition_cnt;
+		rd_kafka_metadata_destroy(md);
+	}
+	rd_kafka_topic_destroy(rkt);
+	return cnt;
+}
+
 void km_create_topics(km_flow_t *f, km_newtopic_t *t, size_t n) {
 	char **names = calloc(n, sizeof(*names)), msg[512];
 	km_cfgset_t *cfg = calloc(n, sizeof(*cfg));
@@ -186,11 +202,19 @@ void km_create_topics(km_flow_t *f, km_newtopic_t *t, size_t n) {
 			km_newtopic_t *nt = &t[idx[j]];
 			if (strcmp(nt->target, name))
 				continue;
-			if (!err || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+			if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+				/* someone else made it: with how many partitions? */
+				int32_t have = km_target_topic_partitions(f, name);
+				if (have > 0) {
+					nt->ok = 1;
+					nt->partitions = have;
+					km_catalog_set_dst(&f->c.cat, name, have);
+				}
+			} else if (!err) {
 				nt->ok = 1;
-				nt->created = !err;
+				nt->created = 1;
 				km_catalog_set_dst(&f->c.cat, name, nt->partitions);
-				if (!err && nt->source)
+				if (nt->source)
 					km_info(
 					    "flow %s: created mirror topic %s (%d partitions, %zu "
 					    "configs from %s)",

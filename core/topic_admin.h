@@ -36,7 +36,7 @@ typedef struct km_newtopic {
 	const char *source; /* the source topic whose configs it gets; NULL: none */
 	const char *target;
 	int32_t partitions;
-	int ok; /* out: created, or it existed already */
+	int ok; /* out: created, or it existed already (partitions: what it has) */
 	int created;
 	size_t cfg_cnt;  /* out: configs copied from the source topic */
 	char error[512]; /* out: why not */
@@ -45,6 +45,11 @@ typedef struct km_newtopic {
 /* Creates the topics (configs copied, filtered), records what exists in
  * the catalog and logs each result. */
 void km_create_topics(km_flow_t *f, km_newtopic_t *t, size_t n);
+
+/* The target's partition count of @p topic, asked now (one metadata
+ * request for that topic): -1 when it has no such topic, -2 when the
+ * target did not answer. */
+int32_t km_target_topic_partitions(km_flow_t *f, const char *topic);
 
 /* Grows each mirror topic of @p todo to its source's partition count. */
 void km_create_partitions(km_flow_t *f, km_ctopic_t **todo, size_t n);

@@ -53,7 +53,6 @@ static void held_free(km_held_t *h) {
 }
 
 void km_copy_drop_held(km_flow_t *f, km_part_t *p) {
-	(void)f;
 	for (km_held_t *h = p->held, *next; h; h = next) {
 		next = h->next;
 		held_free(h);
@@ -63,6 +62,11 @@ void km_copy_drop_held(km_flow_t *f, km_part_t *p) {
 	p->held_cnt = 0;
 	if (!strncmp(p->reason, "waiting for", 11))
 		km_part_set_reason(p, "%s", "");
+	if (p->held_paused) {
+		p->held_paused = 0;
+		if (p->state == KM_PART_ACTIVE)
+			km_part_resume(f, p);
+	}
 }
 
 /* Asks the control thread to make sure the target has @p topic. */
@@ -109,6 +113,13 @@ void km_wait_hold(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, 
 		km_part_set_reason(p, "waiting for the target to have topic %s partition %d", topic,
 		                   partition);
 		km_wait_request_topic(f, p, topic, partition);
+		/* No more records of it are fetched meanwhile: those in flight
+		 * already are the most it holds (their copies are not counted
+		 * against max.inflight.bytes). */
+		if (!p->held_paused && p->state == KM_PART_ACTIVE) {
+			p->held_paused = 1;
+			km_part_pause(f, p);
+		}
 	}
 }
 
@@ -124,18 +135,32 @@ int km_wait_lacks(km_flow_t *f, const km_part_t *p, const char *topic, int32_t p
 	return cnt == 0 || (cnt > 0 && partition >= cnt);
 }
 
-/* Fails the head held record of @p p for good. */
-static void held_fail(km_flow_t *f, km_part_t *p, int32_t err) {
-	km_held_t *h = p->held;
+/* Takes the held record at @p at off @p p's list (it was sent: the
+ * record's hold goes; or @p err fails it for good). */
+static void held_done(km_flow_t *f, km_part_t *p, km_held_t **at, int32_t err) {
+	km_held_t *h = *at;
 
-	if (!(p->held = h->next))
-		p->held_tail = &p->held;
+	if (!(*at = h->next))
+		p->held_tail = at;
 	p->held_cnt--;
 	if (h->e) {
-		km_inflight_fail(&f->d.ifl, h->e, err);
-		km_inflight_release(&f->d.ifl, h->e); /* the hold taken in hold() */
+		if (err)
+			km_inflight_fail(&f->d.ifl, h->e, err);
+		km_inflight_release(&f->d.ifl, h->e); /* the hold taken in km_wait_hold */
 	}
+	h->hdrs = err ? h->hdrs : NULL; /* handed over when sent */
 	held_free(h);
+}
+
+/* No record of @p p waits any more: it is fetched again. */
+static void held_cleared(km_flow_t *f, km_part_t *p) {
+	if (p->state == KM_PART_ACTIVE && !strncmp(p->reason, "waiting for", 11))
+		km_part_set_reason(p, "%s", "");
+	if (p->held_paused) {
+		p->held_paused = 0;
+		if (p->state == KM_PART_ACTIVE)
+			km_part_resume(f, p);
+	}
 }
 
 /* Tries the held records of @p p, in order. */
@@ -151,19 +176,20 @@ static void retry_part(km_flow_t *f, km_part_t *p, int64_t now) {
 			if (p->held_backoff_ms < KM_HELD_BACKOFF_MAX_MS)
 				p->held_backoff_ms *= 2;
 			p->held_retry_ms = now + p->held_backoff_ms;
+			/* asked again, in case the answer was for another record:
+			 * the control thread merges what it is asked twice */
+			km_part_set_reason(p,
+			                   "waiting for the target to have topic %s partition %d",
+			                   h->topic, h->partition);
+			km_wait_request_topic(f, p, h->topic, h->partition);
 			return;
 		}
-		/* sent, with the payload copied (it is the held copy), or failed */
-		if (!(p->held = h->next))
-			p->held_tail = &p->held;
-		p->held_cnt--;
-		h->hdrs = NULL; /* handed over, or destroyed on failure */
-		if (h->e)
-			km_inflight_release(&f->d.ifl, h->e);
-		held_free(h);
+		/* sent, with the payload copied (it is the held copy), or failed
+		 * for good (km_copy_send failed the entry and freed the headers) */
+		h->hdrs = NULL;
+		held_done(f, p, &p->held, 0);
 	}
-	if (!p->held && p->state == KM_PART_ACTIVE && !strncmp(p->reason, "waiting for", 11))
-		km_part_set_reason(p, "%s", "");
+	held_cleared(f, p);
 }
 
 void km_copy_retry_held(km_flow_t *f, int64_t now) {
@@ -187,13 +213,19 @@ void km_copy_no_partition(km_flow_t *f, const char *topic, int32_t cnt) {
 
 	for (size_t i = 0; i < d->heldq_cnt; i++) {
 		km_part_t *p = d->heldq[i];
-		while (p->held && !strcmp(p->held->topic, topic) &&
-		       (cnt <= 0 || p->held->partition >= cnt)) {
+		for (km_held_t **at = &p->held; *at;) {
+			km_held_t *h = *at;
+			if (strcmp(h->topic, topic) || (cnt > 0 && h->partition < cnt)) {
+				at = &h->next;
+				continue;
+			}
 			km_warn("flow %s: %s [%d]: a record routed to %s partition %d, which the "
 			        "target does not have (%d partitions)",
-			        f->name, p->st->name, p->partition, topic, p->held->partition, cnt);
-			held_fail(f, p, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
+			        f->name, p->st->name, p->partition, topic, h->partition, cnt);
+			held_done(f, p, at, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
 		}
 		p->held_retry_ms = 0; /* the rest goes on at once */
+		if (!p->held)
+			held_cleared(f, p);
 	}
 }

@@ -122,6 +122,9 @@ static const bad_case_t bad_cases[] = {
     {"owned_partitioner", FLOW "    producer: {partitioner: murmur2}\n",
      "t.yaml:12:16: key 'partitioner' cannot be set: records keep their source partition "
      "number"},
+    {"owned_allow_auto_create_topics", FLOW "    producer: {allow.auto.create.topics: true}\n",
+     "t.yaml:12:16: key 'allow.auto.create.topics' cannot be set: kmirror creates the topics "
+     "it writes itself, with the source's partitions and configs"},
     {"owned_transactional_id", FLOW "    producer: {transactional.id: t}\n",
      "t.yaml:12:16: key 'transactional.id' cannot be set: exactly-once mode sets it"},
     {"consumer_not_mapping", FLOW "    consumer: fetch.min.bytes=1\n",

@@ -207,6 +207,46 @@ static void test_window_defers_and_goes_on(void **state) {
 	km_inflight_free(&ifl);
 }
 
+/* Deferred entries handed out and then not sent at all (a stage dropped
+ * them): no acknowledgement will come, yet the queue goes on; and a queue
+ * that stops lets its deferred entries go without an acknowledgement. */
+static void test_window_goes_on_without_acks(void **state) {
+	km_inflight_t ifl;
+	km_ifq_t q;
+	km_entry_t *e0, *out[8];
+	seen_t s = {.keep_offset = -1};
+
+	(void)state;
+	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), 0);
+	assert_int_equal(km_inflight_reserve(&ifl, 1), 0);
+	km_ifq_init(&q, NULL);
+	e0 = km_inflight_push(&ifl, &q, msg(0), 0, 0, 10, 60);
+	km_inflight_hold(&ifl, e0, 120);
+	km_inflight_release(&ifl, e0);
+	for (int i = 1; i <= 5; i++)
+		assert_null(km_inflight_push(&ifl, &q, msg(i), i, 0, 10, 60));
+	km_inflight_ack(&ifl, e0, 0, 1, 120);
+	assert_int_equal(km_inflight_take_ready(&ifl, out, 8), 2);
+	/* both dropped: released with nothing produced */
+	km_inflight_release(&ifl, out[0]);
+	km_inflight_release(&ifl, out[1]);
+	assert_int_equal(ifl.ready_cnt, 1);
+	assert_int_equal(km_inflight_take_ready(&ifl, out, 8), 2);
+	assert_int_equal(out[0]->offset, 3);
+	/* the queue stops: its last deferred entry goes at the next take */
+	q.stopped = 1;
+	km_inflight_release(&ifl, out[0]);
+	km_inflight_release(&ifl, out[1]);
+	km_inflight_kick(&ifl, &q);
+	assert_int_equal(km_inflight_take_ready(&ifl, out, 8), 0);
+	km_inflight_pop(&ifl, visit, &s);
+	assert_int_equal(s.cnt, 6);
+	assert_int_equal(ifl.cnt, 0);
+	for (int i = 0; i <= 5; i++)
+		assert_int_equal(released[i], 1);
+	km_inflight_free(&ifl);
+}
+
 /* A rebuild drops every queued entry: it counts as never consumed, and the
  * first offset tells where the partition goes again. */
 static void test_drop_queue(void **state) {
@@ -240,6 +280,7 @@ int main(void) {
 	    cmocka_unit_test_setup(test_several_requests_and_failure, setup),
 	    cmocka_unit_test_setup(test_room_and_bounds, setup),
 	    cmocka_unit_test_setup(test_window_defers_and_goes_on, setup),
+	    cmocka_unit_test_setup(test_window_goes_on_without_acks, setup),
 	    cmocka_unit_test_setup(test_drop_queue, setup),
 	};
 

@@ -245,10 +245,11 @@ typedef struct km_stage_ops {
 	km_stage_action_t (*process)(void *inst, km_batch_t *batch, char *errstr,
 	                             size_t errstr_size);
 	/** Optional: called every `tick_interval` (a key of the stage's
-	 *  pipeline entry, default 1s) on the data thread, with an empty batch
-	 *  the stage may add records to (aggregates, with no `from`). What it
-	 *  adds passes the stages after it, then goes to the target. NULL: no
-	 *  timer. */
+	 *  pipeline entry, default 1s; the first one interval after the flow
+	 *  started) on the data thread, with an empty batch the stage may add
+	 *  records to (aggregates, with no `from`), and @p now_ms the wall
+	 *  clock (ms since the epoch). What it adds passes the stages after
+	 *  it, then goes to the target. NULL: no timer. */
 	km_stage_action_t (*tick)(void *inst, km_batch_t *batch, int64_t now_ms, char *errstr,
 	                          size_t errstr_size);
 } km_stage_ops_t;
