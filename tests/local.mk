@@ -27,7 +27,8 @@ EXTRA_DIST += \
 	tests/kafka/testbed \
 	tests/kafka/with-testbed \
 	tests/kafka/versions \
-	tests/kafka/pom.xml
+	tests/kafka/pom.xml \
+	tests/tsan.supp
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS) $(KAFKA_TESTS)

@@ -161,8 +161,12 @@ static void test_exact_copy_and_restart(void **state) {
 	ktest_status_wait(&d, topic, "records", 100000, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_true(ktest_log_contains(&d, "3 producer connections"));
-	/* records really waited for their partition's previous batch */
+	/* records really waited for their partition's previous batch; not
+	 * under ThreadSanitizer, whose data thread polls so slowly that no
+	 * partition fills its window before its batch is acknowledged */
+#ifndef __SANITIZE_THREAD__
 	ktest_status_wait(&d, topic, "deferred", 1, 1000);
+#endif
 	assert_int_equal(ktest_partitions(badmin, mirror), 6);
 	assert_exact_copy(topic, mirror, 6, 100000);
 
