@@ -215,7 +215,9 @@ void ktest_flush(rd_kafka_t *rk) {
 
 void ktest_produce_seq(const char *cluster, const char *topic, int32_t partition,
                        const char *key_prefix, const char *tag, int first, int n) {
-	rd_kafka_t *rk = ktest_producer(cluster, "linger.ms", "5", NULL);
+	/* idempotent: a retried request cannot reorder what the tests compare */
+	rd_kafka_t *rk =
+	    ktest_producer(cluster, "linger.ms", "5", "enable.idempotence", "true", NULL);
 	char key[64], val[64];
 
 	for (int i = first; i < first + n; i++) {

@@ -22,7 +22,10 @@
  * partitions of @p topic on @p cluster, and waits for delivery. */
 static void produce_n(const char *cluster, const char *topic, int partitions, const char *tag,
                       int n) {
-	rd_kafka_t *rk = ktest_producer(cluster, "linger.ms", "5", NULL);
+	/* idempotent: a retried request cannot reorder the source itself (it
+	 * did under ThreadSanitizer's slowdown), which assert_copy relies on */
+	rd_kafka_t *rk =
+	    ktest_producer(cluster, "linger.ms", "5", "enable.idempotence", "true", NULL);
 	char val[64];
 
 	for (int i = 0; i < n; i++) {
