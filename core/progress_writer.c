@@ -91,7 +91,8 @@ void km_progress_write(km_flow_t *f) {
 		n++;
 	}
 	/* what was not written stays on the list */
-	memmove(d->dirty, d->dirty + i, (d->dirty_cnt - i) * sizeof(*d->dirty));
+	if (i < d->dirty_cnt) /* (no list at all before the first partition) */
+		memmove(d->dirty, d->dirty + i, (d->dirty_cnt - i) * sizeof(*d->dirty));
 	d->dirty_cnt -= i;
 	/* Everything popped so far is covered once these are acknowledged
 	 * (a stopped or skipped record's progress is what it is). */
