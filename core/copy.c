@@ -298,6 +298,20 @@ int km_copy_send(km_flow_t *f, km_entry_t *e, int conn, rd_kafka_topic_t *rkt, i
 	return 0;
 }
 
+/* A record with no source for a topic or partition the target lacks:
+ * nothing can wait for it, so the topic is asked for and the record
+ * dropped, counted. */
+static void drop_unsourced(km_flow_t *f, const char *topic, int32_t partition,
+                           rd_kafka_headers_t *hdrs) {
+	if (hdrs)
+		rd_kafka_headers_destroy(hdrs);
+	f->d.unsourced_failed++;
+	km_wait_request_topic(f, NULL, topic, partition);
+	km_warn("flow %s: a record a stage made on its own goes to %s [%d], which the target "
+	        "does not have: dropped",
+	        f->name, topic, partition);
+}
+
 /* Produces one record made from @p e (NULL: a record with no source, from
  * @p p's connection or the first). The payload is sent without a copy when
  * it is the consumed message's own (it lives until the entry is popped).
@@ -308,20 +322,13 @@ static void produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic
 	int conn = p ? p->conn : 0;
 	size_t cost = e && window_on(f) ? batch_cost(key_len, val_len, hdrs) : 0;
 
-	if ((p && p->failing) || (!p && km_wait_lacks(f, NULL, topic, partition))) {
-		/* the partition stops at a record a stage failed: nothing after it
-		 * goes out; or a record with no source for a topic or partition
-		 * the target lacks: asked for, and dropped (nothing can wait for it) */
+	if (p && p->failing) { /* it stops at a record a stage failed: nothing after it */
 		if (hdrs)
 			rd_kafka_headers_destroy(hdrs);
-		if (!p) {
-			f->d.unsourced_failed++;
-			km_wait_request_topic(f, NULL, topic, partition);
-			km_warn(
-			    "flow %s: a record a stage made on its own goes to %s [%d], which the "
-			    "target does not have: dropped",
-			    f->name, topic, partition);
-		}
+		return;
+	}
+	if (!p && km_wait_lacks(f, NULL, topic, partition)) {
+		drop_unsourced(f, topic, partition, hdrs);
 		return;
 	}
 	if (p && (p->held || km_wait_lacks(f, p, topic, partition))) {
@@ -330,19 +337,12 @@ static void produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic
 		return;
 	}
 	if (km_copy_send(f, e, conn, km_copy_rkt(f, topic, p, conn), partition, key, key_len, val,
-	                 val_len, ts, hdrs, cost) == 1) {
-		if (p) {
-			km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts,
-			             hdrs, cost);
-		} else {
-			if (hdrs)
-				rd_kafka_headers_destroy(hdrs);
-			f->d.unsourced_failed++;
-			km_warn("flow %s: a record a stage made on its own goes to %s [%d], which "
-			        "the target does not have: dropped",
-			        f->name, topic, partition);
-		}
-	}
+	                 val_len, ts, hdrs, cost) != 1)
+		return;
+	if (p)
+		km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts, hdrs, cost);
+	else
+		drop_unsourced(f, topic, partition, hdrs);
 }
 
 /* ---- the pipeline ------------------------------------------------------ */
