@@ -330,6 +330,7 @@ static void publish(km_flow_t *f) {
 	s->stage_errors = d->stage_errors;
 	s->fetch_wakes = d->fetch_wakes;
 	s->ticks = d->ticks;
+	s->unsourced_dropped = d->unsourced_failed;
 	memcpy(s->last_error, d->last_error, sizeof(s->last_error));
 	s->last_error_ms = d->last_error_ms;
 	d->last_status_ms = km_mono_ms();

@@ -40,7 +40,7 @@ typedef struct km_data_status {
 	int topics;
 	int parts_by_state[KM_PART_NSTATES];
 	uint64_t records, bytes, inflight, lost, skipped, held;
-	uint64_t rebuilds, stage_errors, deferred, fetch_wakes, ticks;
+	uint64_t rebuilds, stage_errors, deferred, fetch_wakes, ticks, unsourced_dropped;
 	int64_t lag;
 	int64_t taken_ms; /* wall clock when the snapshot was taken */
 	char last_error[512];

@@ -753,6 +753,8 @@ static void test_stage_fails_one_record(void **state) {
 	/* the timer ran, and its records went out in order */
 	ktest_wait_count(badmin, ticks, 3, COPY_TIMEOUT_MS);
 	assert_true(ktest_status_wait(&d, topic, "ticks", 3, COPY_TIMEOUT_MS) >= 3);
+	/* its topic exists: none of them was lost */
+	assert_int_equal(ktest_status_wait(&d, topic, "unsourced_dropped", 0, COPY_TIMEOUT_MS), 0);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 
 	/* partition 0 on the target: the 6 records before the failed one */
