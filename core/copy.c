@@ -582,6 +582,9 @@ void km_copy_admit(km_flow_t *f, rd_kafka_message_t **msgs, size_t n) {
 		                          cost)))
 			d->work[k++] = e;
 	}
-	if (k)
+	if (k) {
+		/* the pushes are done: copying holds what they reserved */
+		km_inflight_admitted(&d->ifl, d->work, k);
 		copy_entries(f, d->work, k);
+	}
 }

@@ -102,13 +102,20 @@ km_entry_t *km_inflight_push(km_inflight_t *ifl, km_ifq_t *q, void *msg, int64_t
 	ifl->cnt++;
 	ifl->consumed++;
 	ifl->bytes += bytes;
-	if (q->dhead >= 0 || q->unacked >= ifl->part_cap) {
+	if (q->dhead >= 0 || q->unacked + q->admitted >= ifl->part_cap) {
 		ifl->deferred++;
 		if (q->dhead < 0)
 			q->dhead = idx;
 		return NULL;
 	}
+	q->admitted += cost;
 	return e;
+}
+
+void km_inflight_admitted(km_inflight_t *ifl, km_entry_t **entries, size_t n) {
+	(void)ifl;
+	for (size_t i = 0; i < n; i++)
+		entries[i]->q->admitted = 0;
 }
 
 /* Every record made from @p e is acknowledged (or failed): its message and
@@ -241,7 +248,7 @@ int64_t km_inflight_drop_queue(km_inflight_t *ifl, km_ifq_t *q) {
 		ifl->consumed--;
 	}
 	q->dhead = -1;
-	q->unacked = 0;
+	q->unacked = q->admitted = 0;
 	q->ready = 0;
 	q->popq = 0;
 	return first;

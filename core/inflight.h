@@ -8,10 +8,12 @@
  * partition therefore holds back nobody else.
  *
  * The per-partition window (one.batch.per.partition): a queue with
- * `part_cap` bytes unacknowledged defers its further entries, in order,
- * from `dhead` to its tail, until its acknowledgements bring it under the
- * cap; it then goes on the ready list and km_inflight_take_ready hands its
- * deferred entries out again.
+ * `part_cap` bytes unacknowledged, or pushed in this admission and not yet
+ * produced, defers its further entries, in order, from `dhead` to its tail,
+ * until its acknowledgements bring it under the cap; it then goes on the
+ * ready list and km_inflight_take_ready hands its deferred entries out
+ * again. One poll of many records of a partition therefore sends one batch
+ * of them, not all.
  *
  * The bound: consumed - stored records (stored: whose progress the target
  * acknowledged) and the bytes held stay under the flow's limits; the copy
@@ -33,6 +35,7 @@ typedef struct km_ifq {
 	int32_t head, tail; /* its entries, in consume order (-1: none) */
 	int32_t dhead;      /* the first deferred entry; the rest up to tail are too */
 	size_t unacked;     /* window bytes produced and not yet acknowledged */
+	size_t admitted;    /* window bytes pushed, not deferred, not yet produced */
 	uint8_t ready;      /* on the ready list */
 	uint8_t popq;       /* on the list of queues whose head resolved */
 	uint8_t stopped;    /* nothing more goes out: deferred entries are released */
@@ -89,6 +92,10 @@ size_t km_inflight_room(const km_inflight_t *ifl);
  * deferred before it): it is queued and deferred then. */
 km_entry_t *km_inflight_push(km_inflight_t *ifl, km_ifq_t *q, void *msg, int64_t offset, int64_t ts,
                              size_t bytes, size_t cost);
+/* The @p n entries that km_inflight_push returned go to be produced now:
+ * what they reserved of their queues' windows ends, as their produce
+ * requests hold it (km_inflight_hold) from here on. */
+void km_inflight_admitted(km_inflight_t *ifl, km_entry_t **entries, size_t n);
 /* One produce request more for @p e, costing @p cost window bytes. */
 void km_inflight_hold(km_inflight_t *ifl, km_entry_t *e, size_t cost);
 /* A produce request of @p e was reported (@p status 0: acknowledged at

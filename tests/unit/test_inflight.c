@@ -207,6 +207,57 @@ static void test_window_defers_and_goes_on(void **state) {
 	km_inflight_free(&ifl);
 }
 
+/* One admission of many entries of a queue: the window counts what was
+ * pushed before it, so only the first batch's worth goes out, and the
+ * reservation ends once they are handed to be produced. */
+static void test_window_within_one_admission(void **state) {
+	km_inflight_t ifl;
+	km_ifq_t q, other;
+	km_entry_t *e[6], *out[8];
+
+	(void)state;
+	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), 0);
+	assert_int_equal(km_inflight_reserve(&ifl, 1), 0);
+	km_ifq_init(&q, NULL);
+	km_ifq_init(&other, NULL);
+	for (int i = 0; i < 5; i++)
+		e[i] = km_inflight_push(&ifl, &q, msg(i), i, 0, 10, 40);
+	/* 40 + 40 + 40 reaches 100 only after the third: the last two wait */
+	assert_non_null(e[0]);
+	assert_non_null(e[1]);
+	assert_non_null(e[2]);
+	assert_null(e[3]);
+	assert_null(e[4]);
+	assert_int_equal(ifl.deferred, 2);
+	/* another queue's window is its own */
+	e[5] = km_inflight_push(&ifl, &other, msg(5), 0, 0, 10, 40);
+	assert_non_null(e[5]);
+	km_inflight_admitted(&ifl, e, 3);
+	km_inflight_admitted(&ifl, &e[5], 1);
+	assert_int_equal(q.admitted, 0);
+	assert_int_equal(other.admitted, 0);
+	for (int i = 0; i < 3; i++) {
+		km_inflight_hold(&ifl, e[i], 40);
+		km_inflight_release(&ifl, e[i]);
+	}
+	km_inflight_hold(&ifl, e[5], 40);
+	km_inflight_release(&ifl, e[5]);
+	/* acknowledged, the queue hands out the two it kept back */
+	for (int i = 0; i < 3; i++)
+		km_inflight_ack(&ifl, e[i], 0, i, 40);
+	assert_int_equal(km_inflight_take_ready(&ifl, out, 8), 2);
+	assert_int_equal(out[0]->offset, 3);
+	assert_int_equal(out[1]->offset, 4);
+	km_inflight_release(&ifl, out[0]);
+	km_inflight_release(&ifl, out[1]);
+	km_inflight_ack(&ifl, e[5], 0, 0, 40);
+	km_inflight_pop(&ifl, NULL, NULL);
+	assert_int_equal(ifl.cnt, 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(released[i], 1);
+	km_inflight_free(&ifl);
+}
+
 /* Deferred entries handed out and then not sent at all (a stage dropped
  * them): no acknowledgement will come, yet the queue goes on; and a queue
  * that stops lets its deferred entries go without an acknowledgement. */
@@ -280,6 +331,7 @@ int main(void) {
 	    cmocka_unit_test_setup(test_several_requests_and_failure, setup),
 	    cmocka_unit_test_setup(test_room_and_bounds, setup),
 	    cmocka_unit_test_setup(test_window_defers_and_goes_on, setup),
+	    cmocka_unit_test_setup(test_window_within_one_admission, setup),
 	    cmocka_unit_test_setup(test_window_goes_on_without_acks, setup),
 	    cmocka_unit_test_setup(test_drop_queue, setup),
 	};
