@@ -217,7 +217,7 @@ static void test_window_within_one_admission(void **state) {
 
 	(void)state;
 	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 1), 0);
+	assert_int_equal(km_inflight_reserve(&ifl, 2), 0);
 	km_ifq_init(&q, NULL);
 	km_ifq_init(&other, NULL);
 	for (int i = 0; i < 5; i++)
