@@ -6,6 +6,7 @@
  *           threads; the rest: data thread */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,9 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 	}
 	/* librdkafka retries these by itself; they say a cluster is unreachable. */
 	km_warn("flow %s: %s: %s", f->name, rd_kafka_name(rk), reason);
-	km_data_error(f, "%s: %s", rd_kafka_name(rk), reason);
+	km_data_error(f,
+	              rd_kafka_type(rk) == RD_KAFKA_CONSUMER ? KM_ERRSRC_SOURCE : KM_ERRSRC_TARGET,
+	              "%s: %s", rd_kafka_name(rk), reason);
 }
 
 rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
@@ -209,12 +212,13 @@ static void purge_producer(rd_kafka_t *rk) {
 		rd_kafka_poll(rk, 100);
 }
 
-int km_producers_rebuild(km_flow_t *f) {
+/* Everything the old producers held goes: queued entries are copied again
+ * from their partition's progress; nothing in them counts as copied,
+ * nothing is in flight or deferred. */
+static void producers_tear_down(km_flow_t *f) {
 	km_data_t *d = &f->d;
 	km_clients_t *cl = &d->cl;
-	char reason[512] = "", errstr[512];
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_error_t *error;
+	char reason[512] = "";
 
 	for (int i = 0; i < cl->nprod && !reason[0]; i++)
 		rd_kafka_fatal_error(cl->producers[i], reason, sizeof(reason));
@@ -226,8 +230,6 @@ int km_producers_rebuild(km_flow_t *f) {
 	for (int i = 0; i < cl->nprod; i++)
 		purge_producer(cl->producers[i]);
 	purge_producer(cl->pproducer);
-	/* Every entry still queued goes again from its partition's progress;
-	 * nothing in it counts as copied, nothing is in flight or deferred. */
 	km_inflight_clear_lists(&d->ifl);
 	for (km_stopic_t *st = d->topics; st; st = st->next)
 		for (int32_t i = 0; i < st->cnt; i++) {
@@ -244,18 +246,27 @@ int km_producers_rebuild(km_flow_t *f) {
 	d->pw.active = d->pw.pending = d->pw.failed = 0;
 	for (km_stopic_t *st = d->topics; st; st = st->next)
 		for (int i = 0; i < cl->nprod; i++) {
-			rd_kafka_topic_destroy(st->dst_rkt[i]);
+			if (st->dst_rkt[i])
+				rd_kafka_topic_destroy(st->dst_rkt[i]);
 			st->dst_rkt[i] = NULL;
 		}
 	km_copy_drop_reroutes(f);
 	km_producers_destroy(f);
-	if (km_producers_make(f, errstr, sizeof(errstr))) {
-		km_err("flow %s: cannot make a new producer: %s", f->name, errstr);
-		return -1;
-	}
 	atomic_store(&d->fatal, 0);
-	d->rebuilds++;
-	l = rd_kafka_topic_partition_list_new(8);
+	d->rb.torn_down = 1;
+	d->rb.failures = 0;
+	d->rb.due_ms = 0;
+	d->rb.backoff_ms = 1000;
+}
+
+/* The new producers are there: every active partition goes again from its
+ * acknowledged progress. */
+static void producers_resume(km_flow_t *f) {
+	km_data_t *d = &f->d;
+	km_clients_t *cl = &d->cl;
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_error_t *error;
+
 	for (km_stopic_t *st = d->topics; st; st = st->next) {
 		for (int i = 0; i < cl->nprod; i++)
 			st->dst_rkt[i] = rd_kafka_topic_new(cl->producers[i], st->target, NULL);
@@ -274,5 +285,31 @@ int km_producers_rebuild(km_flow_t *f) {
 		rd_kafka_error_destroy(error);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
+}
+
+int km_producers_rebuild(km_flow_t *f) {
+	km_data_t *d = &f->d;
+	char errstr[512];
+
+	if (!d->rb.torn_down)
+		producers_tear_down(f);
+	if (km_producers_make(f, errstr, sizeof(errstr))) {
+		d->rb.failures++;
+		d->rb.due_ms = km_mono_ms() + d->rb.backoff_ms;
+		km_err("flow %s: cannot make a new producer (attempt %d): %s; trying again in "
+		       "%" PRId64 " s",
+		       f->name, d->rb.failures, errstr, d->rb.backoff_ms / 1000);
+		km_data_error(f, KM_ERRSRC_TARGET, "cannot make a new producer: %s", errstr);
+		if (d->rb.backoff_ms < 60000)
+			d->rb.backoff_ms =
+			    d->rb.backoff_ms * 2 < 60000 ? d->rb.backoff_ms * 2 : 60000;
+		return -1;
+	}
+	if (d->rb.failures)
+		km_info("flow %s: the new producer was made after %d failed attempt(s)", f->name,
+		        d->rb.failures);
+	d->rb.torn_down = 0;
+	d->rebuilds++;
+	producers_resume(f);
 	return 0;
 }

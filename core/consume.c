@@ -70,7 +70,7 @@ static void consumer_event(km_flow_t *f, rd_kafka_message_t *m) {
 		km_dbg("flow %s: %s", f->name, rd_kafka_message_errstr(m));
 	} else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 		km_warn("flow %s: source: %s", f->name, rd_kafka_message_errstr(m));
-		km_data_error(f, "source: %s", rd_kafka_message_errstr(m));
+		km_data_error(f, KM_ERRSRC_SOURCE, "source: %s", rd_kafka_message_errstr(m));
 	}
 	rd_kafka_message_destroy(m);
 }
@@ -153,5 +153,7 @@ size_t km_consume_poll(km_flow_t *f, rd_kafka_message_t **msgs, size_t max) {
 		}
 		msgs[n++] = m;
 	}
+	if (n)
+		km_data_error_ended(f, KM_ERRSRC_SOURCE);
 	return n;
 }

@@ -26,6 +26,23 @@ void km_ctl_error(km_flow_t *f, const char *fmt, ...) {
 	vsnprintf(f->c.last_error, sizeof(f->c.last_error), fmt, ap);
 	va_end(ap);
 	f->c.last_error_ms = km_wall_ms();
+	f->c.error_task = f->c.tasks.current;
+	f->c.error_runs = f->c.error_task >= 0 ? f->c.tasks.t[f->c.error_task].runs : 0;
+}
+
+/* The error ends with a later run of the task that set it that succeeded
+ * without setting another. */
+static void ctl_error_maybe_ended(km_flow_t *f) {
+	km_ctl_t *c = &f->c;
+	const km_task_t *t;
+
+	if (!c->last_error[0] || c->error_task < 0)
+		return;
+	t = &c->tasks.t[c->error_task];
+	if (t->runs > c->error_runs + 1 && !t->last_rc) {
+		c->last_error[0] = '\0';
+		c->last_error_ms = 0;
+	}
 }
 
 rd_kafka_event_t *km_admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type) {
@@ -145,6 +162,8 @@ static int load_progress(km_flow_t *f) {
 			rd_kafka_destroy(rk);
 		}
 		if (ok) {
+			f->c.last_error[0] = '\0'; /* the load's own error, if any, ended */
+			f->c.last_error_ms = 0;
 			km_info("flow %s: loaded progress of %zu partition(s) from %s on %s",
 			        f->name, km_progress_count(f->c.progress), KM_PROGRESS_TOPIC,
 			        f->target);
@@ -184,6 +203,7 @@ void *km_control_main(void *arg) {
 		while (!atomic_load(&f->stop)) {
 			km_ctl_take_requests(f);
 			km_tasks_run_due(&f->c.tasks, km_mono_ms());
+			ctl_error_maybe_ended(f);
 			km_flow_publish_tmeta(f);
 			publish(f);
 			if (control_wait(f, km_tasks_due(&f->c.tasks, km_mono_ms())))

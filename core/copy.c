@@ -31,9 +31,10 @@ void km_part_set_reason(km_part_t *p, const char *fmt, ...) {
 	p->since_ms = km_wall_ms();
 }
 
-void km_data_error(km_flow_t *f, const char *fmt, ...) {
+void km_data_error(km_flow_t *f, km_errsrc_t from, const char *fmt, ...) {
 	va_list ap;
 
+	f->d.last_error_from = (int)from;
 	va_start(ap, fmt);
 	vsnprintf(f->d.last_error, sizeof(f->d.last_error), fmt, ap);
 	va_end(ap);
@@ -90,6 +91,8 @@ void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		rd_kafka_message_headers(m, &h);
 		cost = batch_cost(m->key_len, m->len, h);
 	}
+	if (!m->err)
+		km_data_error_ended(f, KM_ERRSRC_TARGET);
 	km_inflight_ack(&d->ifl, e, m->err, m->err ? -1 : m->offset, cost);
 }
 
@@ -504,10 +507,11 @@ static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n) {
 	if (km_pipeline_run(&f->pipeline, 0, b, errstr, sizeof(errstr)) != KM_STAGE_OK) {
 		d->stage_errors++;
 		km_err("flow %s: %s", f->name, errstr);
-		km_data_error(f, "%s", errstr);
+		km_data_error(f, KM_ERRSRC_STAGE, "%s", errstr);
 		for (size_t i = 0; i < n; i++)
 			stage_failed(f, entries[i], errstr);
 	} else {
+		km_data_error_ended(f, KM_ERRSRC_STAGE);
 		produce_batch(f, b, n);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -547,9 +551,10 @@ void km_copy_ticks(km_flow_t *f, int64_t now) {
 		                     sizeof(errstr)) != KM_STAGE_OK) {
 			d->stage_errors++;
 			km_err("flow %s: %s", f->name, errstr);
-			km_data_error(f, "%s", errstr);
+			km_data_error(f, KM_ERRSRC_STAGE, "%s", errstr);
 			continue;
 		}
+		km_data_error_ended(f, KM_ERRSRC_STAGE);
 		d->copying = 1;
 		produce_batch(f, &d->bb.pub, 0);
 		d->copying = 0;

@@ -8,8 +8,10 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flow_int.h"
 #include "log.h"
@@ -63,8 +65,9 @@ static km_stopic_t *new_stopic(km_flow_t *f, km_cmd_t *c) {
 	st->src_rkt = rd_kafka_topic_new(d->cl.consumer, st->name, tc);
 	if (!(st->dst_rkt = calloc((size_t)f->nprod, sizeof(*st->dst_rkt))))
 		abort();
-	for (int i = 0; i < f->nprod; i++)
-		st->dst_rkt[i] = rd_kafka_topic_new(d->cl.producers[i], st->target, NULL);
+	for (int i = 0; i < f->nprod; i++) /* while a rebuild waits, it makes them */
+		if (d->cl.producers[i])
+			st->dst_rkt[i] = rd_kafka_topic_new(d->cl.producers[i], st->target, NULL);
 	st->next = d->topics;
 	d->topics = st;
 	return st;
@@ -337,6 +340,40 @@ static void publish(km_flow_t *f) {
 	km_flow_publish_data(f);
 }
 
+/* One step of a producer rebuild: an attempt when one is due, else a wait
+ * for it (at most 100 ms, so that a stop is seen). Returns 1 while the
+ * flow has no producers. */
+static int rebuild_step(km_flow_t *f) {
+	km_data_t *d = &f->d;
+	int64_t now = km_mono_ms();
+
+	if (!d->rb.torn_down || now >= d->rb.due_ms) {
+		if (!d->rb.torn_down)
+			set_state(f, "rebuilding");
+		if (!km_producers_rebuild(f)) {
+			set_state(f, "running");
+			publish(f);
+			return 0;
+		}
+		publish(f);
+		return 1;
+	}
+	/* nothing signals the pipe while there is no producer: a plain
+	 * wait, short enough to see a stop */
+	{
+		struct pollfd pfd = {.fd = d->cl.wake[0], .events = POLLIN};
+		int64_t wait = d->rb.due_ms - now;
+		char buf[64];
+
+		while (read(d->cl.wake[0], buf, sizeof(buf)) > 0)
+			;
+		poll(&pfd, 1, (int)(wait < 100 ? wait : 100));
+	}
+	if (now - d->last_status_ms >= KM_STATUS_INTERVAL_MS)
+		publish(f);
+	return 1;
+}
+
 static void *data_fail(km_flow_t *f, rd_kafka_message_t **msgs) {
 	set_state(f, "failed");
 	publish(f);
@@ -361,9 +398,9 @@ void *km_data_main(void *arg) {
 
 		apply_cmds(f);
 		km_flow_take_tmeta(f);
-		if (atomic_load(&d->fatal) && km_producers_rebuild(f)) {
-			km_data_error(f, "the producer could not be rebuilt after a fatal error");
-			return data_fail(f, msgs);
+		if (atomic_load(&d->fatal) || d->rb.torn_down) {
+			if (rebuild_step(f))
+				continue; /* no producer yet: nothing is consumed */
 		}
 		km_copy_serve_acks(f, 0);
 		now = km_mono_ms();
@@ -394,7 +431,9 @@ void *km_data_main(void *arg) {
 	while ((d->ifl.cnt || d->pw.active || d->ifl.stored < d->ifl.popped ||
 	        d->unsourced_inflight) &&
 	       km_mono_ms() < deadline) {
-		if (atomic_load(&d->fatal) && km_producers_rebuild(f))
+		/* what a fatal error leaves unacknowledged is copied again
+		 * from the progress at the next start */
+		if (atomic_load(&d->fatal) || d->rb.torn_down)
 			break;
 		km_copy_serve_acks(f, 50);
 		km_flow_take_tmeta(f);

@@ -159,7 +159,14 @@ typedef struct km_data {
 	km_data_status_t st; /* the snapshot being filled */
 	char last_error[512];
 	int64_t last_error_ms;
-	_Atomic int fatal; /* a producer raised a fatal error (set by its callbacks) */
+	int last_error_from; /* km_errsrc_t */
+	_Atomic int fatal;   /* a producer raised a fatal error (set by its callbacks) */
+	struct {
+		int torn_down;      /* the producers are gone; a new set is not made yet */
+		int failures;       /* attempts in a row that could not make them */
+		int64_t due_ms;     /* the next attempt (mono ms) */
+		int64_t backoff_ms; /* the wait before the next after that */
+	} rb;                       /* the producer rebuild */
 	int64_t test_fatal_after;
 } km_data_t;
 
@@ -183,6 +190,8 @@ typedef struct km_ctl {
 	km_ctl_status_t st;
 	char last_error[512];
 	int64_t last_error_ms;
+	int error_task;      /* the task that set last_error, -1: none (the progress load) */
+	uint64_t error_runs; /* that task's runs when it did */
 } km_ctl_t;
 
 struct km_flow {
@@ -245,9 +254,16 @@ rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
                           size_t errstr_size);
 int km_producers_make(km_flow_t *f, char *errstr, size_t errstr_size);
 void km_producers_destroy(km_flow_t *f);
-/* A producer connection raised a fatal error: rebuild them all, resume
- * every partition from its acknowledged progress. */
+/* A producer connection raised a fatal error (d->fatal), or an earlier
+ * attempt could not make new producers (d->rb.torn_down): rebuild them
+ * all, resuming every partition from its acknowledged progress. Returns 0
+ * when the producers are there again; -1 when they could not be made (the
+ * error is logged and in the status, and the next attempt is due at
+ * d->rb.due_ms, with a backoff from 1 s to 60 s). Between the two, the
+ * flow holds no producer and must neither consume nor produce. */
 int km_producers_rebuild(km_flow_t *f);
+/* Whether the producers are there (not torn down by a rebuild). */
+#define km_producers_up(f) (!(f)->d.rb.torn_down)
 size_t km_producer_batch_size(rd_kafka_t *rk);
 
 /* consume.c @locality data thread */
@@ -284,7 +300,24 @@ void km_copy_drop_held(km_flow_t *f, km_part_t *p);
 void km_copy_no_partition(km_flow_t *f, const char *topic, int32_t cnt);
 void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 void km_part_set_reason(km_part_t *p, const char *fmt, ...) KM_PRINTF(2, 3);
-void km_data_error(km_flow_t *f, const char *fmt, ...) KM_PRINTF(2, 3);
+/* Where a data error came from: it is cleared when that side works again
+ * (km_data_error_ended). */
+typedef enum km_errsrc {
+	KM_ERRSRC_NONE = 0,
+	KM_ERRSRC_SOURCE, /* the source cluster: ended by a record consumed */
+	KM_ERRSRC_TARGET, /* the target cluster: ended by a record acknowledged */
+	KM_ERRSRC_STAGE,  /* a record stage: ended by a batch it passed */
+} km_errsrc_t;
+/* Sets the flow's last data error (the status's last_error). */
+void km_data_error(km_flow_t *f, km_errsrc_t from, const char *fmt, ...) KM_PRINTF(3, 4);
+/* The side @p from works again: an error it set is cleared. */
+static inline void km_data_error_ended(km_flow_t *f, km_errsrc_t from) {
+	if (f->d.last_error_from == (int)from) {
+		f->d.last_error[0] = '\0';
+		f->d.last_error_ms = 0;
+		f->d.last_error_from = KM_ERRSRC_NONE;
+	}
+}
 
 /* progress_writer.c @locality data thread */
 void km_progress_mark(km_flow_t *f, km_part_t *p);

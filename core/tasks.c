@@ -10,6 +10,7 @@
 void km_tasks_init(km_tasks_t *ts) {
 	memset(ts, 0, sizeof(*ts));
 	ts->clock = km_mono_ms;
+	ts->current = -1;
 }
 
 int km_tasks_add(km_tasks_t *ts, const char *name, km_task_fn *run, void *arg, int64_t interval_ms,
@@ -54,9 +55,12 @@ int km_tasks_run_due(km_tasks_t *ts, int64_t now_ms) {
 		if (t->interval_ms <= 0 || t->due_ms > now_ms)
 			continue;
 		t0 = ts->clock();
+		ts->current = (int)i;
 		rc = t->run(t->arg, now_ms);
+		ts->current = -1;
 		end = ts->clock();
 		t->runs++;
+		t->last_rc = rc;
 		t->took_ms = end - t0;
 		t->last_ms = end;
 		if (rc) {

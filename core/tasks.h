@@ -28,11 +28,13 @@ typedef struct km_task {
 	int64_t backoff_ms;
 	uint64_t runs, failures;
 	int64_t last_ms, took_ms;
+	int last_rc; /* what its last run returned */
 } km_task_t;
 
 typedef struct km_tasks {
 	km_task_t t[KM_TASKS_MAX];
 	size_t cnt;
+	int current;            /* the task running now, -1: none */
 	int64_t (*clock)(void); /* monotonic ms; km_mono_ms unless a test sets it */
 } km_tasks_t;
 

@@ -486,6 +486,24 @@ int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, 
 	}
 }
 
+void ktest_status_wait_text(ktest_daemon_t *d, const char *flow, const char *text, int timeout_ms) {
+	int64_t deadline = ktest_now_ms() + timeout_ms;
+
+	for (;;) {
+		char *st = ktest_status_flow(d, flow);
+		int found = st && strstr(st, text);
+		free(st);
+		if (found)
+			return;
+		if (ktest_now_ms() > deadline) {
+			show_failure(d, flow);
+			fail_msg("flow %s: the status never held %s within %d ms", flow, text,
+			         timeout_ms);
+		}
+		nap();
+	}
+}
+
 int64_t ktest_status_part(ktest_daemon_t *d, const char *flow, const char *topic, int32_t partition,
                           const char *key) {
 	char *st = ktest_status_flow(d, flow), needle[400], *p, *end;

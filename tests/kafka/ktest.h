@@ -100,6 +100,8 @@ int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, 
                           int timeout_ms);
 /* The status of flow @p flow as text (caller frees), or NULL. */
 char *ktest_status_flow(ktest_daemon_t *d, const char *flow);
+/* Waits until the status of @p flow holds @p text (e.g. "\"last_error\":\"\""). */
+void ktest_status_wait_text(ktest_daemon_t *d, const char *flow, const char *text, int timeout_ms);
 /* The value of @p key in the status of source partition @p topic [@p
  * partition] of @p flow (its entry in partition_list); -1 when absent. */
 int64_t ktest_status_part(ktest_daemon_t *d, const char *flow, const char *topic, int32_t partition,

@@ -329,6 +329,8 @@ static void crash_run(const char *name, int restart_target) {
 		/* copying goes on through the restart */
 		ktest_wait_count(badmin, mirror, ktest_count(badmin, mirror) + 10000,
 		                 COPY_TIMEOUT_MS);
+		/* the outage's error went once the target acknowledged again */
+		ktest_status_wait_text(&d, topic, "\"last_error\":\"\"", COPY_TIMEOUT_MS);
 	}
 	assert_int_equal(ktest_daemon_stop(&d, SIGKILL, 30000), 128 + SIGKILL);
 	/* the kill came in the middle: not everything was copied yet */
@@ -385,8 +387,10 @@ static void test_fatal_producer_error(void **state) {
 	ktest_daemon_start(&d, "KMIRROR_TEST_FATAL_AFTER=20000");
 	ktest_status_wait(&d, topic, "producer_rebuilds", 1, COPY_TIMEOUT_MS);
 	ktest_status_wait_caught_up(&d, topic, admin, topic, 2, COPY_TIMEOUT_MS);
+	ktest_status_wait_text(&d, topic, "\"data_state\":\"running\"", 1000);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_true(ktest_log_contains(&d, "rebuilding the producer after a fatal error"));
+	assert_false(ktest_log_contains(&d, "cannot make a new producer"));
 	for (int p = 0; p < 2; p++)
 		dups += check_at_least_once(topic, mirror, p, 5000);
 	print_message("fatal: %zu duplicates after the rebuild\n", dups);

@@ -25,10 +25,15 @@ typedef struct counter {
 
 static int64_t order_seq;
 
+static km_tasks_t *running_table; /* the table whose task runs now */
+static int seen_current = -2;     /* its `current` as the task saw it */
+
 static int run(void *arg, int64_t now) {
 	counter_t *c = arg;
 
 	(void)now;
+	if (running_table)
+		seen_current = running_table->current;
 	c->runs++;
 	c->order = ++order_seq;
 	if (c->fail > 0) {
@@ -111,7 +116,14 @@ static void test_failure_backoff(void **state) {
 	(void)state;
 	init(&ts);
 	km_tasks_add(&ts, "flaky", run, &a, 5000, 0);
+	assert_int_equal(ts.current, -1);
+	running_table = &ts;
 	km_tasks_run_due(&ts, fake_now);
+	running_table = NULL;
+	/* the task's own index while it ran, none after; its result kept */
+	assert_int_equal(seen_current, 0);
+	assert_int_equal(ts.current, -1);
+	assert_int_equal(ts.t[0].last_rc, -1);
 	assert_int_equal(km_tasks_due(&ts, fake_now), 1000);
 	fake_now += 1000;
 	km_tasks_run_due(&ts, fake_now);
@@ -124,6 +136,7 @@ static void test_failure_backoff(void **state) {
 	assert_int_equal(km_tasks_due(&ts, fake_now), 5000); /* capped at the interval */
 	fake_now += 5000;
 	km_tasks_run_due(&ts, fake_now); /* succeeds */
+	assert_int_equal(ts.t[0].last_rc, 0);
 	assert_int_equal(a.runs, 5);
 	assert_int_equal(km_tasks_due(&ts, fake_now), 5000);
 	assert_int_equal(km_tasks_status(&ts, st, fake_clock), 1);
