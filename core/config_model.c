@@ -34,7 +34,9 @@ static const struct {
     {"partitioner", "records keep their source partition number"},
     {"allow.auto.create.topics",
      "kmirror creates the topics it writes itself, with the source's partitions and configs"},
-    {"transactional.id", "exactly-once mode sets it"},
+    {"transactional.id",
+     "kmirror's producers are idempotent, not transactional: with a transactional id librdkafka "
+     "would refuse every record sent outside a transaction"},
 };
 
 static int km_prop_sensitive(const char *name) {

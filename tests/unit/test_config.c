@@ -126,7 +126,7 @@ static const bad_case_t bad_cases[] = {
      "t.yaml:12:16: key 'allow.auto.create.topics' cannot be set: kmirror creates the topics "
      "it writes itself, with the source's partitions and configs"},
     {"owned_transactional_id", FLOW "    producer: {transactional.id: t}\n",
-     "t.yaml:12:16: key 'transactional.id' cannot be set: exactly-once mode sets it"},
+     "t.yaml:12:16: key 'transactional.id' cannot be set: kmirror's producers are idempotent, not transactional: with a transactional id librdkafka would refuse every record sent outside a transaction"},
     {"consumer_not_mapping", FLOW "    consumer: fetch.min.bytes=1\n",
      "t.yaml:12:15: key 'consumer' is a scalar; it must be a mapping of librdkafka properties "
      "(name: value)"},
