@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "kmirror/err.h"
 
 static const struct {
@@ -24,19 +26,37 @@ static const struct {
 
 #define KM_NERRS ((int)(sizeof(km_errs) / sizeof(km_errs[0])))
 
+/* librdkafka's entry for Kafka protocol code @p err, or NULL when the
+ * installed librdkafka does not know it. */
+static const struct rd_kafka_err_desc *kafka_desc(km_err_t err) {
+	const struct rd_kafka_err_desc *descs;
+	size_t cnt, i;
+
+	rd_kafka_get_err_descs(&descs, &cnt);
+	i = (size_t)((int)err - RD_KAFKA_RESP_ERR__BEGIN);
+	return i < cnt && descs[i].code == (rd_kafka_resp_err_t)err && descs[i].name ? &descs[i]
+	                                                                             : NULL;
+}
+
 const char *km_err2str(km_err_t err) {
-	if (err > 0)
-		return "Kafka broker error";
+	if (err > 0) {
+		const struct rd_kafka_err_desc *d = kafka_desc(err);
+		return d && d->desc ? d->desc : "Kafka error code unknown to this librdkafka";
+	}
 	if (-(int)err >= KM_NERRS)
 		return "Unknown error";
 	return km_errs[-(int)err].desc;
 }
 
 const char *km_err2name(km_err_t err) {
-	static _Thread_local char buf[32];
+	static _Thread_local char buf[64];
 
 	if (err > 0) {
-		snprintf(buf, sizeof(buf), "KAFKA_%d", (int)err);
+		const struct rd_kafka_err_desc *d = kafka_desc(err);
+		if (d)
+			snprintf(buf, sizeof(buf), "KAFKA_%s", d->name);
+		else
+			snprintf(buf, sizeof(buf), "KAFKA_%d", (int)err);
 		return buf;
 	}
 	if (-(int)err >= KM_NERRS)

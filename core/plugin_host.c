@@ -122,7 +122,10 @@ static char *find_plugin(const km_plugin_host_t *h, const char *name, char *errs
 			free(found);
 			return NULL;
 		}
-		found = strdup(path);
+		if (!(found = strdup(path))) {
+			snprintf(errstr, errstr_size, "plugin '%s': out of memory", name);
+			return NULL;
+		}
 	}
 	if (!found) {
 		size_t n = (size_t)snprintf(errstr, errstr_size,
@@ -460,6 +463,11 @@ static void host_log(km_ctx_t *ctx, km_log_level_t level, const char *fmt, ...) 
 	char msg[1800];
 	va_list ap;
 
+	/* a level outside the enum: more severe is an error, less is debug */
+	if ((int)level < KM_LOG_ERR)
+		level = KM_LOG_ERR;
+	else if ((int)level > KM_LOG_DEBUG)
+		level = KM_LOG_DEBUG;
 	if (level > km_log_level)
 		return;
 	va_start(ap, fmt);

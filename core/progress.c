@@ -240,7 +240,11 @@ int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int
 	}
 	pcnt = md->topics[0].partition_cnt;
 	parts = rd_kafka_topic_partition_list_new(pcnt);
-	end = calloc((size_t)pcnt + 1, sizeof(*end));
+	if (!(end = calloc((size_t)pcnt + 1, sizeof(*end)))) {
+		snprintf(errstr, errstr_size, "reading progress topic %s: out of memory",
+		         KM_PROGRESS_TOPIC);
+		goto out;
+	}
 	for (int p = 0; p < pcnt; p++) {
 		int64_t lo, hi;
 		err = rd_kafka_query_watermark_offsets(rk, KM_PROGRESS_TOPIC, p, &lo, &hi,

@@ -27,10 +27,17 @@ static void test_unknown_local_code(void **state) {
 	assert_string_equal(km_err2str((km_err_t)-1000), "Unknown error");
 }
 
+/* Each Kafka code is named and described, not "Kafka broker error". */
 static void test_kafka_codes_pass_through(void **state) {
 	/* 10 is Kafka's MESSAGE_TOO_LARGE */
-	assert_string_equal(km_err2name((km_err_t)10), "KAFKA_10");
-	assert_string_equal(km_err2str((km_err_t)10), "Kafka broker error");
+	assert_string_equal(km_err2name((km_err_t)10), "KAFKA_MSG_SIZE_TOO_LARGE");
+	assert_string_equal(km_err2str((km_err_t)10), "Broker: Message size too large");
+	assert_string_equal(km_err2name((km_err_t)38), "KAFKA_INVALID_REPLICATION_FACTOR");
+	assert_string_equal(km_err2str((km_err_t)3), "Broker: Unknown topic or partition");
+	/* a code this librdkafka does not know keeps its number */
+	assert_string_equal(km_err2name((km_err_t)9999), "KAFKA_9999");
+	assert_string_equal(km_err2str((km_err_t)9999),
+	                    "Kafka error code unknown to this librdkafka");
 }
 
 int main(void) {

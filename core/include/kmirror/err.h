@@ -29,7 +29,8 @@ typedef enum km_err {
 } km_err_t;
 
 /**
- * @brief A short, constant, human-readable description of @p err.
+ * @brief A short, constant, human-readable description of @p err; for a
+ *        Kafka code, librdkafka's ("Broker: Message size too large").
  *
  * @param[in] err any km_err_t value, including Kafka error codes (> 0).
  * @returns a static string; never NULL.
@@ -37,7 +38,8 @@ typedef enum km_err {
 const char *km_err2str(km_err_t err);
 
 /**
- * @brief The symbolic name of @p err ("KM_ERR_INVALID", "KAFKA_10").
+ * @brief The symbolic name of @p err ("KM_ERR_INVALID", "KAFKA_MSG_SIZE_TOO_LARGE";
+ *        "KAFKA_<code>" for a Kafka code the installed librdkafka does not know).
  * @returns a static string for local codes; for Kafka codes a string in a
  *          thread-local buffer, valid until the next call on that thread.
  */

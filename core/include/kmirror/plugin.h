@@ -129,7 +129,9 @@ typedef struct km_host_api {
 	uint16_t abi_minor; /**< the host's KM_PLUGIN_ABI_MINOR */
 	uint32_t size;      /**< sizeof(km_host_api_t) in the host */
 
-	/** Logs a line prefixed with the instance's name. @locality any thread */
+	/** Logs a line prefixed with the instance's name. A @p level outside
+	 *  KM_LOG_ERR..KM_LOG_DEBUG is logged as KM_LOG_ERR when more severe,
+	 *  as KM_LOG_DEBUG when less. @locality any thread */
 	void (*log)(km_ctx_t *ctx, km_log_level_t level, const char *fmt, ...) KM_PRINTF(3, 4);
 
 	/** The instance's name (its flow and position in the config). */
