@@ -49,7 +49,8 @@ core_kmirrord_LDADD = core/libkmcore.la $(SYSTEMD_LIBS)
 
 bin_PROGRAMS += core/kmirrorctl
 core_kmirrorctl_SOURCES = core/kmirrorctl.c
-core_kmirrorctl_LDADD = core/libkmcore.la
+core_kmirrorctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+core_kmirrorctl_LDADD = $(JANSSON_LIBS)
 
 
 # The plugin SDK's pkg-config file: an out-of-tree plugin needs only

@@ -8,3 +8,4 @@ include tests/kafka/topics.mk
 include tests/unit/plugin_host.mk
 include tests/bench/local.mk
 include tests/unit/murmur2.mk
+include tests/unit/ctl.mk
