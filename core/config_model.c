@@ -427,7 +427,7 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 	if (km_params_int(f->params, "replication.factor") == 0) {
 		km_node_err(errstr, errstr_size, km_params_node(f->params, "replication.factor"),
 		            "key 'replication.factor': 0 is not allowed; use -1 (the target "
-		            "broker's default) or 1 to 32767");
+		            "broker's default) or 1 to 10000");
 		return -1;
 	}
 	int64_t batch = km_params_int(f->params, "batch.records");

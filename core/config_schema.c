@@ -31,7 +31,7 @@ const km_param_t km_flow_params[] = {
      .choices = "read_committed|read_uncommitted",
      .doc = "read_committed skips aborted transactional records; read_uncommitted copies "
             "everything"},
-    {.name = "replication.factor", .type = KM_PARAM_INT, .def = "-1", .min = -1, .max = 32767,
+    {.name = "replication.factor", .type = KM_PARAM_INT, .def = "-1", .min = -1, .max = 10000,
      .doc = "Replication factor of topics created on the target; -1: the target broker's "
             "default"},
     {.name = "refresh.topics.interval", .type = KM_PARAM_DURATION, .def = "5s", .min = 100,

@@ -170,13 +170,14 @@ static const bad_case_t bad_cases[] = {
      "read_uncommitted"},
     {"replication_factor_range", FLOW "    replication.factor: 0\n",
      "t.yaml:12:25: key 'replication.factor': 0 is not allowed; use -1 (the target broker's "
-     "default) or 1 to 32767"},
-    {"replication_factor_range_high", FLOW "    replication.factor: 32768\n",
-     "t.yaml:12:25: key 'replication.factor': '32768' is out of range; it must be between -1 "
-     "and 32767"},
+     "default) or 1 to 10000"},
+    /* librdkafka's CreateTopics refuses more than 10000: it would be retried forever */
+    {"replication_factor_range_high", FLOW "    replication.factor: 20000\n",
+     "t.yaml:12:25: key 'replication.factor': '20000' is out of range; it must be between -1 "
+     "and 10000"},
     {"replication_factor_type", FLOW "    replication.factor: three\n",
      "t.yaml:12:25: key 'replication.factor': 'three' is not a whole number; it must be "
-     "between -1 and 32767"},
+     "between -1 and 10000"},
     {"refresh_bare_number", FLOW "    refresh.topics.interval: 5\n",
      "t.yaml:12:30: key 'refresh.topics.interval': '5' has no unit; add a unit: ms, s, m or h "
      "(e.g. 250ms, 5s, 10m, 1h)"},

@@ -690,6 +690,20 @@ static void test_check_config_unknown_key(void **state) {
 	free(text);
 }
 
+/* A replication factor librdkafka's CreateTopics refuses is refused here,
+ * with the range, not retried forever at run time. */
+static void test_check_config_replication_factor(void **state) {
+	char *text = conf_text("    replication.factor: 20000\n");
+
+	(void)state;
+	check_config(
+	    text, 1,
+	    "kmirrord: @CONF@:13:25: key 'replication.factor': '20000' is out of range; it "
+	    "must be between -1 and 10000\n",
+	    NULL);
+	free(text);
+}
+
 static void test_check_config_missing_plugin(void **state) {
 	char *text = conf_text("    policy: nothere\n"), want[4096];
 
@@ -780,6 +794,7 @@ int main(void) {
 	    cmocka_unit_test(test_compatible_descriptors),
 	    cmocka_unit_test(test_check_config_bad_yaml),
 	    cmocka_unit_test(test_check_config_unknown_key),
+	    cmocka_unit_test(test_check_config_replication_factor),
 	    cmocka_unit_test(test_check_config_missing_plugin),
 	    cmocka_unit_test(test_check_config_good),
 	    cmocka_unit_test(test_bad_command_lines),
