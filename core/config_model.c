@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <librdkafka/rdkafka.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "params.h"
 #include "config_model.h"
@@ -424,6 +427,25 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 	    km_kvlist_build(&f->producer, km_node_key(flow, "producer"), v, errstr, errstr_size))
 		return -1;
 
+	{
+		const km_node_t *list = km_params_node(f->params, "config.properties.exclude");
+		for (size_t i = 0; list && list->type == KM_NODE_SEQ && i < list->cnt; i++) {
+			const km_node_t *item = list->vals[i];
+			char why[300];
+			pcre2_code *re;
+			if (item->type != KM_NODE_SCALAR)
+				continue; /* the binder refused it already */
+			if (!(re = km_cfg_exclude_compile(item->scalar, why, sizeof(why)))) {
+				km_node_err(
+				    errstr, errstr_size, item,
+				    "key 'config.properties.exclude': '%s' is not a regular "
+				    "expression: %s",
+				    item->scalar, why);
+				return -1;
+			}
+			pcre2_code_free(re);
+		}
+	}
 	if (km_params_int(f->params, "replication.factor") == 0) {
 		km_node_err(errstr, errstr_size, km_params_node(f->params, "replication.factor"),
 		            "key 'replication.factor': 0 is not allowed; use -1 (the target "
@@ -565,4 +587,19 @@ const km_cluster_conf_t *km_config_cluster(const km_config_t *conf, const char *
 		if (conf->clusters[i].alias && !strcmp(conf->clusters[i].alias, alias))
 			return &conf->clusters[i];
 	return NULL;
+}
+
+pcre2_code *km_cfg_exclude_compile(const char *re, char *errstr, size_t errstr_size) {
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *code =
+	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+	                  PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &err, &off, NULL);
+
+	if (!code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		snprintf(errstr, errstr_size, "%s at offset %zu", (char *)msg, (size_t)off);
+	}
+	return code;
 }

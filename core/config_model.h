@@ -102,4 +102,10 @@ void km_config_destroy(km_config_t *conf);
 
 const km_cluster_conf_t *km_config_cluster(const km_config_t *conf, const char *alias);
 
+/* Compiles one config.properties.exclude pattern (anchored at both ends,
+ * UTF-8), as the config check and the flow do. NULL on error, with PCRE2's
+ * message and the offset in @p errstr. The caller frees the code with
+ * pcre2_code_free. */
+struct pcre2_real_code_8 *km_cfg_exclude_compile(const char *re, char *errstr, size_t errstr_size);
+
 #endif

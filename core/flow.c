@@ -27,17 +27,13 @@ static int compile_excludes(km_flow_t *f, char *errstr, size_t errstr_size) {
 	if (n && !(f->c.cfg_exclude = calloc(n, sizeof(*f->c.cfg_exclude))))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int err;
-		PCRE2_SIZE off;
-		f->c.cfg_exclude[i] =
-		    pcre2_compile((PCRE2_SPTR)items[i], PCRE2_ZERO_TERMINATED,
-		                  PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &err, &off, NULL);
-		if (!f->c.cfg_exclude[i]) {
-			PCRE2_UCHAR msg[256];
-			pcre2_get_error_message(err, msg, sizeof(msg));
+		char why[300];
+		/* the config check compiled each already: this fails only for lack
+		 * of memory */
+		if (!(f->c.cfg_exclude[i] = km_cfg_exclude_compile(items[i], why, sizeof(why)))) {
 			snprintf(errstr, errstr_size,
-			         "flow %s: config.properties.exclude: '%s': %s at offset %zu",
-			         f->name, items[i], (char *)msg, (size_t)off);
+			         "flow %s: config.properties.exclude: '%s': %s", f->name, items[i],
+			         why);
 			return -2;
 		}
 		f->c.cfg_exclude_cnt++;

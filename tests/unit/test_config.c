@@ -207,6 +207,14 @@ static const bad_case_t bad_cases[] = {
      "optionally with a unit: B, KB, MB, GB (e.g. 64MB); it must be at least 1MB"},
     {"size_too_small", FLOW "    max.inflight.bytes: 1000\n",
      "t.yaml:12:25: key 'max.inflight.bytes': '1000' is out of range; it must be at least 1MB"},
+    /* the bad item's own position, in a flow list and in a block list */
+    {"exclude_bad_regex", FLOW "    config.properties.exclude: ['ok\\..*', 'bad(']\n",
+     "t.yaml:12:43: key 'config.properties.exclude': 'bad(' is not a regular expression: "
+     "missing closing parenthesis at offset 4"},
+    {"exclude_bad_regex_block", FLOW "    config.properties.exclude:\n      - fine\n"
+                                     "      - '[z-a]'\n",
+     "t.yaml:14:9: key 'config.properties.exclude': '[z-a]' is not a regular expression: "
+     "range out of order in character class at offset 3"},
     {"exclude_mapping_item", FLOW "    config.properties.exclude: [a, {b: c}]\n",
      "t.yaml:12:36: key 'config.properties.exclude': item 2 is a mapping; the items must be "
      "text"},
