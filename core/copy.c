@@ -105,6 +105,30 @@ static int is_rebuild_error(km_flow_t *f, int32_t err) {
  * code librdkafka reports (-199..-100 local, -1 unknown, Kafka's >= 0). */
 #define KM_STATUS_STAGE (-1000)
 
+#define KM_SKIP_LOG_WINDOW_MS 10000
+#define KM_SKIP_LOG_LINES     10
+
+/* Says how many skipped records were not logged one by one, once their
+ * window is over. */
+void km_copy_skips_said(km_flow_t *f, int64_t now) {
+	uint64_t held;
+
+	if (!f->d.skip_log.window_ms)
+		f->d.skip_log =
+		    (km_ratelimit_t)KM_RATELIMIT_INIT(KM_SKIP_LOG_WINDOW_MS, KM_SKIP_LOG_LINES);
+	if ((held = km_ratelimit_roll(&f->d.skip_log, now)))
+		km_warn("flow %s: %" PRIu64 " more record(s) skipped (on_error: skip) in the last "
+		        "%d s, not logged one by one; the status counts every one (skipped)",
+		        f->name, held, KM_SKIP_LOG_WINDOW_MS / 1000);
+}
+
+/* Whether the skip of a record may be logged: at most KM_SKIP_LOG_LINES
+ * lines per KM_SKIP_LOG_WINDOW_MS and flow. */
+static int skip_logged(km_flow_t *f) {
+	km_copy_skips_said(f, km_mono_ms());
+	return km_ratelimit_allow(&f->d.skip_log);
+}
+
 /* A stage failed a record of @p e: the first message is kept for the
  * partition's reason. */
 static void stage_failed(km_flow_t *f, km_entry_t *e, const char *msg) {
@@ -113,7 +137,7 @@ static void stage_failed(km_flow_t *f, km_entry_t *e, const char *msg) {
 	if (f->on_error_skip) {
 		/* said now: by the time it is popped, another record of the
 		 * partition may have failed with another reason */
-		if (!e->status)
+		if (!e->status && skip_logged(f))
 			km_warn("flow %s: %s [%d] offset %" PRId64
 			        ": a stage failed the record (%s); skipped it (on_error: skip)",
 			        f->name, p->st->name, p->partition, e->offset,
@@ -151,7 +175,8 @@ static void record_failed(km_flow_t *f, km_entry_t *e) {
 		p->skipped++;
 		p->next = e->offset + 1;
 		km_progress_mark(f, p);
-		if (e->status != KM_STATUS_STAGE) /* a stage's failure was said already */
+		/* a stage's failure was said already */
+		if (e->status != KM_STATUS_STAGE && skip_logged(f))
 			km_warn("flow %s: %s [%d] offset %" PRId64
 			        ": the target refused the record "
 			        "(%s); skipped it (on_error: skip)",

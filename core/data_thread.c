@@ -412,8 +412,10 @@ void *km_data_main(void *arg) {
 		 * acknowledgements closely. */
 		if (d->progress_dirty || now - d->last_progress_ms >= KM_PROGRESS_INTERVAL_MS)
 			km_progress_write(f);
-		if (now - d->last_status_ms >= KM_STATUS_INTERVAL_MS)
+		if (now - d->last_status_ms >= KM_STATUS_INTERVAL_MS) {
+			km_copy_skips_said(f, now);
 			publish(f);
+		}
 		if (!(room = km_inflight_room(&d->ifl))) {
 			km_copy_serve_acks(f, 50); /* back-pressure: wait for acknowledgements */
 			continue;

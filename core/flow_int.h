@@ -39,6 +39,7 @@
 #include "catalog.h"
 #include "flow.h"
 #include "inflight.h"
+#include "ratelimit.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "status.h"
@@ -159,8 +160,9 @@ typedef struct km_data {
 	km_data_status_t st; /* the snapshot being filled */
 	char last_error[512];
 	int64_t last_error_ms;
-	int last_error_from; /* km_errsrc_t */
-	_Atomic int fatal;   /* a producer raised a fatal error (set by its callbacks) */
+	int last_error_from;     /* km_errsrc_t */
+	km_ratelimit_t skip_log; /* the lines that say a record was skipped */
+	_Atomic int fatal;       /* a producer raised a fatal error (set by its callbacks) */
 	struct {
 		int torn_down;      /* the producers are gone; a new set is not made yet */
 		int failures;       /* attempts in a row that could not make them */
@@ -296,6 +298,9 @@ void km_wait_hold(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, 
 /* Asks the control thread to make sure the target has @p topic. */
 void km_wait_request_topic(km_flow_t *f, km_part_t *p, const char *topic, int32_t partition);
 void km_copy_retry_held(km_flow_t *f, int64_t now);
+/* Says the skipped records the log rate limit held back, once their
+ * window is over. */
+void km_copy_skips_said(km_flow_t *f, int64_t now);
 void km_copy_drop_held(km_flow_t *f, km_part_t *p);
 void km_copy_no_partition(km_flow_t *f, const char *topic, int32_t cnt);
 void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);

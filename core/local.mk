@@ -15,6 +15,7 @@ core_libkmcore_la_SOURCES = \
 	core/status.c core/status.h \
 	core/inflight.c core/inflight.h \
 	core/tasks.c core/tasks.h \
+	core/ratelimit.h \
 	core/catalog.c core/catalog.h \
 	core/tmeta.c core/tmeta.h \
 	core/murmur2.c core/murmur2.h \

@@ -548,6 +548,16 @@ int ktest_log_contains(ktest_daemon_t *d, const char *text) {
 	return found;
 }
 
+size_t ktest_log_count(ktest_daemon_t *d, const char *text) {
+	char *log = slurp(d->log);
+	size_t n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, text)); p += strlen(text))
+		n++;
+	free(log);
+	return n;
+}
+
 void ktest_log_wait(ktest_daemon_t *d, const char *text, int timeout_ms) {
 	int64_t deadline = ktest_now_ms() + timeout_ms;
 

@@ -113,6 +113,8 @@ void ktest_status_wait_caught_up(ktest_daemon_t *d, const char *flow, rd_kafka_t
 /* Waits until the daemon's log contains @p text. */
 void ktest_log_wait(ktest_daemon_t *d, const char *text, int timeout_ms);
 int ktest_log_contains(ktest_daemon_t *d, const char *text);
+/* How many times the daemon's log holds @p text. */
+size_t ktest_log_count(ktest_daemon_t *d, const char *text);
 
 /* A record read back, owned by the test (librdkafka's messages must not
  * outlive their client). NULL key/value: null. */

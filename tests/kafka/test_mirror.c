@@ -796,6 +796,8 @@ static void test_stage_fails_one_record_skipped(void **state) {
 	ktest_produce_seq("a", topic, 0, "k", "v", 0, 4);
 	ktest_produce_seq("a", topic, 0, "fail", "v", 4, 1);
 	ktest_produce_seq("a", topic, 0, "z", "v", 5, 5);
+	/* a run of 300 bad records: each is counted, not each is logged */
+	ktest_produce_seq("a", topic, 0, "fail", "v", 10, 300);
 	flow_yaml(yaml, sizeof(yaml), topic, topic,
 	          "    on_error: skip\n"
 	          "    pipeline:\n"
@@ -805,13 +807,22 @@ static void test_stage_fails_one_record_skipped(void **state) {
 	ktest_daemon_start(&d, NULL);
 	ktest_wait_count(badmin, mirror, 9, COPY_TIMEOUT_MS);
 	ktest_status_wait_caught_up(&d, topic, admin, topic, 1, COPY_TIMEOUT_MS);
-	assert_int_equal(ktest_status_wait(&d, topic, "skipped", 1, COPY_TIMEOUT_MS), 1);
+	assert_int_equal(ktest_status_wait(&d, topic, "skipped", 301, COPY_TIMEOUT_MS), 301);
 	assert_int_equal(ktest_status_wait(&d, topic, "active", 1, COPY_TIMEOUT_MS), 1);
 	assert_int_equal(ktest_status_wait(&d, topic, "records", 9, COPY_TIMEOUT_MS), 9);
+	/* the lines held back are said once their 10 s window is over */
+	ktest_log_wait(&d, "more record(s) skipped (on_error: skip) in the last 10 s",
+	               COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_int_equal(ktest_count(badmin, mirror), 9);
 	assert_true(ktest_log_contains(&d, "offset 4: a stage failed the record (stage_test fails "
 	                                   "records keyed fail*); skipped it (on_error: skip)"));
+	{
+		/* at most 10 lines per window: the 301 fit in two at most */
+		size_t lines = ktest_log_count(&d, "; skipped it (on_error: skip)");
+		print_message("skips: %zu of 301 logged one by one\n", lines);
+		assert_true(lines >= 10 && lines <= 20);
+	}
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
 	ktest_destroy(badmin);
