@@ -32,6 +32,12 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 	              "%s: %s", rd_kafka_name(rk), reason);
 }
 
+/* The admin clients' errors: served by the control thread's poll. */
+static void admin_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+	(void)err;
+	km_ctl_admin_error(opaque, rk, reason);
+}
+
 rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
                           const km_cluster_conf_t *cl, const km_kvlist_t *over,
                           const char *const *defaults, const char *const *forced, char *errstr,
@@ -55,6 +61,8 @@ rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
 	rd_kafka_conf_set_opaque(conf, f);
 	if (data_client)
 		rd_kafka_conf_set_error_cb(conf, error_cb);
+	else if (!strncmp(role, "source-admin", 12) || !strncmp(role, "target-admin", 12))
+		rd_kafka_conf_set_error_cb(conf, admin_error_cb);
 	if (type == RD_KAFKA_PRODUCER && data_client)
 		rd_kafka_conf_set_dr_msg_cb(conf, km_dr_cb);
 	return km_kafka_new(type, conf, errstr, errstr_size);

@@ -30,13 +30,40 @@ void km_ctl_error(km_flow_t *f, const char *fmt, ...) {
 	f->c.error_runs = f->c.error_task >= 0 ? f->c.tasks.t[f->c.error_task].runs : 0;
 }
 
+static void task_totals(const km_tasks_t *ts, uint64_t *runs, uint64_t *fails) {
+	*runs = *fails = 0;
+	for (size_t i = 0; i < ts->cnt; i++) {
+		*runs += ts->t[i].runs;
+		*fails += ts->t[i].failures;
+	}
+}
+
+void km_ctl_admin_error(km_flow_t *f, rd_kafka_t *rk, const char *reason) {
+	km_warn("flow %s: %s: %s", f->name, rd_kafka_name(rk), reason);
+	km_ctl_error(f, "%s: %s", rd_kafka_name(rk), reason);
+	f->c.error_task = KM_CTL_ERR_ADMIN;
+	task_totals(&f->c.tasks, &f->c.error_runs, &f->c.error_fails);
+}
+
 /* The error ends with a later run of the task that set it that succeeded
- * without setting another. */
+ * without setting another; an admin client's, with task runs since it and
+ * no failure among them. */
 static void ctl_error_maybe_ended(km_flow_t *f) {
 	km_ctl_t *c = &f->c;
 	const km_task_t *t;
 
-	if (!c->last_error[0] || c->error_task < 0)
+	if (!c->last_error[0])
+		return;
+	if (c->error_task == KM_CTL_ERR_ADMIN) {
+		uint64_t runs, fails;
+		task_totals(&c->tasks, &runs, &fails);
+		if (runs > c->error_runs && fails == c->error_fails) {
+			c->last_error[0] = '\0';
+			c->last_error_ms = 0;
+		}
+		return;
+	}
+	if (c->error_task < 0)
 		return;
 	t = &c->tasks.t[c->error_task];
 	if (t->runs > c->error_runs + 1 && !t->last_rc) {
@@ -202,6 +229,9 @@ void *km_control_main(void *arg) {
 		set_state(f, "running");
 		while (!atomic_load(&f->stop)) {
 			km_ctl_take_requests(f);
+			/* the admin clients' own errors (error_cb) */
+			rd_kafka_poll(f->c.src_admin, 0);
+			rd_kafka_poll(f->c.dst_admin, 0);
 			km_tasks_run_due(&f->c.tasks, km_mono_ms());
 			ctl_error_maybe_ended(f);
 			km_flow_publish_tmeta(f);

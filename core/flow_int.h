@@ -192,8 +192,10 @@ typedef struct km_ctl {
 	km_ctl_status_t st;
 	char last_error[512];
 	int64_t last_error_ms;
-	int error_task;      /* the task that set last_error, -1: none (the progress load) */
-	uint64_t error_runs; /* that task's runs when it did */
+	int error_task;       /* the task that set last_error, -1: none (the progress load),
+	                       * KM_CTL_ERR_ADMIN: an admin client's own error */
+	uint64_t error_runs;  /* that task's runs when it did (every task's, for an admin error) */
+	uint64_t error_fails; /* every task's failures then, for an admin error */
 } km_ctl_t;
 
 struct km_flow {
@@ -337,6 +339,10 @@ void *km_data_main(void *arg);
 /* control.c @locality control thread */
 void *km_control_main(void *arg);
 void km_ctl_error(km_flow_t *f, const char *fmt, ...) KM_PRINTF(2, 3);
+/* An error an admin client reported by itself (a cluster unreachable):
+ * it ends when the tasks next run without a failure. */
+#define KM_CTL_ERR_ADMIN (-2)
+void km_ctl_admin_error(km_flow_t *f, rd_kafka_t *rk, const char *reason);
 rd_kafka_event_t *km_admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type);
 /* 1 when the flow copies source topic @p topic (filter, policy, cycles). */
 int km_ctl_selected(km_flow_t *f, const char *topic);
