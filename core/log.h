@@ -1,5 +1,6 @@
 /* Logging: one line per event to stderr with a level (journald picks the
- * level from the "<N>" prefix when the unit says SyslogLevelPrefix=true). */
+ * level from the "<N>" prefix when the unit says SyslogLevelPrefix=true).
+ * A line has any length and goes out in one write(2). */
 #ifndef KM_LOG_H
 #define KM_LOG_H
 

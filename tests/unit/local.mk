@@ -9,3 +9,4 @@ include tests/unit/plugin_host.mk
 include tests/bench/local.mk
 include tests/unit/murmur2.mk
 include tests/unit/ctl.mk
+include tests/unit/logs.mk
