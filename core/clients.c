@@ -25,8 +25,9 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 		km_err("flow %s: %s: fatal error: %s", f->name, rd_kafka_name(rk), reason);
 		return;
 	}
-	/* librdkafka retries these by itself; they say a cluster is unreachable. */
-	km_warn("flow %s: %s: %s", f->name, rd_kafka_name(rk), reason);
+	/* librdkafka retries these by itself. A connection failure is also in
+	 * its log, where the cluster's state says it once (kafka.c). */
+	km_kafka_error(rk, err, reason, f->name);
 	km_data_error(f,
 	              rd_kafka_type(rk) == RD_KAFKA_CONSUMER ? KM_ERRSRC_SOURCE : KM_ERRSRC_TARGET,
 	              "%s: %s", rd_kafka_name(rk), reason);
@@ -34,8 +35,10 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 
 /* The admin clients' errors: served by the control thread's poll. */
 static void admin_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-	(void)err;
-	km_ctl_admin_error(opaque, rk, reason);
+	km_flow_t *f = opaque;
+
+	km_kafka_error(rk, err, reason, f->name);
+	km_ctl_admin_error(f, rk, reason);
 }
 
 rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,

@@ -39,7 +39,6 @@ static void task_totals(const km_tasks_t *ts, uint64_t *runs, uint64_t *fails) {
 }
 
 void km_ctl_admin_error(km_flow_t *f, rd_kafka_t *rk, const char *reason) {
-	km_warn("flow %s: %s: %s", f->name, rd_kafka_name(rk), reason);
 	km_ctl_error(f, "%s: %s", rd_kafka_name(rk), reason);
 	f->c.error_task = KM_CTL_ERR_ADMIN;
 	task_totals(&f->c.tasks, &f->c.error_runs, &f->c.error_fails);

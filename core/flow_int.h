@@ -339,8 +339,9 @@ void *km_data_main(void *arg);
 /* control.c @locality control thread */
 void *km_control_main(void *arg);
 void km_ctl_error(km_flow_t *f, const char *fmt, ...) KM_PRINTF(2, 3);
-/* An error an admin client reported by itself (a cluster unreachable):
- * it ends when the tasks next run without a failure. */
+/* An error an admin client reported by itself (a cluster unreachable),
+ * logged already (km_kafka_error): it is the flow's last error until the
+ * tasks next run without a failure. */
 #define KM_CTL_ERR_ADMIN (-2)
 void km_ctl_admin_error(km_flow_t *f, rd_kafka_t *rk, const char *reason);
 rd_kafka_event_t *km_admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type);

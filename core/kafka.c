@@ -1,20 +1,118 @@
 /* librdkafka client configuration for kmirror's clients. */
 #include "config.h"
 
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kafka.h"
 #include "log.h"
+#include "logstate.h"
+
+/* What librdkafka reports, through the log state (logstate.h): retries and
+ * outages make one line per change. Callbacks come from librdkafka's
+ * threads; the lock also keeps the lines in the order of the changes. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static km_logstate_t *log_state; /* made with the first client's conf */
+
+static int64_t mono_ms(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes @p line and frees its text. @locks log_lock (or none for a line
+ * that no state decided) */
+static void emit(km_logline_t *line) {
+	if (line->text)
+		km_log(line->level, "%s", line->text);
+	free(line->text);
+}
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-	km_log_level_t l = level <= 3   ? KM_LOG_ERR
-	                   : level == 4 ? KM_LOG_WARNING
-	                   : level <= 6 ? KM_LOG_INFO
-	                                : KM_LOG_DEBUG;
-	/* librdkafka's notices are chatty (reconnects): keep them at info. */
-	km_log(l, "%s: %s: %s", rd_kafka_name(rk), fac, buf);
+	const char *name = rd_kafka_name(rk);
+	km_logline_t line;
+
+	if (level >= 7) { /* librdkafka's debug contexts: many, and no state */
+		km_log(KM_LOG_DEBUG, "%s: %s: %s", name, fac, buf);
+		return;
+	}
+	pthread_mutex_lock(&log_lock);
+	km_logstate_log(log_state, rk, name, level, fac, buf, mono_ms(), &line);
+	emit(&line);
+	pthread_mutex_unlock(&log_lock);
+}
+
+void km_kafka_error(rd_kafka_t *rk, int err, const char *reason, const char *flow) {
+	km_logline_t line;
+
+	km_logstate_error(err, reason, flow, rd_kafka_name(rk), &line);
+	emit(&line);
+}
+
+/* @locality a broker thread of @p rk, with the broker locked */
+static rd_kafka_resp_err_t on_state(rd_kafka_t *rk, int32_t id, const char *secproto,
+                                    const char *host, int port, const char *state, void *opaque) {
+	char broker[300];
+	km_logline_t line;
+
+	(void)id, (void)secproto, (void)opaque;
+	/* Port 0: a coordinator's handle or the internal one, whose states
+	 * are those of a broker's own connection. */
+	if (port <= 0 || !*host)
+		return RD_KAFKA_RESP_ERR_NO_ERROR;
+	snprintf(broker, sizeof(broker), "%s:%d", host, port);
+	pthread_mutex_lock(&log_lock);
+	km_logstate_broker(log_state, rk, broker, state, mono_ms(), &line);
+	emit(&line);
+	pthread_mutex_unlock(&log_lock);
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+static rd_kafka_resp_err_t on_destroy(rd_kafka_t *rk, void *opaque) {
+	(void)opaque;
+	pthread_mutex_lock(&log_lock);
+	km_logstate_client_remove(log_state, rk, mono_ms());
+	pthread_mutex_unlock(&log_lock);
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* rd_kafka_new() calls it, before the client's threads start. */
+static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, void *opaque,
+                                  char *errstr, size_t errstr_size) {
+	const char *alias = opaque;
+	int r;
+
+	(void)conf, (void)errstr, (void)errstr_size;
+	pthread_mutex_lock(&log_lock);
+	r = km_logstate_client_add(log_state, rk, alias);
+	pthread_mutex_unlock(&log_lock);
+	if (r == 0 &&
+	    (rd_kafka_interceptor_add_on_broker_state_change(rk, "kmirror-log", on_state, NULL) ||
+	     rd_kafka_interceptor_add_on_destroy(rk, "kmirror-log", on_destroy, NULL)))
+		on_destroy(rk, NULL); /* its reports pass through as they come */
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* The cluster whose `kafka` map is @p kv (every client's properties come
+ * from one). */
+static const km_cluster_conf_t *cluster_of(const km_kvlist_t *kv) {
+	return (const km_cluster_conf_t *)(const void *)((const char *)kv -
+	                                                 offsetof(km_cluster_conf_t, kafka));
+}
+
+/* Follows the connections of the clients made with @p conf as those of
+ * cluster @p alias. */
+static void follow_connections(rd_kafka_conf_t *conf, const char *alias) {
+	pthread_mutex_lock(&log_lock);
+	if (!log_state)
+		log_state = km_logstate_new();
+	pthread_mutex_unlock(&log_lock);
+	rd_kafka_conf_interceptor_add_on_new(conf, "kmirror-log", on_new, (void *)alias);
 }
 
 static int set(rd_kafka_conf_t *conf, const char *who, const char *key, const char *val, int secret,
@@ -54,6 +152,8 @@ rd_kafka_conf_t *km_kafka_conf(const char *who, const char *const *defaults,
 		if (set(conf, who, forced[i], forced[i + 1], 0, errstr, errstr_size))
 			goto fail;
 	rd_kafka_conf_set_log_cb(conf, log_cb);
+	if (cluster)
+		follow_connections(conf, cluster_of(cluster)->alias);
 	return conf;
 fail:
 	rd_kafka_conf_destroy(conf);

@@ -7,11 +7,12 @@
 #include "config_model.h"
 
 /* Builds a configuration: kmirror's @p defaults (NULL-terminated key/value
- * pairs), then the cluster's properties @p cluster, then the flow's
- * overrides @p over (may be NULL), then @p forced pairs kmirror owns. Logs
- * and errors from the client go to kmirror's log with @p who as prefix.
- * NULL on error with errstr naming the property (never its value when it is
- * a secret). */
+ * pairs), then the cluster's properties @p cluster (the `kafka` map of a
+ * km_cluster_conf_t, or NULL), then the flow's overrides @p over (may be
+ * NULL), then @p forced pairs kmirror owns. Logs from the client go to
+ * kmirror's log with @p who as prefix, its connections' failures and
+ * recoveries as those of the cluster's alias (logstate.h). NULL on error
+ * with errstr naming the property (never its value when it is a secret). */
 rd_kafka_conf_t *km_kafka_conf(const char *who, const char *const *defaults,
                                const km_kvlist_t *cluster, const km_kvlist_t *over,
                                const char *const *forced, char *errstr, size_t errstr_size);
@@ -19,5 +20,10 @@ rd_kafka_conf_t *km_kafka_conf(const char *who, const char *const *defaults,
 /* rd_kafka_new() with the configuration above; @p conf is consumed. */
 rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr,
                          size_t errstr_size);
+
+/* Logs a non-fatal error of @p rk, a client of flow @p flow, from its error
+ * callback: a connection failure at debug level (its FAIL log line
+ * carries it), any other as a warning. */
+void km_kafka_error(rd_kafka_t *rk, int err, const char *reason, const char *flow);
 
 #endif

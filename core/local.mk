@@ -7,6 +7,7 @@ core_libkmcore_la_SOURCES = \
 	core/config_schema.c \
 	core/config_model.c core/config_model.h \
 	core/log.c core/log.h \
+	core/logstate.c core/logstate.h \
 	core/kafka.c core/kafka.h \
 	core/plugin_host.c core/plugin_host.h \
 	core/policy.c core/policy.h \

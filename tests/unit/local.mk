@@ -5,6 +5,7 @@ include tests/unit/policies.mk
 include tests/unit/core.mk
 include tests/kafka/daemon.mk
 include tests/kafka/topics.mk
+include tests/kafka/logs.mk
 include tests/unit/plugin_host.mk
 include tests/bench/local.mk
 include tests/unit/murmur2.mk

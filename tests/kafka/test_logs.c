@@ -1,0 +1,151 @@
+/* What kmirrord logs against real brokers: a healthy start and copy log no
+ * warning (the idempotent producers' first PID requests that meet a
+ * coordinator still loading are info lines), and an outage of the target's
+ * broker is one warning for the cluster and one line when it is reachable
+ * again, however many clients retried how often.
+ *
+ * Run it on fresh brokers (its own test bed) for the first case to meet
+ * the loading coordinator. Every wait is on a condition with a deadline. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktest.h"
+
+#define WAIT_MS 120000
+
+/* The daemon's log (caller frees). */
+static char *log_text(ktest_daemon_t *d) {
+	FILE *fp = fopen(d->log, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	len = fread(buf, 1, (size_t)n, fp);
+	buf[len] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* Lines of the log at @p level ("warning") that contain @p text ("" for
+ * all), each shown as a TAP comment. */
+static int count_lines(ktest_daemon_t *d, const char *level, const char *text) {
+	char *log = log_text(d), *line = log, *nl = NULL, tag[32];
+	int cnt = 0;
+
+	snprintf(tag, sizeof(tag), "Z %s: ", level);
+	for (; line; line = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		if (strstr(line, tag) && strstr(line, text)) {
+			ktest_note("%s", line);
+			cnt++;
+		}
+	}
+	free(log);
+	return cnt;
+}
+
+static void start_copy(ktest_daemon_t *d, const char *flow, char *topic, size_t size) {
+	char yaml[1024];
+	rd_kafka_t *admin = ktest_producer("a", NULL);
+
+	ktest_topic_name(topic, size, flow);
+	ktest_create_topic(admin, topic, 3, NULL);
+	for (int32_t p = 0; p < 3; p++)
+		ktest_produce_seq("a", topic, p, "k", "v", 0, 100);
+	snprintf(yaml, sizeof(yaml),
+	         "flows:\n"
+	         "  - name: %s\n"
+	         "    source: a\n"
+	         "    target: b\n"
+	         "    refresh.topics.interval: 500ms\n"
+	         "    producer.connections: 3\n"
+	         "    topics:\n"
+	         "      include: ['%s']\n",
+	         flow, topic);
+	ktest_daemon_config(d, yaml);
+	ktest_daemon_start(d, NULL);
+	ktest_status_wait_caught_up(d, flow, admin, topic, 3, WAIT_MS);
+	ktest_destroy(admin);
+}
+
+/* Start, create the mirror topic, copy: nothing is wrong, nothing warns. */
+static void test_healthy_start_no_warning(void **state) {
+	ktest_daemon_t *d = &ktest_the_daemon;
+	char topic[128];
+
+	(void)state;
+	start_copy(d, "logstart", topic, sizeof(topic));
+	assert_int_equal(count_lines(d, "warning", ""), 0);
+	assert_int_equal(count_lines(d, "err", ""), 0);
+	ktest_daemon_finish(d);
+}
+
+/* The target's broker dies (kill -9) and starts again: every producer
+ * connection and the admin client fail to reconnect many times, yet the log
+ * has one warning that cluster b is unreachable and one info line that it
+ * is reachable again, with how long it was not. The copy goes on. */
+static void test_target_outage_logged_once(void **state) {
+	ktest_daemon_t *d = &ktest_the_daemon;
+	const char *bed = getenv("KM_TESTBED_DIR"), *src = getenv("KM_TEST_SRCDIR");
+	rd_kafka_t *admin;
+	char topic[128], path[512], cmd[1024];
+	FILE *fp;
+	long pid = 0;
+
+	(void)state;
+	assert_non_null(bed);
+	assert_non_null(src);
+	start_copy(d, "logdown", topic, sizeof(topic));
+	snprintf(path, sizeof(path), "%s/b/pid", bed);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_int_equal(fscanf(fp, "%ld", &pid), 1);
+	fclose(fp);
+	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+	ktest_log_wait(d, "cluster b: unreachable: ", WAIT_MS);
+	/* the same data and ports again (nothing to stop: it is dead) */
+	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' restart b >/dev/null", src);
+	assert_int_equal(system(cmd), 0);
+	ktest_log_wait(d, "cluster b: reachable again (unreachable for ", WAIT_MS);
+	admin = ktest_producer("a", NULL);
+	for (int32_t p = 0; p < 3; p++)
+		ktest_produce_seq("a", topic, p, "k", "after", 0, 100);
+	ktest_status_wait_caught_up(d, "logdown", admin, topic, 3, WAIT_MS);
+	ktest_destroy(admin);
+
+	assert_int_equal(count_lines(d, "warning", "cluster b: unreachable: "), 1);
+	assert_int_equal(count_lines(d, "info", "cluster b: reachable again (unreachable for "), 1);
+	/* no line per retry above debug, and the source was never down */
+	assert_int_equal(count_lines(d, "warning", "Connect to "), 1);
+	assert_int_equal(count_lines(d, "warning", "Disconnected"), 0);
+	assert_int_equal(count_lines(d, "err", "Connect to "), 0);
+	assert_int_equal(count_lines(d, "err", "brokers are down"), 0);
+	assert_int_equal(count_lines(d, "info", "Disconnected"), 0);
+	assert_int_equal(count_lines(d, "warning", "cluster a"), 0);
+	/* yet each failure is there for log_level: debug */
+	assert_true(count_lines(d, "debug", "Connect to ") > 1);
+	ktest_daemon_finish(d);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_teardown(test_healthy_start_no_warning, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_target_outage_logged_once, ktest_daemon_teardown),
+	};
+
+	ktest_require_testbed("a", "b", NULL);
+	if (getenv("KTEST_ONLY"))
+		cmocka_set_test_filter(getenv("KTEST_ONLY"));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
