@@ -242,6 +242,7 @@ static void producers_tear_down(km_flow_t *f) {
 		purge_producer(cl->producers[i]);
 	purge_producer(cl->pproducer);
 	km_inflight_clear_lists(&d->ifl);
+	km_copy_drop_dead_letters(f);
 	for (km_stopic_t *st = d->topics; st; st = st->next)
 		for (int32_t i = 0; i < st->cnt; i++) {
 			km_part_t *p = st->parts[i];

@@ -318,6 +318,43 @@ static const km_cluster_conf_t *km_flow_cluster(const km_config_t *conf, const k
 	return c;
 }
 
+/* Kafka's rule for a topic name: 1 to 249 letters, digits, '.', '_' and
+ * '-', and neither "." nor "..". */
+static int km_topic_name_ok(const char *s) {
+	return km_name_ok(s, "._-") && strlen(s) <= 249 && strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* on_error: dead-letter and dead_letter.topic go together. */
+static int km_flow_dead_letter_check(const km_params_t *p, char *errstr, size_t errstr_size) {
+	const char *mode = km_params_str(p, "on_error"),
+	           *topic = km_params_str(p, "dead_letter.topic");
+	const km_node_t *n = km_params_node(p, "dead_letter.topic");
+
+	if (!strcmp(mode, "dead-letter") && !topic) {
+		km_node_err(
+		    errstr, errstr_size, km_params_node(p, "on_error"),
+		    "key 'on_error': dead-letter needs key 'dead_letter.topic', the topic on "
+		    "the target that failed records go to");
+		return -1;
+	}
+	if (topic && strcmp(mode, "dead-letter")) {
+		km_node_err(errstr, errstr_size, n,
+		            "key 'dead_letter.topic' is set but on_error is '%s'; set on_error: "
+		            "dead-letter, or remove dead_letter.topic",
+		            mode);
+		return -1;
+	}
+	if (topic && !km_topic_name_ok(topic)) {
+		km_node_err(
+		    errstr, errstr_size, n,
+		    "key 'dead_letter.topic': '%s' is not a valid Kafka topic name; use 1 to "
+		    "249 letters, digits, '.', '_' and '-' (but not '.' or '..')",
+		    topic);
+		return -1;
+	}
+	return 0;
+}
+
 static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, char *errstr,
                          size_t errstr_size) {
 	km_flow_conf_t *f = &conf->flows[idx];
@@ -446,6 +483,8 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 			pcre2_code_free(re);
 		}
 	}
+	if (km_flow_dead_letter_check(f->params, errstr, errstr_size))
+		return -1;
 	if (km_params_int(f->params, "replication.factor") == 0) {
 		km_node_err(errstr, errstr_size, km_params_node(f->params, "replication.factor"),
 		            "key 'replication.factor': 0 is not allowed; use -1 (the target "

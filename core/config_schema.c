@@ -24,9 +24,12 @@ const km_param_t km_config_params[] = {
 const km_param_t km_flow_params[] = {
     {.name = "start", .type = KM_PARAM_ENUM, .def = "earliest", .choices = "earliest|latest",
      .doc = "Where to start in a source partition with no stored progress"},
-    {.name = "on_error", .type = KM_PARAM_ENUM, .def = "stop", .choices = "stop|skip",
-     .doc = "What happens to a partition whose record the target rejects: stop it, or skip "
-            "the record"},
+    {.name = "on_error", .type = KM_PARAM_ENUM, .def = "stop", .choices = "stop|skip|dead-letter",
+     .doc = "What happens to a record the target refuses or a stage fails: stop its partition "
+            "there, skip the record, or send it unchanged to dead_letter.topic"},
+    {.name = "dead_letter.topic", .type = KM_PARAM_STRING,
+     .doc = "The topic on the target that on_error: dead-letter sends failed records to, "
+            "with headers that say why; created like a routed topic when missing"},
     {.name = "isolation", .type = KM_PARAM_ENUM, .def = "read_committed",
      .choices = "read_committed|read_uncommitted",
      .doc = "read_committed skips aborted transactional records; read_uncommitted copies "

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "flow_int.h"
+#include "kafka.h"
 #include "log.h"
 
 void km_part_set_reason(km_part_t *p, const char *fmt, ...) {
@@ -60,6 +61,8 @@ static int window_on(const km_flow_t *f) {
 	return f->d.ifl.part_cap != SIZE_MAX;
 }
 
+static int dead_letter_later(km_flow_t *f, km_entry_t *e, const rd_kafka_message_t *m);
+
 void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	km_flow_t *f = opaque;
 	km_data_t *d = &f->d;
@@ -93,6 +96,17 @@ void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	}
 	if (!m->err)
 		km_data_error_ended(f, KM_ERRSRC_TARGET);
+	if (f->on_error == KM_ON_ERROR_DEAD_LETTER) {
+		if (rd_kafka_topic_opaque(m->rkt) == &d->dlq_marker) {
+			/* the dead-letter topic's answer: no offset of a mirror */
+			km_inflight_ack(&d->ifl, e, m->err, -1, cost);
+			return;
+		}
+		if (m->err && dead_letter_later(f, e, m)) {
+			km_inflight_ack(&d->ifl, e, 0, -1, cost);
+			return;
+		}
+	}
 	km_inflight_ack(&d->ifl, e, m->err, m->err ? -1 : m->offset, cost);
 }
 
@@ -101,25 +115,28 @@ static int is_rebuild_error(km_flow_t *f, int32_t err) {
 	       err == RD_KAFKA_RESP_ERR__FATAL || atomic_load(&f->d.fatal);
 }
 
-/* An entry's status that says a stage failed the record: outside every
- * code librdkafka reports (-199..-100 local, -1 unknown, Kafka's >= 0). */
-#define KM_STATUS_STAGE (-1000)
+/* km_entry_t.mark: the entry's record was sent to the dead-letter topic. */
+#define KM_MARK_DEAD_LETTERED 1
 
 #define KM_SKIP_LOG_WINDOW_MS 10000
 #define KM_SKIP_LOG_LINES     10
 
-/* Says how many skipped records were not logged one by one, once their
- * window is over. */
+/* Says how many skipped or dead-lettered records were not logged one by
+ * one, once their window is over. */
 void km_copy_skips_said(km_flow_t *f, int64_t now) {
 	uint64_t held;
+	int dlq = f->on_error == KM_ON_ERROR_DEAD_LETTER;
 
 	if (!f->d.skip_log.window_ms)
 		f->d.skip_log =
 		    (km_ratelimit_t)KM_RATELIMIT_INIT(KM_SKIP_LOG_WINDOW_MS, KM_SKIP_LOG_LINES);
 	if ((held = km_ratelimit_roll(&f->d.skip_log, now)))
-		km_warn("flow %s: %" PRIu64 " more record(s) skipped (on_error: skip) in the last "
-		        "%d s, not logged one by one; the status counts every one (skipped)",
-		        f->name, held, KM_SKIP_LOG_WINDOW_MS / 1000);
+		km_warn("flow %s: %" PRIu64 " more record(s) %s in the last %d s, not logged one "
+		        "by one; the status counts every one (%s)",
+		        f->name, held,
+		        dlq ? "sent to the dead-letter topic (on_error: dead-letter)"
+		            : "skipped (on_error: skip)",
+		        KM_SKIP_LOG_WINDOW_MS / 1000, dlq ? "dead_lettered" : "skipped");
 }
 
 /* Whether the skip of a record may be logged: at most KM_SKIP_LOG_LINES
@@ -129,54 +146,190 @@ static int skip_logged(km_flow_t *f) {
 	return km_ratelimit_allow(&f->d.skip_log);
 }
 
-/* A stage failed a record of @p e: the first message is kept for the
- * partition's reason. */
-static void stage_failed(km_flow_t *f, km_entry_t *e, const char *msg) {
+/* ---- dead-letter ------------------------------------------------------- */
+
+static void produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, int32_t partition,
+                    const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
+                    rd_kafka_headers_t *hdrs);
+
+static int64_t msg_timestamp(const rd_kafka_message_t *m) {
+	int64_t ts = rd_kafka_message_timestamp(m, NULL);
+
+	return ts < 0 ? 0 : ts;
+}
+
+/* Sends the source record of @p e, unchanged, to the dead-letter topic:
+ * its key, value, timestamp and headers (@p hdrs, handed over, when they
+ * are no longer on the consumed message; NULL: a copy of the message's),
+ * then headers that say who failed it (stage @p st; NULL: the target),
+ * with which code and why. Its partition there is its source partition modulo the topic's
+ * count; a topic the target lacks is created as routed topics are, while
+ * the record waits. @p e is done when the dead-letter topic acknowledged
+ * it, and stops its partition when that topic refuses it too. */
+static void dead_letter(km_flow_t *f, km_entry_t *e, const km_instance_t *st, km_err_t code,
+                        const char *msg, rd_kafka_headers_t *hdrs) {
+	rd_kafka_message_t *m = e->msg;
+	km_part_t *p = e->q->owner;
+	rd_kafka_headers_t *src;
+	int32_t cnt = km_tmeta_partitions(f->d.tmeta, f->dlq_topic);
+	char part[16], off[24];
+
+	e->mark = KM_MARK_DEAD_LETTERED;
+	if (!hdrs)
+		hdrs = rd_kafka_message_headers(m, &src) ? rd_kafka_headers_new(8)
+		                                         : rd_kafka_headers_copy(src);
+	snprintf(part, sizeof(part), "%d", p->partition);
+	snprintf(off, sizeof(off), "%" PRId64, e->offset);
+	rd_kafka_header_add(hdrs, "kmirror.error.flow", -1, f->name, -1);
+	rd_kafka_header_add(hdrs, "kmirror.error.source.cluster", -1, f->source, -1);
+	rd_kafka_header_add(hdrs, "kmirror.error.source.topic", -1, p->st->name, -1);
+	rd_kafka_header_add(hdrs, "kmirror.error.source.partition", -1, part, -1);
+	rd_kafka_header_add(hdrs, "kmirror.error.source.offset", -1, off, -1);
+	rd_kafka_header_add(hdrs, "kmirror.error.stage", -1, st ? st->ctx.name : "target", -1);
+	rd_kafka_header_add(hdrs, "kmirror.error.code", -1, km_err2name(code), -1);
+	rd_kafka_header_add(hdrs, "kmirror.error.message", -1, msg, -1);
+	if (skip_logged(f))
+		km_warn("flow %s: %s [%d] offset %" PRId64 ": %s%s %s the record (%s); sent it to "
+		        "the dead-letter topic %s (on_error: dead-letter)",
+		        f->name, p->st->name, p->partition, e->offset, st ? "stage " : "the target",
+		        st ? st->ctx.name : "", st ? "failed" : "refused", msg, f->dlq_topic);
+	produce(f, p, e, f->dlq_topic, cnt > 0 ? p->partition % cnt : 0, m->key, m->key_len,
+	        m->payload, m->len, msg_timestamp(m), hdrs);
+}
+
+/* A record made from @p e that the target refused, with on_error
+ * dead-letter: its source record goes to the dead-letter topic after the
+ * poll that reported it (a delivery report must not produce: a full queue
+ * would poll again). Returns 1 when the refusal is taken care of (@p e is
+ * held until it is sent, or was dead-lettered already), 0 when it stands:
+ * the producer is being rebuilt, or the partition stopped. */
+static int dead_letter_later(km_flow_t *f, km_entry_t *e, const rd_kafka_message_t *m) {
+	km_data_t *d = &f->d;
+	km_part_t *p = e->q->owner;
+	rd_kafka_headers_t *src;
+	struct km_dlq_todo *t;
+
+	if (is_rebuild_error(f, m->err) || p->state != KM_PART_ACTIVE)
+		return 0;
+	if (e->mark == KM_MARK_DEAD_LETTERED) /* another record made from it failed */
+		return 1;
+	if (d->dlq_todo_cnt == d->dlq_todo_cap) {
+		/* bounded by the pool: each entry is on it once */
+		size_t ncap = d->dlq_todo_cap ? d->dlq_todo_cap * 2 : 64;
+		if (!(t = realloc(d->dlq_todo, ncap * sizeof(*t))))
+			abort();
+		d->dlq_todo = t;
+		d->dlq_todo_cap = ncap;
+	}
+	/* The source record's headers: still on the consumed message when a
+	 * pipeline made the record sent, else handed to the producer with it
+	 * (the record refused is the source record then). */
+	if (rd_kafka_message_headers(f->pipeline.cnt ? e->msg : m, &src))
+		src = NULL;
+	t = &d->dlq_todo[d->dlq_todo_cnt++];
+	t->e = e;
+	t->err = m->err;
+	t->hdrs = src ? rd_kafka_headers_copy(src) : rd_kafka_headers_new(8);
+	e->mark = KM_MARK_DEAD_LETTERED;
+	km_inflight_hold(&d->ifl, e, 0); /* its message lives until it is sent */
+	return 1;
+}
+
+/* Sends the records the target refused to the dead-letter topic. */
+static void drain_dead_letters(km_flow_t *f) {
+	km_data_t *d = &f->d;
+	int copying = d->copying;
+
+	if (d->dlq_draining || !d->dlq_todo_cnt)
+		return;
+	d->dlq_draining = 1;
+	d->copying = 1; /* a full queue's wait serves acks, nothing else */
+	/* a wait inside may add to the list: it is read anew each time */
+	for (size_t i = 0; i < d->dlq_todo_cnt; i++) {
+		struct km_dlq_todo t = d->dlq_todo[i];
+
+		dead_letter(f, t.e, NULL, km_err_from_rd(t.err), rd_kafka_err2str(t.err), t.hdrs);
+		km_inflight_release(&d->ifl, t.e); /* the hold dead_letter_later took */
+	}
+	d->dlq_todo_cnt = 0;
+	d->copying = copying;
+	d->dlq_draining = 0;
+}
+
+void km_copy_drop_dead_letters(km_flow_t *f) {
+	km_data_t *d = &f->d;
+
+	for (size_t i = 0; i < d->dlq_todo_cnt; i++)
+		rd_kafka_headers_destroy(d->dlq_todo[i].hdrs);
+	d->dlq_todo_cnt = 0;
+}
+
+/* ---- failed records ---------------------------------------------------- */
+
+/* What a record's failure is called: "stage NAME" for a stage's. */
+static const char *stage_label(const km_instance_t *st) {
+	return st ? st->ctx.name : "(unknown stage)";
+}
+
+/* Stage @p st failed a record of @p e with @p msg: the flow's on_error
+ * decides. With stop, the first reason is kept for the partition's. */
+static void stage_failed(km_flow_t *f, km_entry_t *e, const km_instance_t *st, const char *msg) {
 	km_part_t *p = e->q->owner;
 
-	if (f->on_error_skip) {
+	if (!msg || !*msg)
+		msg = "(no reason given)";
+	switch (f->on_error) {
+	case KM_ON_ERROR_DEAD_LETTER:
+		if (p->state != KM_PART_ACTIVE)
+			break;
+		if (e->mark != KM_MARK_DEAD_LETTERED) /* once per source record */
+			dead_letter(f, e, st, KM_ERR_STAGE, msg, NULL);
+		return;
+	case KM_ON_ERROR_SKIP:
 		/* said now: by the time it is popped, another record of the
 		 * partition may have failed with another reason */
 		if (!e->status && skip_logged(f))
 			km_warn("flow %s: %s [%d] offset %" PRId64
-			        ": a stage failed the record (%s); skipped it (on_error: skip)",
-			        f->name, p->st->name, p->partition, e->offset,
-			        msg && *msg ? msg : "(no reason given)");
-		km_inflight_fail(&f->d.ifl, e, KM_STATUS_STAGE);
-		return;
+			        ": stage %s failed the record (%s); skipped it (on_error: skip)",
+			        f->name, p->st->name, p->partition, e->offset, stage_label(st),
+			        msg);
+		break;
+	case KM_ON_ERROR_STOP:
+		/* it stops at its first failed record: nothing after it goes out */
+		if (!p->failing)
+			snprintf(p->fail_msg, sizeof(p->fail_msg),
+			         "stage %s failed the record at offset %" PRId64 ": %s",
+			         stage_label(st), e->offset, msg);
+		p->failing = 1;
+		break;
 	}
-	p->failing = 1; /* stops at this record: nothing after it goes out */
-	if (!e->status) {
-		size_t n = msg && *msg ? strlen(msg) : 0;
-		if (!n)
-			msg = "(no reason given)", n = strlen(msg);
-		if (n >= sizeof(p->fail_msg))
-			n = sizeof(p->fail_msg) - 1;
-		memcpy(p->fail_msg, msg, n);
-		p->fail_msg[n] = '\0';
-	}
-	km_inflight_fail(&f->d.ifl, e, KM_STATUS_STAGE);
+	km_inflight_fail(&f->d.ifl, e, KM_ERR_STAGE);
 }
 
-/* A record the target refused, or a stage failed: the flow's on_error
- * decides. */
+/* A record the target refused, a stage failed, or the dead-letter topic
+ * refused: the flow's on_error decides (a record the dead-letter topic
+ * refused stops its partition). */
 static void record_failed(km_flow_t *f, km_entry_t *e) {
 	km_part_t *p = e->q->owner;
+	int dlq = e->mark == KM_MARK_DEAD_LETTERED;
 	char why[400];
 
-	if (e->status == KM_STATUS_STAGE)
-		snprintf(why, sizeof(why), "a stage failed the record at offset %" PRId64 ": %s",
-		         e->offset, p->fail_msg);
+	if (dlq)
+		snprintf(why, sizeof(why),
+		         "the dead-letter topic %s refused the record at offset %" PRId64 ": %s",
+		         f->dlq_topic, e->offset, rd_kafka_err2str(e->status));
+	else if (e->status == KM_ERR_STAGE)
+		snprintf(why, sizeof(why), "%s", p->fail_msg);
 	else
 		snprintf(why, sizeof(why),
 		         "the target refused the record at offset %" PRId64 ": %s", e->offset,
 		         rd_kafka_err2str(e->status));
-	if (f->on_error_skip) {
+	if (f->on_error == KM_ON_ERROR_SKIP) {
 		p->skipped++;
 		p->next = e->offset + 1;
 		km_progress_mark(f, p);
 		/* a stage's failure was said already */
-		if (e->status != KM_STATUS_STAGE && skip_logged(f))
+		if (e->status != KM_ERR_STAGE && skip_logged(f))
 			km_warn("flow %s: %s [%d] offset %" PRId64
 			        ": the target refused the record "
 			        "(%s); skipped it (on_error: skip)",
@@ -190,10 +343,12 @@ static void record_failed(km_flow_t *f, km_entry_t *e) {
 	p->next_ts = e->ts;
 	km_part_set_reason(p, "%s", why);
 	km_err("flow %s: partition %s [%d] stopped: %s. The other partitions go on; fix the "
-	       "cause (%s) and restart kmirrord, or set on_error: skip",
+	       "cause (%s) and restart kmirrord%s",
 	       f->name, p->st->name, p->partition, p->reason,
-	       e->status == KM_STATUS_STAGE ? "the stage, or the records it fails"
-	                                    : "e.g. the target topic's max.message.bytes");
+	       dlq                         ? "the dead-letter topic: e.g. its max.message.bytes"
+	       : e->status == KM_ERR_STAGE ? "the stage, or the records it fails"
+	                                   : "e.g. the target topic's max.message.bytes",
+	       dlq ? "" : ", or set on_error: skip or dead-letter");
 	km_part_pause(f, p);
 }
 
@@ -221,8 +376,12 @@ static int pop_entry(void *arg, km_entry_t *e) {
 	/* the next record to copy is the next entry, when there is one */
 	p->next_ts = e->next >= 0 ? f->d.ifl.ring[e->next].ts : -1;
 	km_progress_mark(f, p);
-	p->records++;
-	p->bytes += e->size;
+	if (e->mark == KM_MARK_DEAD_LETTERED) {
+		p->dead_lettered++;
+	} else {
+		p->records++;
+		p->bytes += e->size;
+	}
 	return KM_POP_TAKE;
 }
 
@@ -261,8 +420,10 @@ void km_copy_serve_acks(km_flow_t *f, int timeout_ms) {
 		if (!poll_producers(f) && poll(&pfd, 1, timeout_ms) > 0)
 			poll_producers(f);
 	}
-	go_on(f);
 	if (!atomic_load(&d->fatal)) /* the rebuild empties every queue */
+		drain_dead_letters(f);
+	go_on(f);
+	if (!atomic_load(&d->fatal))
 		km_inflight_pop(&d->ifl, pop_entry, f);
 	km_progress_settle(f);
 }
@@ -375,12 +536,6 @@ static void produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic
 
 /* ---- the pipeline ------------------------------------------------------ */
 
-static int64_t msg_timestamp(const rd_kafka_message_t *m) {
-	int64_t ts = rd_kafka_message_timestamp(m, NULL);
-
-	return ts < 0 ? 0 : ts;
-}
-
 /* The empty pipeline: every record goes to the same partition of its
  * mirror topic, untouched, without a copy of its payload. */
 static void copy_direct(km_flow_t *f, km_entry_t **entries, size_t n) {
@@ -436,8 +591,15 @@ rd_kafka_topic_t *km_copy_rkt(km_flow_t *f, const char *topic, km_part_t *p, int
 		if (!(rr->name = strdup(topic)))
 			abort();
 	}
-	if (!rr->rkt[conn])
-		rr->rkt[conn] = rd_kafka_topic_new(d->cl.producers[conn], topic, NULL);
+	if (!rr->rkt[conn]) {
+		rd_kafka_topic_conf_t *tc = NULL;
+		/* the delivery reports of the dead-letter topic's records are
+		 * told apart by their topic handle's opaque */
+		if (f->dlq_topic && !strcmp(topic, f->dlq_topic) &&
+		    (tc = rd_kafka_topic_conf_new()))
+			rd_kafka_topic_conf_set_opaque(tc, &d->dlq_marker);
+		rr->rkt[conn] = rd_kafka_topic_new(d->cl.producers[conn], topic, tc);
+	}
 	return rr->rkt[conn];
 }
 
@@ -485,7 +647,8 @@ static void produce_batch(km_flow_t *f, km_batch_t *b, size_t n) {
 		if (r->flags & KM_RECORD_F_ERROR) {
 			f->d.stage_errors++;
 			if (e) {
-				stage_failed(f, e, r->error);
+				stage_failed(f, e, km_pipeline_failed_by(&f->pipeline, b, i),
+				             r->error);
 			} else {
 				f->d.unsourced_failed++;
 				km_warn("flow %s: a stage failed a record it made on its own: %s",
@@ -503,10 +666,12 @@ static void produce_batch(km_flow_t *f, km_batch_t *b, size_t n) {
 	}
 }
 
-static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n) {
+/* Runs the pipeline over the records of @p n entries. On KM_STAGE_ERROR,
+ * *@p failed is the stage that failed the batch and @p msg its reason. */
+static km_stage_action_t run_pipeline(km_flow_t *f, km_entry_t **entries, size_t n, size_t *failed,
+                                      char *msg, size_t msg_size) {
 	km_data_t *d = &f->d;
 	km_batch_t *b = &d->bb.pub;
-	char errstr[512];
 
 	km_batchbuf_reset(&d->bb);
 	for (size_t i = 0; i < n; i++) {
@@ -529,16 +694,59 @@ static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n) {
 			r->headers = NULL, r->header_cnt = 0;
 		d->hviews[i] = r->headers;
 	}
-	if (km_pipeline_run(&f->pipeline, 0, b, errstr, sizeof(errstr)) != KM_STAGE_OK) {
-		d->stage_errors++;
-		km_err("flow %s: %s", f->name, errstr);
-		km_data_error(f, KM_ERRSRC_STAGE, "%s", errstr);
-		for (size_t i = 0; i < n; i++)
-			stage_failed(f, entries[i], errstr);
-	} else {
+	return km_pipeline_run(&f->pipeline, 0, b, failed, msg, msg_size);
+}
+
+/* Runs @p n entries through the pipeline and produces what it made. A
+ * stage that fails the whole batch fails every record of it; when the
+ * batch held several partitions it is first given each partition's
+ * records again on their own, so that only the partitions whose records
+ * it fails are failed (stop, skip or dead-letter, as on_error says). The
+ * batch's hold on each entry goes when it was produced or failed. */
+static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n, int regroup) {
+	km_data_t *d = &f->d;
+	size_t failed = 0, k = 0;
+	char msg[512];
+
+	if (run_pipeline(f, entries, n, &failed, msg, sizeof(msg)) == KM_STAGE_OK) {
 		km_data_error_ended(f, KM_ERRSRC_STAGE);
-		produce_batch(f, b, n);
+		produce_batch(f, &d->bb.pub, n);
+		goto out;
 	}
+	d->stage_errors++;
+	if (regroup) {
+		km_entry_t **group = d->work + f->batch_records, **rest = entries;
+		size_t left = n;
+		/* one partition at a time, each in its order; each group's
+		 * entries are released by its own run, @p entries are not
+		 * kept (a single partition's stay as they are) */
+		while (left) {
+			km_ifq_t *q = rest[0]->q;
+			size_t g = 0, r = 0;
+			for (size_t i = 0; i < left; i++)
+				if (rest[i]->q == q)
+					group[g++] = rest[i];
+				else
+					rest[r++] = rest[i];
+			if (g == n) /* one partition: it stands failed as it is */
+				break;
+			left = r;
+			copy_pipeline(f, group, g, 0);
+			k++;
+		}
+		if (k)
+			return;
+	}
+	km_err("flow %s: stage %s failed a batch of %zu record(s) of %s [%d]%s: %s", f->name,
+	       f->pipeline.stages[failed]->ctx.name, n,
+	       ((km_part_t *)entries[0]->q->owner)->st->name,
+	       ((km_part_t *)entries[0]->q->owner)->partition, regroup ? "" : " (given on its own)",
+	       msg);
+	km_data_error(f, KM_ERRSRC_STAGE, "stage %s failed: %s",
+	              f->pipeline.stages[failed]->ctx.name, msg);
+	for (size_t i = 0; i < n; i++)
+		stage_failed(f, entries[i], f->pipeline.stages[failed], msg);
+out:
 	for (size_t i = 0; i < n; i++)
 		km_inflight_release(&d->ifl, entries[i]);
 }
@@ -548,10 +756,11 @@ static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n) {
  * acknowledgements but leaves deferred entries for later. */
 static void copy_entries(km_flow_t *f, km_entry_t **entries, size_t n) {
 	f->d.copying = 1;
-	if (f->pipeline.cnt)
-		copy_pipeline(f, entries, n);
-	else
+	if (f->pipeline.cnt) {
+		copy_pipeline(f, entries, n, 1);
+	} else {
 		copy_direct(f, entries, n);
+	}
 	f->d.copying = 0;
 }
 
@@ -560,7 +769,8 @@ void km_copy_ticks(km_flow_t *f, int64_t now) {
 
 	for (size_t i = 0; i < f->pipeline.cnt; i++) {
 		km_instance_t *st = f->pipeline.stages[i];
-		char errstr[512];
+		char msg[512];
+		size_t failed = i;
 
 		if (!st->plugin->stage->tick || d->copying)
 			continue;
@@ -572,11 +782,22 @@ void km_copy_ticks(km_flow_t *f, int64_t now) {
 		d->ticks++;
 		km_batchbuf_reset(&d->bb);
 		/* the stage gets wall-clock time, for the records it makes */
-		if (km_pipeline_tick(&f->pipeline, i, &d->bb.pub, km_wall_ms(), errstr,
-		                     sizeof(errstr)) != KM_STAGE_OK) {
+		if (km_pipeline_tick(&f->pipeline, i, &d->bb.pub, km_wall_ms(), &failed, msg,
+		                     sizeof(msg)) != KM_STAGE_OK) {
+			const char *who = f->pipeline.stages[failed]->ctx.name;
 			d->stage_errors++;
-			km_err("flow %s: %s", f->name, errstr);
-			km_data_error(f, KM_ERRSRC_STAGE, "%s", errstr);
+			if (failed == i) {
+				km_err("flow %s: stage %s failed in its timer: %s", f->name, who,
+				       msg);
+				km_data_error(f, KM_ERRSRC_STAGE,
+				              "stage %s failed in its timer: %s", who, msg);
+			} else {
+				km_err("flow %s: stage %s failed the records of %s's timer: %s",
+				       f->name, who, st->ctx.name, msg);
+				km_data_error(f, KM_ERRSRC_STAGE,
+				              "stage %s failed the records of %s's timer: %s", who,
+				              st->ctx.name, msg);
+			}
 			continue;
 		}
 		km_data_error_ended(f, KM_ERRSRC_STAGE);

@@ -292,6 +292,7 @@ static void publish(km_flow_t *f) {
 			s->bytes += p->bytes;
 			s->lost += p->lost;
 			s->skipped += p->skipped;
+			s->dead_lettered += p->dead_lettered;
 			s->held += p->held_cnt;
 			s->parts_by_state[p->state]++;
 			if (!ps)
@@ -322,6 +323,7 @@ static void publish(km_flow_t *f) {
 			ps->bytes = p->bytes;
 			ps->lost = p->lost;
 			ps->skipped = p->skipped;
+			ps->dead_lettered = p->dead_lettered;
 			ps->held = p->held_cnt;
 			ps->since_ms = p->since_ms;
 			ps->reason = km_data_status_str(s, p->reason);

@@ -22,6 +22,7 @@ static const struct {
     [8] = {"KM_ERR_TIMEOUT", "Timed out"},
     [9] = {"KM_ERR_STATE", "Not allowed in this state"},
     [10] = {"KM_ERR_KAFKA", "Local Kafka client error"},
+    [11] = {"KM_ERR_STAGE", "A record stage failed the record"},
 };
 
 #define KM_NERRS ((int)(sizeof(km_errs) / sizeof(km_errs[0])))

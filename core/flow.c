@@ -61,7 +61,12 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 		goto oom;
 
 	f->start_latest = !strcmp(km_params_str(p, "start"), "latest");
-	f->on_error_skip = !strcmp(km_params_str(p, "on_error"), "skip");
+	env = km_params_str(p, "on_error");
+	f->on_error = !strcmp(env, "skip")          ? KM_ON_ERROR_SKIP
+	              : !strcmp(env, "dead-letter") ? KM_ON_ERROR_DEAD_LETTER
+	                                            : KM_ON_ERROR_STOP;
+	if ((env = km_params_str(p, "dead_letter.topic")) && !(f->dlq_topic = strdup(env)))
+		goto oom;
 	f->rf = (int)km_params_int(p, "replication.factor");
 	f->refresh_ms = km_params_int(p, "refresh.topics.interval");
 	f->target_refresh_ms = km_params_int(p, "refresh.target.interval");
@@ -154,6 +159,7 @@ void km_flow_destroy(km_flow_t *f) {
 	km_data_status_free(&f->pub_data);
 	km_tmeta_release(f->pub_tmeta);
 	free(f->name);
+	free(f->dlq_topic);
 	free(f->source);
 	free(f->target);
 	pthread_mutex_destroy(&f->lock);
@@ -304,7 +310,8 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 
 	if (!(f->c.progress = km_progress_map_new()) ||
 	    !(d->hviews = calloc(f->batch_records, sizeof(*d->hviews))) ||
-	    !(d->work = calloc(f->batch_records, sizeof(*d->work))) ||
+	    /* the second half: a batch regrouped by partition (copy.c) */
+	    !(d->work = calloc(2 * f->batch_records, sizeof(*d->work))) ||
 	    (f->pipeline.cnt && !(d->tick_due = calloc(f->pipeline.cnt, sizeof(*d->tick_due)))) ||
 	    km_batchbuf_init(&d->bb, f->batch_records, f->batch_records * 16,
 	                     f->max_inflight_bytes)) {
@@ -397,6 +404,10 @@ int km_flow_join(km_flow_t *f) {
 		ok = atomic_load(&f->clean_exit);
 		f->started = 0;
 	}
+	km_copy_drop_dead_letters(f);
+	free(d->dlq_todo);
+	d->dlq_todo = NULL;
+	d->dlq_todo_cap = 0;
 	free_topics(f);
 	km_copy_drop_reroutes(f);
 	free(d->hviews);

@@ -73,7 +73,7 @@ typedef struct km_part {
 	int64_t held_retry_ms, held_backoff_ms;
 	int held_listed; /* on the flow's list of partitions with held records */
 	int held_paused; /* paused in the consumer while records wait */
-	uint64_t records, bytes, lost, skipped;
+	uint64_t records, bytes, lost, skipped, dead_lettered;
 	int64_t since_ms; /* wall clock: when state or reason last changed */
 	char reason[256];
 	char fail_msg[256]; /* why a stage failed a record of it (the first) */
@@ -133,13 +133,14 @@ typedef struct km_data {
 	km_part_t **heldq; /* partitions with held records */
 	size_t heldq_cnt, lists_cap;
 	int progress_dirty;
-	km_entry_t **work; /* the entries of one batch being copied */
+	km_entry_t **work; /* the entries of one batch being copied, then as
+	                      many for the batch regrouped by partition */
 	int copying;       /* inside km_copy_entries */
 	struct {
 		int active, pending, failed;
 		uint64_t snapshot; /* popped records when it was written */
 	} pw;                      /* the progress write in flight */
-	int progress_marker, unsourced_marker;
+	int progress_marker, unsourced_marker, dlq_marker;
 	int64_t last_progress_ms, last_status_ms;
 	uint64_t produced, rebuilds, stage_errors, fetch_wakes, ticks;
 	uint64_t unsourced_inflight, unsourced_failed;
@@ -161,8 +162,15 @@ typedef struct km_data {
 	char last_error[512];
 	int64_t last_error_ms;
 	int last_error_from;     /* km_errsrc_t */
-	km_ratelimit_t skip_log; /* the lines that say a record was skipped */
-	_Atomic int fatal;       /* a producer raised a fatal error (set by its callbacks) */
+	km_ratelimit_t skip_log; /* the lines that say a record was skipped or dead-lettered */
+	struct km_dlq_todo {
+		km_entry_t *e;            /* held until its record is sent */
+		int32_t err;              /* what the target said */
+		rd_kafka_headers_t *hdrs; /* the source record's headers (copied) */
+	} * dlq_todo;                     /* records the target refused, to dead-letter */
+	size_t dlq_todo_cnt, dlq_todo_cap;
+	int dlq_draining;
+	_Atomic int fatal; /* a producer raised a fatal error (set by its callbacks) */
 	struct {
 		int torn_down;      /* the producers are gone; a new set is not made yet */
 		int failures;       /* attempts in a row that could not make them */
@@ -206,7 +214,9 @@ struct km_flow {
 	km_pipeline_t pipeline;
 	km_instance_t **instances; /* policy, filter, stages: for the status */
 	size_t instance_cnt;
-	int start_latest, on_error_skip, rf;
+	int start_latest, rf;
+	enum { KM_ON_ERROR_STOP, KM_ON_ERROR_SKIP, KM_ON_ERROR_DEAD_LETTER } on_error;
+	char *dlq_topic; /* dead_letter.topic (on_error: dead-letter) */
 	int64_t refresh_ms, sync_configs_ms, target_refresh_ms;
 	int sync_configs;
 	size_t batch_records, max_inflight, max_inflight_bytes;
@@ -281,6 +291,9 @@ void km_copy_admit(km_flow_t *f, rd_kafka_message_t **msgs, size_t n);
 void km_copy_serve_acks(km_flow_t *f, int timeout_ms);
 void km_copy_ticks(km_flow_t *f, int64_t now);
 void km_copy_drop_reroutes(km_flow_t *f);
+/* Forgets the records waiting to be dead-lettered (their entries were
+ * dropped: a producer rebuild). */
+void km_copy_drop_dead_letters(km_flow_t *f);
 /* The producer handle for @p topic on connection @p conn. */
 rd_kafka_topic_t *km_copy_rkt(km_flow_t *f, const char *topic, km_part_t *p, int conn);
 /* Sends one record made from @p e (NULL: no source). 0: sent, or failed

@@ -99,6 +99,7 @@ km_entry_t *km_inflight_push(km_inflight_t *ifl, km_ifq_t *q, void *msg, int64_t
 	e->cost = cost;
 	e->pending = 1; /* held by the batch until every record of it is produced */
 	e->status = 0;
+	e->mark = 0;
 	ifl->cnt++;
 	ifl->consumed++;
 	ifl->bytes += bytes;

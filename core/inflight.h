@@ -55,6 +55,7 @@ typedef struct km_entry {
 	int32_t pending;    /* holds: the batch copying it, and each produce request */
 	int32_t status;     /* the first failure of a record made from it (0: none) */
 	int32_t next;       /* its queue's next entry, or the next free one (-1: none) */
+	int32_t mark;       /* the caller's; 0 when pushed */
 } km_entry_t;
 
 typedef void(km_release_fn)(void *msg);

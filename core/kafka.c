@@ -168,3 +168,19 @@ rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errs
 		rd_kafka_conf_destroy(conf);
 	return rk;
 }
+
+km_err_t km_err_from_rd(rd_kafka_resp_err_t err) {
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_NO_ERROR:
+		return KM_OK;
+	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+		return KM_ERR_TIMEOUT;
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+		return KM_ERR_NOENT;
+	default:
+		return err > 0 ? (km_err_t)err : KM_ERR_KAFKA;
+	}
+}

@@ -5,6 +5,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config_model.h"
+#include "kmirror/err.h"
 
 /* Builds a configuration: kmirror's @p defaults (NULL-terminated key/value
  * pairs), then the cluster's properties @p cluster (the `kafka` map of a
@@ -25,5 +26,10 @@ rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errs
  * callback: a connection failure at debug level (its FAIL log line
  * carries it), any other as a warning. */
 void km_kafka_error(rd_kafka_t *rk, int err, const char *reason, const char *flow);
+
+/* A librdkafka error as a km_err_t: Kafka's own codes pass through, a
+ * local time-out is KM_ERR_TIMEOUT, a topic or partition the client does
+ * not know KM_ERR_NOENT, any other local error KM_ERR_KAFKA. */
+km_err_t km_err_from_rd(rd_kafka_resp_err_t err);
 
 #endif

@@ -11,8 +11,11 @@
 
 int km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max) {
 	memset(bb, 0, sizeof(*bb));
-	if (!(bb->pub.records = calloc(cap, sizeof(km_record_t))))
+	if (!(bb->pub.records = calloc(cap, sizeof(km_record_t))) ||
+	    !(bb->failed_by = calloc(cap, sizeof(*bb->failed_by)))) {
+		free(bb->pub.records);
 		return -1;
+	}
 	bb->pub.stride = sizeof(km_record_t);
 	bb->cap = cap;
 	bb->max_records = max_records < cap ? cap : max_records;
@@ -36,6 +39,7 @@ void km_batchbuf_free(km_batchbuf_t *bb) {
 		free(b);
 	}
 	free(bb->pub.records);
+	free(bb->failed_by);
 	memset(bb, 0, sizeof(*bb));
 }
 
@@ -88,9 +92,13 @@ km_record_t *km_batch_add(km_batch_t *batch, const km_record_t *from) {
 		if (!(recs = realloc(batch->records, ncap * sizeof(km_record_t))))
 			return NULL;
 		batch->records = recs;
+		if (!(recs = realloc(bb->failed_by, ncap * sizeof(*bb->failed_by))))
+			return NULL; /* the records' array is larger: cap stays, no harm */
+		bb->failed_by = recs;
 		bb->cap = ncap;
 	}
 	r = km_batch_record(batch, batch->cnt);
+	bb->failed_by[batch->cnt] = 0;
 	if (from) {
 		*r = copy;
 		r->flags = 0;
@@ -107,31 +115,39 @@ km_record_t *km_batch_add(km_batch_t *batch, const km_record_t *from) {
 }
 
 km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, size_t first, km_batch_t *batch,
-                                  char *errstr, size_t errstr_size) {
-	char msg[512];
+                                  size_t *failed, char *msg, size_t msg_size) {
+	km_batchbuf_t *bb = (km_batchbuf_t *)batch;
 
 	for (size_t i = first; i < pl->cnt; i++) {
 		km_instance_t *st = pl->stages[i];
 
 		msg[0] = '\0';
-		if (st->plugin->stage->process(st->data, batch, msg, sizeof(msg)) != KM_STAGE_OK) {
-			snprintf(errstr, errstr_size, "stage %s failed: %s", st->ctx.name,
-			         msg[0] ? msg : "(no reason given)");
+		if (st->plugin->stage->process(st->data, batch, msg, msg_size) != KM_STAGE_OK) {
+			*failed = i;
+			if (!msg[0])
+				snprintf(msg, msg_size, "(no reason given)");
 			return KM_STAGE_ERROR;
 		}
+		/* who marked a record failed: the first stage that did */
+		for (size_t r = 0; r < batch->cnt; r++)
+			if (!bb->failed_by[r] &&
+			    (km_batch_record(batch, r)->flags & KM_RECORD_F_ERROR))
+				bb->failed_by[r] = (uint16_t)(i + 1);
 	}
 	return KM_STAGE_OK;
 }
 
 km_stage_action_t km_pipeline_tick(const km_pipeline_t *pl, size_t idx, km_batch_t *batch,
-                                   int64_t now_ms, char *errstr, size_t errstr_size) {
+                                   int64_t now_ms, size_t *failed, char *msg, size_t msg_size) {
 	km_instance_t *st = pl->stages[idx];
-	char msg[512] = "";
 
-	if (st->plugin->stage->tick(st->data, batch, now_ms, msg, sizeof(msg)) != KM_STAGE_OK) {
-		snprintf(errstr, errstr_size, "stage %s failed in its timer: %s", st->ctx.name,
-		         msg[0] ? msg : "(no reason given)");
+	msg[0] = '\0';
+	if (st->plugin->stage->tick(st->data, batch, now_ms, msg, msg_size) != KM_STAGE_OK) {
+		*failed = idx;
+		if (!msg[0])
+			snprintf(msg, msg_size, "(no reason given)");
 		return KM_STAGE_ERROR;
 	}
-	return batch->cnt ? km_pipeline_run(pl, idx + 1, batch, errstr, errstr_size) : KM_STAGE_OK;
+	return batch->cnt ? km_pipeline_run(pl, idx + 1, batch, failed, msg, msg_size)
+	                  : KM_STAGE_OK;
 }

@@ -16,8 +16,10 @@ typedef struct km_arena_block {
 } km_arena_block_t;
 
 typedef struct km_batchbuf {
-	km_batch_t pub; /* what stages see; must stay first */
-	size_t cap;     /* records allocated */
+	km_batch_t pub;      /* what stages see; must stay first */
+	size_t cap;          /* records allocated */
+	uint16_t *failed_by; /* per record: 1 + the stage that marked it
+	                        KM_RECORD_F_ERROR, 0: none (km_pipeline_run) */
 	size_t max_records;
 	km_arena_block_t *blocks; /* current block first */
 	size_t arena_bytes;       /* allocated in all blocks */
@@ -40,13 +42,23 @@ typedef struct km_pipeline {
 	size_t cnt;
 } km_pipeline_t;
 
-/* Runs the stages from @p first on over @p batch, in order. On
- * KM_STAGE_ERROR, @p errstr says which stage failed and why. */
+/* Runs the stages from @p first on over @p batch, in order, and notes
+ * which stage marked each failed record (km_pipeline_failed_by). On
+ * KM_STAGE_ERROR, *@p failed is the stage that failed the whole batch and
+ * @p msg its reason ("(no reason given)" when it gave none). */
 km_stage_action_t km_pipeline_run(const km_pipeline_t *pl, size_t first, km_batch_t *batch,
-                                  char *errstr, size_t errstr_size);
+                                  size_t *failed, char *msg, size_t msg_size);
 /* Stage @p idx's timer: its tick() fills the empty @p batch, which then
- * passes the stages after it. */
+ * passes the stages after it; on KM_STAGE_ERROR as km_pipeline_run. */
 km_stage_action_t km_pipeline_tick(const km_pipeline_t *pl, size_t idx, km_batch_t *batch,
-                                   int64_t now_ms, char *errstr, size_t errstr_size);
+                                   int64_t now_ms, size_t *failed, char *msg, size_t msg_size);
+/* The stage that marked record @p i of the batch KM_RECORD_F_ERROR, or
+ * NULL. */
+static inline km_instance_t *km_pipeline_failed_by(const km_pipeline_t *pl, const km_batch_t *batch,
+                                                   size_t i) {
+	uint16_t by = ((const km_batchbuf_t *)batch)->failed_by[i];
+
+	return by ? pl->stages[by - 1] : NULL;
+}
 
 #endif

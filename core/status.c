@@ -167,10 +167,11 @@ static void json_partitions(const km_data_status_t *d, FILE *fp) {
 		json_ms(fp, km_part_lag_ms(p, d->taken_ms));
 		fprintf(fp,
 		        ",\"copied\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"skipped\":%" PRIu64
-		        ",\"waiting\":%" PRIu64 ",\"last_source_offset\":%" PRId64
-		        ",\"last_target_offset\":%" PRId64 ",\"since\":%" PRId64 ",\"reason\":",
-		        p->records, p->lost, p->skipped, p->held, p->last_src, p->last_dst,
-		        p->since_ms);
+		        ",\"dead_lettered\":%" PRIu64 ",\"waiting\":%" PRIu64
+		        ",\"last_source_offset\":%" PRId64 ",\"last_target_offset\":%" PRId64
+		        ",\"since\":%" PRId64 ",\"reason\":",
+		        p->records, p->lost, p->skipped, p->dead_lettered, p->held, p->last_src,
+		        p->last_dst, p->since_ms);
 		json_str(fp, d->strs ? d->strs + p->reason : "");
 		fputs(",\"target\":", fp);
 		json_str(fp, d->strs ? d->strs + p->target : "");
@@ -226,11 +227,12 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	json_ms(fp, lag_ms);
 	fprintf(fp,
 	        ",\"inflight\":%" PRIu64 ",\"waiting\":%" PRIu64 ",\"lost_at_source\":%" PRIu64
-	        ",\"skipped\":%" PRIu64 ",\"producer_rebuilds\":%" PRIu64
-	        ",\"stage_errors\":%" PRIu64 ",\"deferred\":%" PRIu64 ",\"fetch_wakes\":%" PRIu64
-	        ",\"ticks\":%" PRIu64 ",\"unsourced_dropped\":%" PRIu64,
-	        d->inflight, d->held, d->lost, d->skipped, d->rebuilds, d->stage_errors,
-	        d->deferred, d->fetch_wakes, d->ticks, d->unsourced_dropped);
+	        ",\"skipped\":%" PRIu64 ",\"dead_lettered\":%" PRIu64
+	        ",\"producer_rebuilds\":%" PRIu64 ",\"stage_errors\":%" PRIu64
+	        ",\"deferred\":%" PRIu64 ",\"fetch_wakes\":%" PRIu64 ",\"ticks\":%" PRIu64
+	        ",\"unsourced_dropped\":%" PRIu64,
+	        d->inflight, d->held, d->lost, d->skipped, d->dead_lettered, d->rebuilds,
+	        d->stage_errors, d->deferred, d->fetch_wakes, d->ticks, d->unsourced_dropped);
 	json_tasks(c, fp);
 	json_plugins(s, fp);
 	json_partitions(d, fp);

@@ -28,7 +28,7 @@ typedef struct km_part_status {
 	int64_t next_ts;  /* source timestamp of the record at next; -1: unknown */
 	int64_t last_src; /* the last acknowledged record: source offset */
 	int64_t last_dst; /* ...and its offset on the target (-1: none yet) */
-	uint64_t records, bytes, lost, skipped, held;
+	uint64_t records, bytes, lost, skipped, dead_lettered, held;
 	int64_t since_ms; /* wall clock: when state or reason last changed */
 	size_t reason;    /* offset in km_data_status_t.strs; 0: none */
 } km_part_status_t;
@@ -39,7 +39,7 @@ typedef struct km_data_status {
 	int64_t since_ms;
 	int topics;
 	int parts_by_state[KM_PART_NSTATES];
-	uint64_t records, bytes, inflight, lost, skipped, held;
+	uint64_t records, bytes, inflight, lost, skipped, dead_lettered, held;
 	uint64_t rebuilds, stage_errors, deferred, fetch_wakes, ticks, unsourced_dropped;
 	int64_t lag;
 	int64_t taken_ms; /* wall clock when the snapshot was taken */

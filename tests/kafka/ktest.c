@@ -777,3 +777,75 @@ void ktest_create_partitions(rd_kafka_t *rk, const char *topic, int total) {
 	rd_kafka_NewPartitions_destroy(np);
 	rd_kafka_queue_destroy(q);
 }
+
+void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra,
+                      int timeout_ms) {
+	char yaml[2048], ready[300];
+
+	snprintf(yaml, sizeof(yaml),
+	         "flows:\n"
+	         "  - name: %s\n"
+	         "    source: a\n"
+	         "    target: b\n"
+	         "    refresh.topics.interval: 1s\n"
+	         "    sync.topic.configs.interval: 2s\n"
+	         "    topics: {include: ['%s']}\n"
+	         "%s",
+	         flow, topic, extra ? extra : "");
+	ktest_daemon_config(d, yaml);
+	ktest_daemon_start(d, NULL);
+	snprintf(ready, sizeof(ready), "flow %s: loaded progress", flow);
+	ktest_log_wait(d, ready, timeout_ms);
+}
+
+void ktest_produce_big(const char *topic, int32_t partition, size_t len) {
+	rd_kafka_t *rk = ktest_producer("a", "message.max.bytes", "2000000", NULL);
+	unsigned char *val = malloc(len);
+	uint32_t x = 2463534242u;
+
+	assert_non_null(val);
+	for (size_t i = 0; i < len; i++) { /* xorshift: lz4 cannot shrink it */
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		val[i] = (unsigned char)x;
+	}
+	assert_int_equal(
+	    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+	                      RD_KAFKA_V_KEY("big", 3), RD_KAFKA_V_VALUE(val, len),
+	                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+	    0);
+	ktest_flush(rk);
+	ktest_destroy(rk);
+	free(val);
+}
+
+void ktest_wait_topic_config(rd_kafka_t *rk, const char *topic, const char *name, const char *want,
+                             int timeout_ms) {
+	int64_t deadline = ktest_now_ms() + timeout_ms;
+
+	for (;;) {
+		char *v = ktest_topic_config(rk, topic, name);
+		int ok = want ? v && !strcmp(v, want) : !v;
+		if (ok) {
+			free(v);
+			return;
+		}
+		if (ktest_now_ms() > deadline)
+			fail_msg("%s: %s is %s, not %s, after %d ms", topic, name,
+			         v ? v : "(unset)", want ? want : "(unset)", timeout_ms);
+		free(v);
+		ktest_pause();
+	}
+}
+
+const char *ktest_header(const ktest_rec_t *r, const char *name, char *buf, size_t size) {
+	const void *val;
+	size_t sz;
+
+	if (!r->headers || rd_kafka_header_get_last(r->headers, name, &val, &sz) || sz >= size)
+		return NULL;
+	memcpy(buf, val, sz);
+	buf[sz] = '\0';
+	return buf;
+}

@@ -164,3 +164,18 @@ void ktest_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Monotonic milliseconds. */
 int64_t ktest_now_ms(void);
+
+/* Starts the daemon @p d on a flow @p flow from a to b copying exactly
+ * @p topic, refreshing topics every second and configs every 2 s, then
+ * @p extra (more flow keys, YAML); waits until it loaded its progress. */
+void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra,
+                      int timeout_ms);
+/* Produces one record keyed "big" of @p len incompressible bytes to
+ * cluster a. */
+void ktest_produce_big(const char *topic, int32_t partition, size_t len);
+/* Waits until @p topic's config @p name is @p want (NULL: unset). */
+void ktest_wait_topic_config(rd_kafka_t *rk, const char *topic, const char *name, const char *want,
+                             int timeout_ms);
+/* The last header @p name of @p r as a string in @p buf; NULL when absent
+ * or longer than @p size - 1. */
+const char *ktest_header(const ktest_rec_t *r, const char *name, char *buf, size_t size);

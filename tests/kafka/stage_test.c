@@ -7,7 +7,8 @@
  * partition count of their topic as the host tells it; every record kept
  * gets the header "stage: <name>" appended after its own. Its timer adds
  * one record (key "tick", value the tick's number) to `tick_to`, when set.
- * It counts the records it saw ("seen"). */
+ * A batch holding a record whose key starts with `poison` (when set) fails
+ * whole (KM_STAGE_ERROR). It counts the records it saw ("seen"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 
 typedef struct stage {
 	const km_host_api_t *host;
-	const char *route_to, *tick_to;
+	const char *route_to, *tick_to, *poison;
 	const char *name;
 	km_ctx_t *ctx;
 	km_counter_t *seen;
@@ -30,6 +31,9 @@ static const km_param_t params[] = {
      .doc = "topic that records keyed route* go to"},
     {.name = "name", .type = KM_PARAM_STRING, .def = "test", .doc = "value of the header"},
     {.name = "tick_to", .type = KM_PARAM_STRING, .doc = "topic the timer's records go to"},
+    {.name = "poison",
+     .type = KM_PARAM_STRING,
+     .doc = "key prefix of records that fail their whole batch"},
     {.name = NULL},
 };
 
@@ -45,6 +49,7 @@ static km_err_t create(const km_host_api_t *host, km_ctx_t *ctx, const km_params
 	st->ctx = ctx;
 	st->route_to = host->param_str(p, "route_to");
 	st->tick_to = host->param_str(p, "tick_to");
+	st->poison = host->param_str(p, "poison");
 	st->name = host->param_str(p, "name");
 	st->seen = host->counter(ctx, "seen", "records the stage saw");
 	*instp = st;
@@ -65,6 +70,12 @@ static km_stage_action_t process(void *inst, km_batch_t *b, char *errstr, size_t
 	stage_t *st = inst;
 	size_t n = b->cnt;
 
+	for (size_t i = 0; st->poison && i < n; i++) {
+		if (key_starts(km_batch_record(b, i), st->poison)) {
+			snprintf(errstr, errstr_size, "a poisoned batch");
+			return KM_STAGE_ERROR;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		km_record_t *r = km_batch_record(b, i), *c;
 		km_header_t *h;

@@ -725,18 +725,6 @@ static void test_routed_topic_created(void **state) {
 	ktest_destroy(badmin);
 }
 
-/* The value of the header @p name of @p r, NUL-terminated, or NULL. */
-static char *header_value(const ktest_rec_t *r, const char *name, char *buf, size_t size) {
-	const void *val;
-	size_t sz;
-
-	if (!r->headers || rd_kafka_header_get_last(r->headers, name, &val, &sz) || sz >= size)
-		return NULL;
-	memcpy(buf, val, sz);
-	buf[sz] = '\0';
-	return buf;
-}
-
 /* A stage fails one record of a batch (KM_RECORD_F_ERROR): with on_error
  * stop, its partition stops at that record, with the stage's reason, and
  * nothing after it reaches the target; the other partition goes on. The
@@ -744,7 +732,7 @@ static char *header_value(const ktest_rec_t *r, const char *name, char *buf, siz
  * order), its counter is in the status, and the host tells it the target's
  * partition count. */
 static void test_stage_fails_one_record(void **state) {
-	char topic[128], mirror[160], ticks[128], extra[512], yaml[1024], want[300], buf[32];
+	char topic[128], mirror[160], ticks[128], extra[512], yaml[1024], want[512], buf[32];
 	rd_kafka_t *admin = ktest_producer("a", NULL);
 	rd_kafka_t *badmin = ktest_producer("b", NULL);
 	ktest_rec_t *t;
@@ -781,8 +769,9 @@ static void test_stage_fails_one_record(void **state) {
 	st = ktest_status_flow(&d, topic);
 	assert_non_null(st);
 	snprintf(want, sizeof(want),
-	         "\"reason\":\"a stage failed the record at offset 6: stage_test fails records "
-	         "keyed fail*\"");
+	         "\"reason\":\"stage %s/flows[0].pipeline[0] failed the record at offset 6: "
+	         "stage_test fails records keyed fail*\"",
+	         topic);
 	if (!strstr(st, want) || !strstr(st, "\"counters\":{\"seen\":"))
 		fail_msg("status lacks the stage's reason or counter: %s", st);
 	free(st);
@@ -800,7 +789,7 @@ static void test_stage_fails_one_record(void **state) {
 	assert_int_equal(n, 6);
 	assert_int_equal(ktest_count(badmin, mirror), 14);
 	/* "parts": the host's partition count of the mirror topic */
-	assert_non_null(header_value(&t[5], "partitions", buf, sizeof(buf)));
+	assert_non_null(ktest_header(&t[5], "partitions", buf, sizeof(buf)));
 	assert_string_equal(buf, "2");
 	ktest_recs_free(t, n);
 	t = ktest_read_partition("b", ticks, 0, &n);
@@ -818,7 +807,7 @@ static void test_stage_fails_one_record(void **state) {
 /* With on_error skip, the record a stage fails is skipped and counted;
  * the partition goes on. */
 static void test_stage_fails_one_record_skipped(void **state) {
-	char topic[128], mirror[160], yaml[1024];
+	char topic[128], mirror[160], yaml[1024], want[512];
 	rd_kafka_t *admin = ktest_producer("a", NULL);
 	rd_kafka_t *badmin = ktest_producer("b", NULL);
 	ktest_daemon_t d;
@@ -849,8 +838,11 @@ static void test_stage_fails_one_record_skipped(void **state) {
 	               COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_int_equal(ktest_count(badmin, mirror), 9);
-	assert_true(ktest_log_contains(&d, "offset 4: a stage failed the record (stage_test fails "
-	                                   "records keyed fail*); skipped it (on_error: skip)"));
+	snprintf(want, sizeof(want),
+	         "offset 4: stage %s/flows[0].pipeline[0] failed the record (stage_test fails "
+	         "records keyed fail*); skipped it (on_error: skip)",
+	         topic);
+	assert_true(ktest_log_contains(&d, want));
 	{
 		/* at most 10 lines per window: the 301 fit in two at most */
 		size_t lines = ktest_log_count(&d, "; skipped it (on_error: skip)");

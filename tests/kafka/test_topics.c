@@ -22,50 +22,6 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* Flow @p flow from a to b copying exactly @p topic, refreshing topics every
- * second and configs every 2 s, then @p extra (more flow keys). */
-static void start_flow(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra) {
-	char yaml[2048], ready[300];
-
-	snprintf(yaml, sizeof(yaml),
-	         "flows:\n"
-	         "  - name: %s\n"
-	         "    source: a\n"
-	         "    target: b\n"
-	         "    refresh.topics.interval: 1s\n"
-	         "    sync.topic.configs.interval: 2s\n"
-	         "    topics: {include: ['%s']}\n"
-	         "%s",
-	         flow, topic, extra ? extra : "");
-	ktest_daemon_config(d, yaml);
-	ktest_daemon_start(d, NULL);
-	snprintf(ready, sizeof(ready), "flow %s: loaded progress", flow);
-	ktest_log_wait(d, ready, WAIT_MS);
-}
-
-/* Produces one record of @p len incompressible bytes. */
-static void produce_big(const char *topic, int32_t partition, size_t len) {
-	rd_kafka_t *rk = ktest_producer("a", "message.max.bytes", "2000000", NULL);
-	unsigned char *val = malloc(len);
-	uint32_t x = 2463534242u;
-
-	assert_non_null(val);
-	for (size_t i = 0; i < len; i++) { /* xorshift: lz4 cannot shrink it */
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		val[i] = (unsigned char)x;
-	}
-	assert_int_equal(
-	    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-	                      RD_KAFKA_V_KEY("big", 3), RD_KAFKA_V_VALUE(val, len),
-	                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-	    0);
-	ktest_flush(rk);
-	ktest_destroy(rk);
-	free(val);
-}
-
 /* Asserts that @p partition of @p topic on @p cluster holds exactly the
  * values "<tag>-<i>" for the NULL-terminated list of tags and ranges given
  * as (tag, first, n) triples, in order, with their keys. */
@@ -112,26 +68,6 @@ static int64_t wait_partitions(rd_kafka_t *rk, const char *topic, int n, int tim
 		ktest_pause();
 	}
 	return ktest_now_ms() - start;
-}
-
-/* Waits until @p topic's own setting @p name is @p want (NULL: not set). */
-static void wait_config(rd_kafka_t *rk, const char *topic, const char *name, const char *want,
-                        int timeout_ms) {
-	int64_t deadline = ktest_now_ms() + timeout_ms;
-
-	for (;;) {
-		char *v = ktest_topic_config(rk, topic, name);
-		int ok = want ? v && !strcmp(v, want) : !v;
-		if (ok) {
-			free(v);
-			return;
-		}
-		if (ktest_now_ms() > deadline)
-			fail_msg("%s: %s is %s, not %s, after %d ms", topic, name,
-			         v ? v : "(unset)", want ? want : "(unset)", timeout_ms);
-		free(v);
-		ktest_pause();
-	}
 }
 
 static void assert_config(rd_kafka_t *rk, const char *topic, const char *name, const char *want) {
@@ -251,7 +187,7 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "newtopic");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
-	start_flow(d, "newtopic", topic, NULL);
+	ktest_flow_start(d, "newtopic", topic, NULL, WAIT_MS);
 
 	/* created while kmirrord runs, with settings of its own */
 	ktest_create_topic(a, topic, 3, "retention.ms", "3600000", "cleanup.policy", "compact",
@@ -295,7 +231,7 @@ static void test_partitions_added(void **state) {
 	ktest_create_topic(a, topic, 2, NULL);
 	ktest_produce_seq("a", topic, 0, "k", "p0", 0, 5);
 	ktest_produce_seq("a", topic, 1, "k", "p1", 0, 5);
-	start_flow(d, "grow", topic, NULL);
+	ktest_flow_start(d, "grow", topic, NULL, WAIT_MS);
 	wait_copied(d, "grow", b, mirror, 10);
 	assert_int_equal(ktest_partitions(b, mirror), 2);
 
@@ -335,7 +271,7 @@ static void test_config_sync_merges(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "cfgsync");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 1, "retention.ms", "100000", NULL);
-	start_flow(d, "cfgsync", topic, NULL);
+	ktest_flow_start(d, "cfgsync", topic, NULL, WAIT_MS);
 	wait_partitions(b, mirror, 1, 30000);
 	assert_config(b, mirror, "retention.ms", "100000");
 
@@ -343,13 +279,13 @@ static void test_config_sync_merges(void **state) {
 	 * give the mirrored one too, so the two sides still agree). */
 	ktest_alter_topic_configs(b, mirror, "retention.ms", "100000", "segment.ms", "7200000",
 	                          NULL);
-	wait_config(b, mirror, "segment.ms", "7200000", 30000);
+	ktest_wait_topic_config(b, mirror, "segment.ms", "7200000", 30000);
 	synced = ktest_status_wait(d, "cfgsync", "configs_synced", 0, WAIT_MS);
 
 	/* the source changes: the change reaches the target, the target's own
 	 * setting stays */
 	ktest_alter_topic_configs(a, topic, "retention.ms", "200000", NULL);
-	wait_config(b, mirror, "retention.ms", "200000", WAIT_MS);
+	ktest_wait_topic_config(b, mirror, "retention.ms", "200000", WAIT_MS);
 	ktest_status_wait(d, "cfgsync", "configs_synced", synced + 1, WAIT_MS);
 	assert_config(b, mirror, "segment.ms", "7200000");
 	assert_config(a, topic, "segment.ms", NULL);
@@ -366,7 +302,7 @@ static void test_config_sync_merges(void **state) {
 
 	/* and the next change is synced again */
 	ktest_alter_topic_configs(a, topic, "retention.ms", "300000", NULL);
-	wait_config(b, mirror, "retention.ms", "300000", WAIT_MS);
+	ktest_wait_topic_config(b, mirror, "retention.ms", "300000", WAIT_MS);
 	assert_config(b, mirror, "segment.ms", "7200000");
 	assert_true(ktest_log_contains(d, "synced topic configs of"));
 
@@ -392,12 +328,12 @@ static void refuse_setup(ktest_daemon_t *d, const char *flow, char *topic, size_
 	ktest_create_topic(a, topic, 3, NULL);
 	for (int p = 0; p < 3; p++)
 		ktest_produce_seq("a", topic, p, "k", "pre", p * 100, 3);
-	start_flow(d, flow, topic, extra);
+	ktest_flow_start(d, flow, topic, extra, WAIT_MS);
 	ktest_wait_count(b, mirror, 9, WAIT_MS);
 	ktest_alter_topic_configs(b, mirror, "max.message.bytes", SMALL_LIMIT, NULL);
-	wait_config(b, mirror, "max.message.bytes", SMALL_LIMIT, 30000);
+	ktest_wait_topic_config(b, mirror, "max.message.bytes", SMALL_LIMIT, 30000);
 
-	produce_big(topic, 0, BIG_RECORD);
+	ktest_produce_big(topic, 0, BIG_RECORD);
 	ktest_destroy(a);
 	ktest_destroy(b);
 }
@@ -488,7 +424,7 @@ static void test_deleted_topic_kept_and_recreated(void **state) {
 	ktest_create_topic(a, topic, 2, NULL);
 	ktest_produce_seq("a", topic, 0, "k", "old", 0, 4);
 	ktest_produce_seq("a", topic, 1, "k", "old", 100, 6);
-	start_flow(d, "deleted", topic, NULL);
+	ktest_flow_start(d, "deleted", topic, NULL, WAIT_MS);
 	wait_copied(d, "deleted", b, mirror, 10);
 	ktest_status_wait(d, "deleted", "records", 10, WAIT_MS);
 
@@ -540,7 +476,7 @@ static void test_retention_past_progress(void **state) {
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(a, topic, 1, NULL);
 	ktest_produce_seq("a", topic, 0, "k", "v", 0, 10);
-	start_flow(d, topic, topic, NULL); /* a flow of its own: no older progress */
+	ktest_flow_start(d, topic, topic, NULL, WAIT_MS); /* a flow of its own: no older progress */
 	ktest_status_wait(d, topic, "records", 10, WAIT_MS);
 	/* SIGTERM drains and stores the progress: next is 10 */
 	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
@@ -583,7 +519,7 @@ static void test_target_has_more_partitions(void **state) {
 	ktest_create_topic(b, mirror, 4, NULL);
 	ktest_produce_seq("a", topic, 0, "k", "p0", 0, 5);
 	ktest_produce_seq("a", topic, 1, "k", "p1", 0, 5);
-	start_flow(d, topic, topic, NULL);
+	ktest_flow_start(d, topic, topic, NULL, WAIT_MS);
 	wait_copied(d, topic, b, mirror, 10);
 	assert_values("b", mirror, 0, "p0", 0, 5, NULL);
 	assert_values("b", mirror, 1, "p1", 0, 5, NULL);

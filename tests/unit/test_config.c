@@ -134,7 +134,8 @@ static const bad_case_t bad_cases[] = {
      "t.yaml:9:5: flows[0] is a scalar; a flow must be a mapping (name:, source:, target:, ...)"},
     {"unknown_flow_key", FLOW "    topic: {include: [x]}\n",
      "t.yaml:12:5: key 'topic' is not known in flows[0]; allowed keys: name, source, target, "
-     "topics, policy, pipeline, consumer, producer, start, on_error, isolation, "
+     "topics, policy, pipeline, consumer, producer, start, on_error, dead_letter.topic, "
+     "isolation, "
      "replication.factor, refresh.topics.interval, refresh.target.interval, sync.topic.configs, "
      "sync.topic.configs.interval, config.properties.exclude, batch.records, "
      "max.inflight.records, max.inflight.bytes, producer.connections, "
@@ -164,7 +165,23 @@ static const bad_case_t bad_cases[] = {
     {"bad_start", FLOW "    start: sometimes\n",
      "t.yaml:12:12: key 'start': 'sometimes' is not allowed; use one of earliest, latest"},
     {"bad_on_error", FLOW "    on_error: ignore\n",
-     "t.yaml:12:15: key 'on_error': 'ignore' is not allowed; use one of stop, skip"},
+     "t.yaml:12:15: key 'on_error': 'ignore' is not allowed; use one of stop, skip, "
+     "dead-letter"},
+    {"dead_letter_without_topic", FLOW "    on_error: dead-letter\n",
+     "t.yaml:12:15: key 'on_error': dead-letter needs key 'dead_letter.topic', the topic on the "
+     "target that failed records go to"},
+    {"dead_letter_topic_without_mode", FLOW "    dead_letter.topic: failed\n",
+     "t.yaml:12:24: key 'dead_letter.topic' is set but on_error is 'stop'; set on_error: "
+     "dead-letter, or remove dead_letter.topic"},
+    {"dead_letter_topic_with_skip", FLOW "    on_error: skip\n    dead_letter.topic: failed\n",
+     "t.yaml:13:24: key 'dead_letter.topic' is set but on_error is 'skip'; set on_error: "
+     "dead-letter, or remove dead_letter.topic"},
+    {"dead_letter_topic_bad_name", FLOW "    on_error: dead-letter\n    dead_letter.topic: a/b\n",
+     "t.yaml:13:24: key 'dead_letter.topic': 'a/b' is not a valid Kafka topic name; use 1 to "
+     "249 letters, digits, '.', '_' and '-' (but not '.' or '..')"},
+    {"dead_letter_topic_dotdot", FLOW "    on_error: dead-letter\n    dead_letter.topic: '..'\n",
+     "t.yaml:13:24: key 'dead_letter.topic': '..' is not a valid Kafka topic name; use 1 to "
+     "249 letters, digits, '.', '_' and '-' (but not '.' or '..')"},
     {"bad_isolation", FLOW "    isolation: committed\n",
      "t.yaml:12:16: key 'isolation': 'committed' is not allowed; use one of read_committed, "
      "read_uncommitted"},
@@ -320,6 +337,7 @@ static void test_minimal_defaults(void **state) {
 
 	assert_string_equal(km_params_str(f->params, "start"), "earliest");
 	assert_string_equal(km_params_str(f->params, "on_error"), "stop");
+	assert_null(km_params_str(f->params, "dead_letter.topic"));
 	assert_string_equal(km_params_str(f->params, "isolation"), "read_committed");
 	assert_int_equal(km_params_int(f->params, "replication.factor"), -1);
 	assert_int_equal(km_params_int(f->params, "refresh.topics.interval"), 5000);
@@ -382,7 +400,9 @@ static void test_full_config(void **state) {
 	                            "  - name: back\n"
 	                            "    source: west_2\n"
 	                            "    target: east-1\n"
-	                            "    policy: {plugin: prefix, separator: _}\n");
+	                            "    policy: {plugin: prefix, separator: _}\n"
+	                            "    on_error: dead-letter\n"
+	                            "    dead_letter.topic: kmirror.dead-letter_1\n");
 	const char *const *items;
 
 	assert_int_equal(conf->plugin_dir_cnt, 2);
@@ -445,6 +465,8 @@ static void test_full_config(void **state) {
 	assert_ptr_equal(f->policy.node, km_node_get(f->node, "policy"));
 	assert_string_equal(f->policy.where->scalar, "prefix");
 	assert_string_equal(f->policy.path, "flows[1].policy");
+	assert_string_equal(km_params_str(f->params, "on_error"), "dead-letter");
+	assert_string_equal(km_params_str(f->params, "dead_letter.topic"), "kmirror.dead-letter_1");
 	km_config_destroy(conf);
 }
 

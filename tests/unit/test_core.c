@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "kafka.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "tmeta.h"
@@ -125,6 +126,98 @@ static void test_batch_add_and_arena(void **state) {
 	km_batchbuf_free(&bb);
 }
 
+/* Stages for the pipeline test: "marker" fails records whose key is "bad"
+ * one by one, "adder" adds a record made from the first and fails it, and
+ * "breaker" fails batches that hold a record keyed "poison". */
+static km_stage_action_t marker(void *inst, km_batch_t *b, char *errstr, size_t size) {
+	(void)inst, (void)errstr, (void)size;
+	for (size_t i = 0; i < b->cnt; i++) {
+		km_record_t *r = km_batch_record(b, i);
+		if (r->key && !strcmp(r->key, "bad")) {
+			r->flags |= KM_RECORD_F_ERROR;
+			r->error = "bad key";
+		}
+	}
+	return KM_STAGE_OK;
+}
+
+static km_stage_action_t adder(void *inst, km_batch_t *b, char *errstr, size_t size) {
+	km_record_t *r;
+
+	(void)inst, (void)errstr, (void)size;
+	if (!(r = km_batch_add(b, km_batch_record(b, 0))))
+		return KM_STAGE_ERROR;
+	r->flags |= KM_RECORD_F_ERROR;
+	return KM_STAGE_OK;
+}
+
+static km_stage_action_t breaker(void *inst, km_batch_t *b, char *errstr, size_t size) {
+	(void)inst;
+	for (size_t i = 0; i < b->cnt; i++) {
+		if (!strcmp(km_batch_record(b, i)->key, "poison")) {
+			snprintf(errstr, size, "poisoned");
+			return KM_STAGE_ERROR;
+		}
+	}
+	return KM_STAGE_OK;
+}
+
+/* The pipeline notes which stage failed each record (the first that
+ * marked it), and which stage failed a whole batch, with its reason or
+ * "(no reason given)". */
+static void test_pipeline_failed_by(void **state) {
+	static const km_stage_ops_t ops[] = {
+	    {.process = marker}, {.process = adder}, {.process = breaker}};
+	km_plugin_t plugins[3];
+	km_instance_t inst[3], *stages[3];
+	km_pipeline_t pl = {.stages = stages, .cnt = 3};
+	km_batchbuf_t bb;
+	km_batch_t *b = &bb.pub;
+	const char *keys[] = {"a", "bad", "c"};
+	size_t failed = 99;
+	char msg[64];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		memset(&plugins[i], 0, sizeof(plugins[i]));
+		plugins[i].stage = &ops[i];
+		memset(&inst[i], 0, sizeof(inst[i]));
+		inst[i].plugin = &plugins[i];
+		stages[i] = &inst[i];
+	}
+	assert_int_equal(km_batchbuf_init(&bb, 2, 8, 128 * 1024), 0);
+	for (int i = 0; i < 3; i++)
+		km_batch_add(b, NULL)->key = keys[i];
+	assert_int_equal(km_pipeline_run(&pl, 0, b, &failed, msg, sizeof(msg)), KM_STAGE_OK);
+	assert_int_equal(failed, 99);
+	assert_int_equal(b->cnt, 4); /* the array grew from 2: the marks did too */
+	assert_null(km_pipeline_failed_by(&pl, b, 0));
+	assert_ptr_equal(km_pipeline_failed_by(&pl, b, 1), &inst[0]);
+	assert_null(km_pipeline_failed_by(&pl, b, 2));
+	/* the one "adder" added from record 0 and failed; record 0 stays clean */
+	assert_ptr_equal(km_pipeline_failed_by(&pl, b, 3), &inst[1]);
+
+	km_batchbuf_reset(&bb);
+	km_batch_add(b, NULL)->key = "poison";
+	assert_int_equal(km_pipeline_run(&pl, 0, b, &failed, msg, sizeof(msg)), KM_STAGE_ERROR);
+	assert_int_equal(failed, 2);
+	assert_string_equal(msg, "poisoned");
+	km_batchbuf_free(&bb);
+}
+
+/* librdkafka's errors in kmirror's words: Kafka's codes pass through. */
+static void test_err_from_rd(void **state) {
+	(void)state;
+	assert_int_equal(km_err_from_rd(RD_KAFKA_RESP_ERR_NO_ERROR), KM_OK);
+	assert_int_equal(km_err_from_rd(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE), 10);
+	assert_string_equal(km_err2name(km_err_from_rd(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)),
+	                    "KAFKA_MSG_SIZE_TOO_LARGE");
+	assert_int_equal(km_err_from_rd(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT), KM_ERR_TIMEOUT);
+	assert_int_equal(km_err_from_rd(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION), KM_ERR_NOENT);
+	assert_int_equal(km_err_from_rd(RD_KAFKA_RESP_ERR__FATAL), KM_ERR_KAFKA);
+	assert_string_equal(km_err2name(KM_ERR_STAGE), "KM_ERR_STAGE");
+}
+
 /* The control thread's catalog finds topics by name among thousands, and
  * the snapshot of the target's topics it hands the data thread answers
  * what the target has: a count, 0 for a topic it lacks once listed, -1
@@ -187,6 +280,8 @@ int main(void) {
 	    cmocka_unit_test(test_progress_parse),
 	    cmocka_unit_test(test_progress_map_grows_and_forgets),
 	    cmocka_unit_test(test_batch_add_and_arena),
+	    cmocka_unit_test(test_pipeline_failed_by),
+	    cmocka_unit_test(test_err_from_rd),
 	    cmocka_unit_test(test_catalog_and_target_snapshot),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -25,7 +25,8 @@ typedef enum km_err {
 	KM_ERR_TIMEOUT = -8, /**< a wait ran out of time */
 	KM_ERR_STATE = -9,   /**< not allowed in the current state */
 	KM_ERR_KAFKA = -10,  /**< a local librdkafka error; details in the errstr */
-	KM_ERR__END = -11    /**< first unused local code */
+	KM_ERR_STAGE = -11,  /**< a record stage failed the record; its message says why */
+	KM_ERR__END = -12    /**< first unused local code */
 } km_err_t;
 
 /**

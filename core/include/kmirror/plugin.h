@@ -235,7 +235,11 @@ typedef enum km_stage_action {
 	KM_STAGE_OK = 0,    /**< go on with the (possibly changed) batch; records
 	                         marked KM_RECORD_F_ERROR fail one by one */
 	KM_STAGE_ERROR = 1, /**< the whole batch failed; errstr says why, and the
-	                         flow's on_error policy decides for each record */
+	                         flow's on_error policy decides for each record.
+	                         A batch of several source partitions is given
+	                         again one partition at a time, so that only
+	                         those whose records fail are failed: leave your
+	                         state as it was when you return this */
 } km_stage_action_t;
 
 /** A record stage: sees whole batches, never one call per record. It may
