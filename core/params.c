@@ -560,6 +560,25 @@ const km_node_t *km_params_node(const km_params_t *p, const char *name) {
 	return km_params_get(p, name, 0, 0, 0)->node;
 }
 
+const char *km_params_name(const km_params_t *p, const char *name) {
+	return km_params_get(p, name, 0, 0, 0)->param->name;
+}
+
+void km_params_err(const km_params_t *p, const char *name, size_t item, const km_node_t *at,
+                   const char *where, const char *msg, char *errstr, size_t errstr_size) {
+	const km_node_t *n = km_params_node(p, name);
+	char it[32] = "";
+
+	if (item)
+		snprintf(it, sizeof(it), "item %zu: ", item);
+	if (n && n->type == KM_NODE_SEQ && item && item <= n->cnt)
+		n = n->vals[item - 1];
+	if (n)
+		km_node_err(errstr, errstr_size, n, "key '%s': %s%s", name, it, msg);
+	else
+		km_node_err(errstr, errstr_size, at, "%s: key '%s': %s%s", where, name, it, msg);
+}
+
 void km_params_help(const km_param_t *schema, FILE *fp) {
 	for (size_t i = 0; schema && schema[i].name; i++) {
 		const km_param_t *pd = &schema[i];

@@ -32,6 +32,16 @@ size_t km_params_list(const km_params_t *p, const char *name, const char *const 
 int km_params_isset(const km_params_t *p, const char *name);
 /* The YAML node a parameter came from (NULL when the default applies). */
 const km_node_t *km_params_node(const km_params_t *p, const char *name);
+/* The schema's own copy of @p name, which lives as long as the schema. */
+const char *km_params_name(const km_params_t *p, const char *name);
+/* Writes @p msg, a message about parameter @p name, in the form of the
+ * binder's own key errors: "FILE:LINE:COL: key 'K': MSG" at the key's
+ * value, with "item N: " before MSG and at the item (of a YAML list) when
+ * @p item N > 0. A key not given has no position of its own: the message
+ * is "FILE:LINE:COL: WHERE: key 'K': MSG" at @p at, @p where naming the
+ * mapping (as "key 'K' is required" is). */
+void km_params_err(const km_params_t *p, const char *name, size_t item, const km_node_t *at,
+                   const char *where, const char *msg, char *errstr, size_t errstr_size);
 
 /* Writes one line per parameter of @p schema (name, type, default, range,
  * choices, doc) to @p fp: the help a plugin's users read. */

@@ -421,11 +421,18 @@ km_instance_t *km_instance_new(km_plugin_host_t *h, const km_plugin_ref_t *ref,
 		km_instance_destroy(inst);
 		return NULL;
 	}
+	inst->ctx.params = inst->params;
 	err = p->create(&km_host_api, &inst->ctx, inst->params, &inst->data, msg, sizeof(msg));
+	inst->ctx.params = NULL;
 	if (err != KM_OK) {
-		snprintf(errstr, errstr_size, "%s: %s: plugin '%s': %s",
-		         km_node_pos(ref->node ? ref->node : ref->where, pos, sizeof(pos)),
-		         ref->path, p->name, msg);
+		if (inst->ctx.err_param)
+			km_params_err(inst->params, inst->ctx.err_param, inst->ctx.err_item,
+			              ref->node ? ref->node : ref->where, ref->path, msg, errstr,
+			              errstr_size);
+		else
+			snprintf(errstr, errstr_size, "%s: %s: plugin '%s': %s",
+			         km_node_pos(ref->node ? ref->node : ref->where, pos, sizeof(pos)),
+			         ref->path, p->name, msg);
 		inst->data = NULL;
 		km_instance_destroy(inst);
 		return NULL;
@@ -513,6 +520,13 @@ static int32_t host_target_partitions(km_ctx_t *ctx, const char *topic) {
 	return ctx->target_partitions ? ctx->target_partitions(ctx->owner, topic) : -1;
 }
 
+static void host_param_error(km_ctx_t *ctx, const char *name, size_t item) {
+	if (!ctx->params)
+		return; /* not in create() */
+	ctx->err_param = km_params_name(ctx->params, name);
+	ctx->err_item = item;
+}
+
 const km_host_api_t km_host_api = {
     .abi_major = KM_PLUGIN_ABI_MAJOR,
     .abi_minor = KM_PLUGIN_ABI_MINOR,
@@ -534,4 +548,5 @@ const km_host_api_t km_host_api = {
     .murmur2 = km_murmur2,
     .murmur2_partition = km_murmur2_partition,
     .target_partitions = host_target_partitions,
+    .param_error = host_param_error,
 };

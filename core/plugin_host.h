@@ -30,6 +30,11 @@ struct km_ctx {
 	 * need the flow; NULL outside a flow. */
 	void *owner;
 	int32_t (*target_partitions)(void *owner, const char *topic);
+	/* While create() runs: the instance's parameters, and the one it named
+	 * with param_error (the schema's name; NULL: none) and its item. */
+	const km_params_t *params;
+	const char *err_param;
+	size_t err_item;
 };
 
 /* One instance of a plugin: one use of it in the configuration. */

@@ -48,9 +48,11 @@ static void tr_list_free(tr_list_t *l) {
 }
 
 /* Compiles every pattern of the LIST parameter @p name, anchored at both ends
- * as Java's Matcher.matches(). */
-static km_err_t tr_list_compile(tr_list_t *l, const km_host_api_t *host, const km_params_t *params,
-                                const char *name, char *errstr, size_t errstr_size) {
+ * as Java's Matcher.matches(). A pattern that does not compile is named to
+ * the host (param_error), so the message points at it. */
+static km_err_t tr_list_compile(tr_list_t *l, const km_host_api_t *host, km_ctx_t *ctx,
+                                const km_params_t *params, const char *name, char *errstr,
+                                size_t errstr_size) {
 	const char *const *items = NULL;
 	size_t cnt = host->param_list(params, name, &items);
 
@@ -73,9 +75,12 @@ static km_err_t tr_list_compile(tr_list_t *l, const km_host_api_t *host, const k
 		if (!l->trl_codes[i]) {
 			if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
 				snprintf((char *)msg, sizeof(msg), "PCRE2 error %d", errcode);
+			if (KM_HOST_HAS(host, param_error))
+				host->param_error(ctx, name, i + 1);
 			snprintf(errstr, errstr_size,
-			         "%s: \"%s\" is not a valid regular expression: %s at offset %zu",
-			         name, items[i], (const char *)msg, (size_t)erroff);
+			         "'%s' is not a valid regular expression: %s at offset %zu; the "
+			         "items are PCRE2 patterns, each matched against whole topic names",
+			         items[i], (const char *)msg, (size_t)erroff);
 			tr_list_free(l);
 			return KM_ERR_INVALID;
 		}
@@ -105,9 +110,9 @@ static km_err_t topic_regex_create(const km_host_api_t *host, km_ctx_t *ctx,
 	}
 	tr->tr_host = host;
 	tr->tr_ctx = ctx;
-	if ((err = tr_list_compile(&tr->tr_include, host, params, "include", errstr,
+	if ((err = tr_list_compile(&tr->tr_include, host, ctx, params, "include", errstr,
 	                           errstr_size)) != KM_OK ||
-	    (err = tr_list_compile(&tr->tr_exclude, host, params, "exclude", errstr,
+	    (err = tr_list_compile(&tr->tr_exclude, host, ctx, params, "exclude", errstr,
 	                           errstr_size)) != KM_OK)
 		goto out;
 	/* One pair is enough: only whether it matched is read. */

@@ -33,7 +33,7 @@ static km_err_t identity_create(const km_host_api_t *host, km_ctx_t *ctx, const 
 		snprintf(errstr, errstr_size, "out of memory");
 		return KM_ERR_NOMEM;
 	}
-	if ((err = km_pfx_init(&id->id_pfx, host, params, errstr, errstr_size)) != KM_OK) {
+	if ((err = km_pfx_init(&id->id_pfx, host, ctx, params, errstr, errstr_size)) != KM_OK) {
 		free(id);
 		return err;
 	}

@@ -35,16 +35,18 @@ static char *km_pfx_strcat3(const char *a, const char *b, const char *c) {
 	return s;
 }
 
-km_err_t km_pfx_init(km_pfx_t *pfx, const km_host_api_t *host, const km_params_t *params,
-                     char *errstr, size_t errstr_size) {
+km_err_t km_pfx_init(km_pfx_t *pfx, const km_host_api_t *host, km_ctx_t *ctx,
+                     const km_params_t *params, char *errstr, size_t errstr_size) {
 	const char *sep = host->param_str(params, "separator");
 	const char *isep = ".";
 
 	memset(pfx, 0, sizeof(*pfx));
 	if (!sep || !*sep) {
+		if (KM_HOST_HAS(host, param_error))
+			host->param_error(ctx, "separator", 0);
 		snprintf(errstr, errstr_size,
-		         "separator must not be empty: remove the key to use \".\", or set a "
-		         "string such as \"_\"");
+		         "'' is not allowed; give a non-empty separator such as '_', or remove the "
+		         "key to use '.'");
 		return KM_ERR_INVALID;
 	}
 	/* MM2 reads the flag only when the separator key is present. */

@@ -24,11 +24,13 @@ typedef struct km_pfx {
 
 /**
  * @brief Reads the separator parameters of km_pfx_params into @p pfx.
- * @returns KM_OK; KM_ERR_INVALID for an empty separator and KM_ERR_NOMEM,
- *          with @p errstr filled in. On error @p pfx holds nothing to free.
+ * @param[in] ctx the instance's context, for host->param_error.
+ * @returns KM_OK; KM_ERR_INVALID for an empty separator (named with
+ *          param_error) and KM_ERR_NOMEM, with @p errstr filled in. On
+ *          error @p pfx holds nothing to free.
  */
-km_err_t km_pfx_init(km_pfx_t *pfx, const km_host_api_t *host, const km_params_t *params,
-                     char *errstr, size_t errstr_size);
+km_err_t km_pfx_init(km_pfx_t *pfx, const km_host_api_t *host, km_ctx_t *ctx,
+                     const km_params_t *params, char *errstr, size_t errstr_size);
 /** Frees what km_pfx_init() allocated. */
 void km_pfx_fini(km_pfx_t *pfx);
 

@@ -17,7 +17,7 @@ static km_err_t prefix_create(const km_host_api_t *host, km_ctx_t *ctx, const km
 		snprintf(errstr, errstr_size, "out of memory");
 		return KM_ERR_NOMEM;
 	}
-	if ((err = km_pfx_init(pfx, host, params, errstr, errstr_size)) != KM_OK) {
+	if ((err = km_pfx_init(pfx, host, ctx, params, errstr, errstr_size)) != KM_OK) {
 		free(pfx);
 		return err;
 	}

@@ -29,6 +29,9 @@ struct km_ctx {
 	size_t log_len;
 	struct km_counter counters[FH_MAX_COUNTERS];
 	size_t counter_cnt;
+	const km_params_t *params; /* while create() runs */
+	const char *err_param;     /* what param_error named; NULL: nothing */
+	size_t err_item;
 };
 
 typedef struct fh_value {
@@ -90,6 +93,12 @@ const char *fh_ctx_log(const km_ctx_t *ctx) {
 void fh_ctx_log_clear(km_ctx_t *ctx) {
 	ctx->log[0] = '\0';
 	ctx->log_len = 0;
+}
+
+const char *fh_ctx_param_error(const km_ctx_t *ctx, size_t *item) {
+	if (item)
+		*item = ctx->err_item;
+	return ctx->err_param;
 }
 
 int64_t fh_ctx_counter(const km_ctx_t *ctx, const char *name) {
@@ -194,6 +203,23 @@ static int fh_param_isset(const km_params_t *p, const char *name) {
 	for (size_t i = 0; i < p->cnt; i++)
 		if (strcmp(p->schema[i].name, name) == 0)
 			return p->values[i].isset;
+	fprintf(stderr, "fakehost: parameter %s is not in the schema\n", name);
+	abort();
+}
+
+/* As the real host: only in create(), and a name not in the schema aborts. */
+static void fh_param_error(km_ctx_t *ctx, const char *name, size_t item) {
+	const km_params_t *p = ctx->params;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->cnt; i++) {
+		if (strcmp(p->schema[i].name, name) == 0) {
+			ctx->err_param = p->schema[i].name;
+			ctx->err_item = item;
+			return;
+		}
+	}
 	fprintf(stderr, "fakehost: parameter %s is not in the schema\n", name);
 	abort();
 }
@@ -421,6 +447,7 @@ const km_host_api_t fh_host = {
     .counter_add = fh_counter_add,
     .arena_alloc = NULL,
     .batch_add = NULL,
+    .param_error = fh_param_error,
 };
 
 /* ---- loading ------------------------------------------------------------- */
@@ -477,14 +504,19 @@ void fh_plugin_unload(fh_module_t *mod) {
 
 km_err_t fh_instance_create(fh_instance_t *fi, const km_plugin_t *plugin, const char *flow_source,
                             const char *flow_target, const char *const *kv) {
+	km_err_t err;
+
 	memset(fi, 0, sizeof(*fi));
 	fi->fhi_plugin = plugin;
 	fi->fhi_ctx = fh_ctx_new(plugin->name, flow_source, flow_target);
 	if (!(fi->fhi_params =
 	          fh_params_bind(plugin->params, kv, fi->fhi_errstr, sizeof(fi->fhi_errstr))))
 		return KM_ERR_INVALID;
-	return plugin->create(&fh_host, fi->fhi_ctx, fi->fhi_params, &fi->fhi_inst, fi->fhi_errstr,
-	                      sizeof(fi->fhi_errstr));
+	fi->fhi_ctx->params = fi->fhi_params;
+	err = plugin->create(&fh_host, fi->fhi_ctx, fi->fhi_params, &fi->fhi_inst, fi->fhi_errstr,
+	                     sizeof(fi->fhi_errstr));
+	fi->fhi_ctx->params = NULL;
+	return err;
 }
 
 void fh_instance_destroy(fh_instance_t *fi) {

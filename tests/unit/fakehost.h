@@ -27,6 +27,9 @@ void fh_ctx_free(km_ctx_t *ctx);
 /** Everything logged so far, one "<level>: <line>\n" per call; borrowed. */
 const char *fh_ctx_log(const km_ctx_t *ctx);
 void fh_ctx_log_clear(km_ctx_t *ctx);
+/** The parameter create() last named with param_error (NULL: none), and in
+ *  @p item (may be NULL) the item it named (0: the whole value). */
+const char *fh_ctx_param_error(const km_ctx_t *ctx, size_t *item);
 /** The value of the counter @p name registered by the instance; -1: none. */
 int64_t fh_ctx_counter(const km_ctx_t *ctx, const char *name);
 

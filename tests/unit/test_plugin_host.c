@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -430,14 +431,107 @@ static void test_instance_kind_mismatch(void **state) {
 	                        "replication policy, but a record stage is needed here");
 }
 
+/* create() refusing a value: at the key it names (param_error), in the
+ * form of the binder's own key errors; at the instance, with the plugin's
+ * name, when it names none. Each case asserts the whole message. */
 static void test_instance_create_fails(void **state) {
+	static const struct {
+		const char *keys;
+		int which;
+		km_plugin_kind_t kind;
+		const char *want;
+	} cases[] = {
+	    /* the value of a key in a block mapping */
+	    {"    pipeline:\n"
+	     "      - plugin: tp_failing\n"
+	     "        mode: broken\n",
+	     2, KM_PLUGIN_STAGE,
+	     "t.yaml:15:15: key 'mode': 'broken' is not supported; use ok or peered"},
+	    /* in a flow mapping */
+	    {"    pipeline: [{plugin: tp_failing, mode: broken}]\n", 2, KM_PLUGIN_STAGE,
+	     "t.yaml:13:43: key 'mode': 'broken' is not supported; use ok or peered"},
+	    /* an item of a YAML list: at the item */
+	    {"    pipeline:\n"
+	     "      - plugin: tp_failing\n"
+	     "        tags: [ok, Bad, fine]\n",
+	     2, KM_PLUGIN_STAGE,
+	     "t.yaml:15:20: key 'tags': item 2: 'Bad' is not a tag; use lower-case letters a-z"},
+	    /* an item of a comma-separated list: at the text */
+	    {"    pipeline:\n"
+	     "      - plugin: tp_failing\n"
+	     "        tags: ok, fine, Bad\n",
+	     2, KM_PLUGIN_STAGE,
+	     "t.yaml:15:15: key 'tags': item 3: 'Bad' is not a tag; use lower-case letters a-z"},
+	    /* a key not given: at the instance's mapping, which the message names */
+	    {"    pipeline:\n"
+	     "      - plugin: tp_failing\n"
+	     "        mode: peered\n",
+	     2, KM_PLUGIN_STAGE,
+	     "t.yaml:14:9: flows[0].pipeline[0]: key 'peer': not given; mode 'peered' needs it "
+	     "(the peer stage's name)"},
+	    /* a plugin that names no key (built before ABI 2.1): at the instance */
+	    {"    pipeline:\n"
+	     "      - plugin: tp_failing\n"
+	     "        mode: unnamed\n",
+	     2, KM_PLUGIN_STAGE,
+	     "t.yaml:14:9: flows[0].pipeline[0]: plugin 'tp_failing': mode 'unnamed' is not "
+	     "supported; use mode: ok"},
+	    /* the shipped plugins */
+	    {"    policy: {plugin: prefix, separator: ''}\n", 0, KM_PLUGIN_POLICY,
+	     "t.yaml:13:41: key 'separator': '' is not allowed; give a non-empty separator such "
+	     "as '_', or remove the key to use '.'"},
+	    {"    policy:\n"
+	     "      plugin: identity\n"
+	     "      separator: \"\"\n",
+	     0, KM_PLUGIN_POLICY,
+	     "t.yaml:15:18: key 'separator': '' is not allowed; give a non-empty separator such "
+	     "as '_', or remove the key to use '.'"},
+	    {"    topics:\n"
+	     "      include:\n"
+	     "        - 'orders\\..*'\n"
+	     "        - 'bad('\n",
+	     1, KM_PLUGIN_TOPIC_FILTER,
+	     "t.yaml:16:11: key 'include': item 2: 'bad(' is not a valid regular expression: "
+	     "missing closing parenthesis at offset 4; the items are PCRE2 patterns, each matched "
+	     "against whole topic names"},
+	    {"    topics: {exclude: 'tmp.*, [a-'}\n", 1, KM_PLUGIN_TOPIC_FILTER,
+	     "t.yaml:13:23: key 'exclude': item 2: '[a-' is not a valid regular expression: "
+	     "missing terminating ] for character class at offset 3; the items are PCRE2 "
+	     "patterns, each matched against whole topic names"},
+	};
+
 	(void)state;
-	expect_instance_refused("    pipeline:\n"
-	                        "      - plugin: tp_failing\n"
-	                        "        mode: broken\n",
-	                        2, KM_PLUGIN_STAGE,
-	                        "t.yaml:14:9: flows[0].pipeline[0]: plugin 'tp_failing': mode "
-	                        "'broken' is not supported; use mode: ok");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_instance_refused(cases[i].keys, cases[i].which, cases[i].kind,
+		                        cases[i].want);
+}
+
+/* Naming a key that is not in the schema is a bug in the plugin: the host
+ * aborts, as for the param_* accessors. */
+static void test_instance_param_error_misnamed(void **state) {
+	char path[] = "/tmp/km-plugin-host-abort.XXXXXX", out[1024];
+	int fd = mkstemp(path), st;
+	pid_t pid;
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(path);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fd, STDERR_FILENO);
+		expect_instance_refused("    pipeline: [{plugin: tp_failing, mode: misnamed}]\n", 2,
+		                        KM_PLUGIN_STAGE, "(aborted before)");
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_string_equal(out, "kmirror: bug: parameter 'nosuch' is not in the schema\n");
+	close(fd);
 }
 
 static void test_instance_unknown_param(void **state) {
@@ -570,6 +664,25 @@ static void test_compatible_descriptors(void **state) {
 	assert_int_equal(p->topic_filter->filter(NULL, "yes"), KM_FILTER_ACCEPT);
 	km_plugin_host_destroy(h);
 	km_config_destroy(c);
+}
+
+/* The host table grows at its end only: a plugin built against ABI 2.0
+ * finds every function it knows where it was, and one built against 2.1
+ * given a 2.0 table (by its size) sees that param_error is not there. */
+static void test_host_table_grows_at_end(void **state) {
+	km_host_api_t v2_0 = km_host_api;
+
+	(void)state;
+	assert_int_equal(km_host_api.abi_major, KM_PLUGIN_ABI_MAJOR);
+	assert_int_equal(km_host_api.abi_minor, KM_PLUGIN_ABI_MINOR);
+	assert_true(KM_PLUGIN_ABI_MINOR >= 1);
+	assert_int_equal(km_host_api.size, sizeof(km_host_api_t));
+	assert_true(offsetof(km_host_api_t, param_error) >=
+	            offsetof(km_host_api_t, target_partitions) + sizeof(void *));
+	assert_true(KM_HOST_HAS(&km_host_api, param_error));
+	v2_0.size = (uint32_t)offsetof(km_host_api_t, param_error);
+	assert_false(KM_HOST_HAS(&v2_0, param_error));
+	assert_true(KM_HOST_HAS(&v2_0, target_partitions));
 }
 
 /* ---- kmirrord --check-config ------------------------------------------------- */
@@ -716,13 +829,42 @@ static void test_check_config_missing_plugin(void **state) {
 	check_config(text, 1, want, NULL);
 	free(text);
 
-	text = conf_text("    pipeline: [{plugin: tp_failing, mode: broken}]\n");
+	text = conf_text("    pipeline: [{plugin: tp_failing, mode: unnamed}]\n");
 	check_config(
 	    text, 1,
-	    "kmirrord: @CONF@:13:16: flows[0].pipeline[0]: plugin 'tp_failing': mode 'broken' "
+	    "kmirrord: @CONF@:13:16: flows[0].pipeline[0]: plugin 'tp_failing': mode 'unnamed' "
 	    "is not supported; use mode: ok\n",
 	    NULL);
 	free(text);
+}
+
+/* A value a plugin's create() refuses: the message points at the key, as
+ * the configuration's own key errors do, and the exit status is 1. */
+static void test_check_config_plugin_refuses_value(void **state) {
+	static const struct {
+		const char *keys, *want;
+	} cases[] = {
+	    {"    pipeline: [{plugin: tp_failing, mode: broken}]\n",
+	     "kmirrord: @CONF@:13:43: key 'mode': 'broken' is not supported; use ok or peered\n"},
+	    {"    pipeline: [{plugin: tp_failing, mode: peered}]\n",
+	     "kmirrord: @CONF@:13:16: flows[0].pipeline[0]: key 'peer': not given; mode 'peered' "
+	     "needs it (the peer stage's name)\n"},
+	    {"    policy: {plugin: prefix, separator: ''}\n",
+	     "kmirrord: @CONF@:13:41: key 'separator': '' is not allowed; give a non-empty "
+	     "separator such as '_', or remove the key to use '.'\n"},
+	    {"    topics: {include: [a, 'b(']}\n",
+	     "kmirrord: @CONF@:13:27: key 'include': item 2: 'b(' is not a valid regular "
+	     "expression: missing closing parenthesis at offset 2; the items are PCRE2 patterns, "
+	     "each matched against whole topic names\n"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = conf_text(cases[i].keys);
+
+		check_config(text, 1, cases[i].want, NULL);
+		free(text);
+	}
 }
 
 static void test_check_config_good(void **state) {
@@ -788,14 +930,17 @@ int main(void) {
 	    cmocka_unit_test(test_instance_plugin_missing),
 	    cmocka_unit_test(test_instance_kind_mismatch),
 	    cmocka_unit_test(test_instance_create_fails),
+	    cmocka_unit_test(test_instance_param_error_misnamed),
 	    cmocka_unit_test(test_instance_unknown_param),
 	    cmocka_unit_test(test_instance_refused_plugin),
 	    cmocka_unit_test(test_bundled_plugins_make_instances),
 	    cmocka_unit_test(test_compatible_descriptors),
+	    cmocka_unit_test(test_host_table_grows_at_end),
 	    cmocka_unit_test(test_check_config_bad_yaml),
 	    cmocka_unit_test(test_check_config_unknown_key),
 	    cmocka_unit_test(test_check_config_replication_factor),
 	    cmocka_unit_test(test_check_config_missing_plugin),
+	    cmocka_unit_test(test_check_config_plugin_refuses_value),
 	    cmocka_unit_test(test_check_config_good),
 	    cmocka_unit_test(test_bad_command_lines),
 	};

@@ -226,19 +226,47 @@ static void test_prefix_flag_without_separator(void **state) {
 	fh_instance_destroy(&fi);
 }
 
+/* An empty separator is refused by both policies, the key named to the
+ * host (which puts it and its position in front). */
 static void test_prefix_empty_separator_refused(void **state) {
-	fh_instance_t fi;
+	const km_plugin_t *pls[] = {prefix_pl, identity_pl};
 
-	assert_int_equal(fh_instance_create(&fi, prefix_pl, "A", "B", KV("separator", "")),
-	                 KM_ERR_INVALID);
-	assert_null(fi.fhi_inst);
-	assert_non_null(strstr(fi.fhi_errstr, "separator must not be empty"));
-	fh_instance_destroy(&fi);
+	for (size_t i = 0; i < 2; i++) {
+		fh_instance_t fi;
+		size_t item = 99;
 
-	assert_int_equal(fh_instance_create(&fi, identity_pl, "A", "B", KV("separator", "")),
+		assert_int_equal(fh_instance_create(&fi, pls[i], "A", "B", KV("separator", "")),
+		                 KM_ERR_INVALID);
+		assert_null(fi.fhi_inst);
+		assert_string_equal(fi.fhi_errstr,
+		                    "'' is not allowed; give a non-empty separator such as '_', or "
+		                    "remove the key to use '.'");
+		assert_string_equal(fh_ctx_param_error(fi.fhi_ctx, &item), "separator");
+		assert_int_equal(item, 0);
+		fh_instance_destroy(&fi);
+	}
+}
+
+/* A host older than ABI 2.1 has no param_error: the policies do not call
+ * past its table and still refuse, with the same message. */
+static void test_empty_separator_older_host(void **state) {
+	const char *const kv[] = {"separator", "", NULL};
+	km_host_api_t v2_0 = fh_host;
+	char errstr[512] = "";
+	km_ctx_t *ctx = fh_ctx_new("old", "A", "B");
+	km_params_t *params = fh_params_bind(prefix_pl->params, kv, errstr, sizeof(errstr));
+	void *inst = NULL;
+
+	v2_0.size = (uint32_t)offsetof(km_host_api_t, param_error);
+	v2_0.param_error = NULL; /* a plugin calling past the size crashes here */
+	assert_non_null(params);
+	assert_int_equal(prefix_pl->create(&v2_0, ctx, params, &inst, errstr, sizeof(errstr)),
 	                 KM_ERR_INVALID);
-	assert_non_null(strstr(fi.fhi_errstr, "separator must not be empty"));
-	fh_instance_destroy(&fi);
+	assert_null(inst);
+	assert_string_equal(errstr, "'' is not allowed; give a non-empty separator such as '_', or "
+	                            "remove the key to use '.'");
+	fh_params_free(params);
+	fh_ctx_free(ctx);
 }
 
 /* ---- prefix: topicSource / upstreamTopic (§3.1) ---------------------------- */
@@ -620,6 +648,7 @@ int main(void) {
 	    cmocka_unit_test(test_prefix_internal_separator_disabled),
 	    cmocka_unit_test(test_prefix_flag_without_separator),
 	    cmocka_unit_test(test_prefix_empty_separator_refused),
+	    cmocka_unit_test(test_empty_separator_older_host),
 	    cmocka_unit_test(test_prefix_topic_source_vectors),
 	    cmocka_unit_test(test_prefix_original_topic),
 	    cmocka_unit_test(test_prefix_buffer_too_small),

@@ -45,15 +45,22 @@ static int accepts(const fh_instance_t *fi, const char *topic) {
 			fail_msg("\"%s\" accepted, want rejected", topic);                         \
 	} while (0)
 
-/* create() must fail with an error naming the list, the pattern, the PCRE2
- * message and the offset. */
-static void assert_bad_regex(const char *key, const char *pattern, const char *want) {
+/* create() must fail with an error naming the pattern, the PCRE2 message
+ * and the offset, and name the list and the item (1-based) to the host,
+ * which puts them in front with the position. */
+static void assert_bad_regex(const char *key, const char *pattern, size_t item, const char *want) {
 	fh_instance_t fi;
+	const char *named;
+	size_t named_item = 0;
 
 	assert_int_equal(fh_instance_create(&fi, pl, "A", "B", KV(key, pattern)), KM_ERR_INVALID);
 	assert_null(fi.fhi_inst);
 	if (strcmp(fi.fhi_errstr, want) != 0)
 		fail_msg("errstr \"%s\", want \"%s\"", fi.fhi_errstr, want);
+	named = fh_ctx_param_error(fi.fhi_ctx, &named_item);
+	assert_non_null(named);
+	assert_string_equal(named, key);
+	assert_int_equal(named_item, item);
 	fh_instance_destroy(&fi);
 }
 
@@ -252,20 +259,32 @@ static void test_java_syntax(void **state) {
 }
 
 static void test_bad_regex(void **state) {
-	assert_bad_regex("include", "orders(",
-	                 "include: \"orders(\" is not a valid regular expression: missing closing "
-	                 "parenthesis at offset 7");
-	assert_bad_regex(
-	    "exclude", "[a-",
-	    "exclude: \"[a-\" is not a valid regular expression: missing terminating ] "
-	    "for character class at offset 3");
+	assert_bad_regex("include", "orders(", 1,
+	                 "'orders(' is not a valid regular expression: missing closing parenthesis "
+	                 "at offset 7; the items are PCRE2 patterns, each matched against whole "
+	                 "topic names");
+	assert_bad_regex("exclude", "[a-", 1,
+	                 "'[a-' is not a valid regular expression: missing terminating ] for "
+	                 "character class at offset 3; the items are PCRE2 patterns, each matched "
+	                 "against whole topic names");
 	/* unbalanced: wrapping the pattern in (?:...) would have hidden this */
-	assert_bad_regex("include", "a)(b",
-	                 "include: \"a)(b\" is not a valid regular expression: unmatched closing "
-	                 "parenthesis at offset 1");
-	assert_bad_regex("include", "ok,*bad",
-	                 "include: \"*bad\" is not a valid regular expression: quantifier does not "
-	                 "follow a repeatable item at offset 0");
+	assert_bad_regex("include", "a)(b", 1,
+	                 "'a)(b' is not a valid regular expression: unmatched closing parenthesis "
+	                 "at offset 1; the items are PCRE2 patterns, each matched against whole "
+	                 "topic names");
+	assert_bad_regex("include", "ok,*bad", 2,
+	                 "'*bad' is not a valid regular expression: quantifier does not follow a "
+	                 "repeatable item at offset 0; the items are PCRE2 patterns, each matched "
+	                 "against whole topic names");
+}
+
+/* Good patterns name nothing. */
+static void test_good_regex_names_no_key(void **state) {
+	fh_instance_t fi;
+
+	make(&fi, KV("include", "a.*,b.*"));
+	assert_null(fh_ctx_param_error(fi.fhi_ctx, NULL));
+	fh_instance_destroy(&fi);
 }
 
 /* A name PCRE2 cannot match (not UTF-8) is rejected, and says so. */
@@ -313,6 +332,7 @@ int main(void) {
 	    cmocka_unit_test(test_full_match),
 	    cmocka_unit_test(test_java_syntax),
 	    cmocka_unit_test(test_bad_regex),
+	    cmocka_unit_test(test_good_regex_names_no_key),
 	    cmocka_unit_test(test_invalid_utf8_rejected),
 	    cmocka_unit_test(test_repeated_calls),
 	};

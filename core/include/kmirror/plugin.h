@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define KM_PLUGIN_ABI_MAJOR 2
-#define KM_PLUGIN_ABI_MINOR 0
+#define KM_PLUGIN_ABI_MINOR 1
 
 /** The name of the one symbol a plugin exports. */
 #define KM_PLUGIN_SYMBOL "km_plugin"
@@ -122,7 +122,8 @@ typedef struct km_counter km_counter_t;
 /**
  * Functions the host gives a plugin at create time. The table outlives every
  * instance. New functions are only ever appended (a minor ABI bump); check
- * `size` before calling one newer than the minor you were built against.
+ * `size` before calling one newer than the minor you were built against
+ * (KM_HOST_HAS does).
  */
 typedef struct km_host_api {
 	uint16_t abi_major; /**< the host's KM_PLUGIN_ABI_MAJOR */
@@ -186,7 +187,47 @@ typedef struct km_host_api {
 	 *  a missing topic waits while kmirror creates it. @locality the
 	 *  stage's call */
 	int32_t (*target_partitions)(km_ctx_t *ctx, const char *topic);
+
+	/* ABI 2.1 */
+
+	/** Names the parameter a failing create() refuses, so that the host
+	 *  reports the error where that key is in the configuration, in the
+	 *  form of its own key errors:
+	 *
+	 *      FILE:LINE:COL: key 'NAME': ERRSTR
+	 *      FILE:LINE:COL: key 'NAME': item N: ERRSTR    (@p item N > 0)
+	 *
+	 *  at the key's value, or at item N of a list written as a YAML
+	 *  list. When the key was not given (its default is refused, or
+	 *  another key's value needs it), the host points at the instance's
+	 *  mapping: `FILE:LINE:COL: WHERE: key 'NAME': ERRSTR`, WHERE being
+	 *  e.g. `flows[0].pipeline[1]`. Without this call, an error of
+	 *  create() is reported at the instance's mapping with the plugin's
+	 *  name, as before ABI 2.1.
+	 *
+	 *  Call it in create() before returning the error; the last call
+	 *  wins. It has no effect outside create() or when create() returns
+	 *  KM_OK. ERRSTR then leaves the key's name out and says what is
+	 *  wrong and what is allowed, as the host's own messages do
+	 *  ("'fast' is not supported; use ok or safe"); it never shows the
+	 *  value of a KM_PARAM_F_SENSITIVE parameter.
+	 *
+	 *  @param[in] ctx  the context create() was given.
+	 *  @param[in] name a name in the plugin's schema; another name aborts,
+	 *                  as the param_* accessors do: it is a bug in the
+	 *                  plugin.
+	 *  @param[in] item 0: the value as a whole; N > 0: the Nth item of a
+	 *                  LIST (items[N - 1] of param_list()).
+	 *  A host older than ABI 2.1 lacks it: call it only when
+	 *  KM_HOST_HAS(host, param_error). @locality create() */
+	void (*param_error)(km_ctx_t *ctx, const char *name, size_t item);
 } km_host_api_t;
+
+/** 1 when the host table @p host has the function @p fn (and it is set):
+ *  the host may be older than the SDK the plugin was built with, e.g.
+ *  `if (KM_HOST_HAS(host, param_error)) host->param_error(ctx, "mode", 0);` */
+#define KM_HOST_HAS(host, fn)                                                                      \
+	((host)->size >= offsetof(km_host_api_t, fn) + sizeof((host)->fn) && (host)->fn != NULL)
 
 /* ------------------------------------------------------------------------ */
 /* Kind-specific operations                                                  */
@@ -282,7 +323,9 @@ typedef struct km_plugin {
 	 * @param[in] ctx    the instance's context; outlives the instance.
 	 * @param[out] instp the instance, owned by the host on KM_OK.
 	 * @returns KM_OK, or an error with @p errstr filled in with a
-	 *          sentence the user can act on.
+	 *          sentence the user can act on. When the error is about one
+	 *          parameter's value, name it first with host->param_error()
+	 *          so that the message points at that key.
 	 */
 	km_err_t (*create)(const km_host_api_t *host, km_ctx_t *ctx, const km_params_t *params,
 	                   void **instp, char *errstr, size_t errstr_size);
