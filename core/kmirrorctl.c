@@ -70,16 +70,17 @@ static void print_partitions(json_t *f) {
 	json_t *list = json_object_get(f, "partition_list"), *p;
 	size_t i;
 
-	printf("%-32s %5s %-8s %12s %12s %10s %12s %6s %7s  %s\n", "TOPIC", "PART", "STATE", "NEXT",
-	       "END", "LAG", "COPIED", "LOST", "SKIPPED", "TARGET / REASON");
+	printf("%-32s %5s %-8s %12s %12s %10s %12s %6s %7s %6s  %s\n", "TOPIC", "PART", "STATE",
+	       "NEXT", "END", "LAG", "COPIED", "LOST", "SKIPPED", "DLQ", "TARGET / REASON");
 	json_array_foreach(list, i, p) {
 		char b[8][32];
 		const char *reason = json_string_value(json_object_get(p, "reason"));
 
-		printf("%-32s %5s %-8s %12s %12s %10s %12s %6s %7s  %s%s%s\n", str(p, "topic"),
+		printf("%-32s %5s %-8s %12s %12s %10s %12s %6s %7s %6s  %s%s%s\n", str(p, "topic"),
 		       num(p, "partition", b[0], 32), str(p, "state"), num(p, "next", b[1], 32),
 		       num(p, "end", b[2], 32), num(p, "lag", b[3], 32), num(p, "copied", b[4], 32),
-		       num(p, "lost", b[5], 32), num(p, "skipped", b[6], 32), str(p, "target"),
+		       num(p, "lost", b[5], 32), num(p, "skipped", b[6], 32),
+		       num(p, "dead_lettered", b[7], 32), str(p, "target"),
 		       reason && *reason ? ": " : "", reason && *reason ? reason : "");
 	}
 }

@@ -26,7 +26,8 @@ static const char *status_json =
     "\"partitions\":{\"active\":1,\"stopped\":1,\"gone\":0},\"records\":1200,\"bytes\":9000,"
     "\"lag\":5,\"lag_ms\":40,\"partition_list\":[{\"topic\":\"t1\",\"partition\":0,"
     "\"state\":\"active\",\"next\":10,\"end\":12,\"lag\":2,\"lag_ms\":null,\"copied\":10,"
-    "\"lost\":0,\"skipped\":0,\"waiting\":0,\"target\":\"us.t1\",\"reason\":\"\"},"
+    "\"lost\":0,\"skipped\":0,\"dead_lettered\":4,\"waiting\":0,\"target\":\"us.t1\","
+    "\"reason\":\"\"},"
     "{\"topic\":\"t1\",\"partition\":1,\"state\":\"stopped\",\"next\":3,\"end\":6,\"lag\":3,"
     "\"lag_ms\":null,\"copied\":3,\"lost\":0,\"skipped\":0,\"waiting\":0,\"target\":\"us.t1\","
     "\"reason\":\"the target refused the record\"}]}]}\n";
@@ -131,6 +132,11 @@ static void test_partitions_table(void **state) {
 	assert_non_null(strstr(r.out, "us.t1\n"));
 	assert_non_null(strstr(r.out, "stopped"));
 	assert_non_null(strstr(r.out, "us.t1: the target refused the record\n"));
+	/* lost, skipped, dead-lettered, then the mirror topic */
+	assert_non_null(strstr(r.out, " LOST SKIPPED    DLQ  TARGET / REASON\n"));
+	assert_non_null(strstr(r.out, "      0       0      4  us.t1\n"));
+	/* a status of an older kmirrord, without the field */
+	assert_non_null(strstr(r.out, "      0       0      -  us.t1: the target"));
 }
 
 /* --json: the document, parsed and printed again; with a flow, its object. */
