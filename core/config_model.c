@@ -56,30 +56,32 @@ static int km_name_ok(const char *s, const char *extra) {
 	return 1;
 }
 
-/* Checks a mapping of librdkafka properties and lists it in @p kvl. */
-static int km_kvlist_build(km_kvlist_t *kvl, const km_node_t *key, const km_node_t *map,
-                           char *errstr, size_t errstr_size) {
+/* Checks a mapping of librdkafka properties and lists it in @p kvl:
+ * KM_ERR_INVALID or KM_ERR_NOMEM with errstr. */
+static km_err_t km_kvlist_build(km_kvlist_t *kvl, const km_node_t *key, const km_node_t *map,
+                                char *errstr, size_t errstr_size) {
 	rd_kafka_conf_t *conf = NULL;
-	int ret = -1;
+	km_err_t err = KM_ERR_INVALID;
 
 	if (map->type == KM_NODE_SCALAR && map->null) {
 		km_node_err(errstr, errstr_size, key,
 		            "key '%s' has no value; give a mapping of librdkafka properties "
 		            "(name: value), or remove the key",
 		            key->scalar);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	if (map->type != KM_NODE_MAP) {
 		km_node_err(errstr, errstr_size, map,
 		            "key '%s' is %s; it must be a mapping of librdkafka properties "
 		            "(name: value)",
 		            key->scalar, km_node_type_name(map));
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	kvl->kvs = calloc(map->cnt ? map->cnt : 1, sizeof(*kvl->kvs));
 	conf = rd_kafka_conf_new();
 	if (!kvl->kvs || !conf) {
 		km_node_err(errstr, errstr_size, map, "out of memory");
+		err = KM_ERR_NOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < map->cnt; i++) {
@@ -139,11 +141,11 @@ static int km_kvlist_build(km_kvlist_t *kvl, const km_node_t *key, const km_node
 		    .node = v,
 		};
 	}
-	ret = 0;
+	err = KM_OK;
 out:
 	if (conf)
 		rd_kafka_conf_destroy(conf);
-	return ret;
+	return err;
 }
 
 static const km_kv_t *km_kvlist_get(const km_kvlist_t *kvl, const char *key) {
@@ -153,8 +155,9 @@ static const km_kv_t *km_kvlist_get(const km_kvlist_t *kvl, const char *key) {
 	return NULL;
 }
 
-static int km_cluster_build(km_cluster_conf_t *c, const km_node_t *key, const km_node_t *val,
-                            char *errstr, size_t errstr_size) {
+static km_err_t km_cluster_build(km_cluster_conf_t *c, const km_node_t *key, const km_node_t *val,
+                                 char *errstr, size_t errstr_size) {
+	km_err_t err = KM_ERR_INVALID;
 	km_params_t *p;
 
 	c->alias = key->scalar;
@@ -164,19 +167,19 @@ static int km_cluster_build(km_cluster_conf_t *c, const km_node_t *key, const km
 		            "key '%s': a cluster alias may hold only letters, digits, '_' and '-' "
 		            "(the prefix policy puts '.' between alias and topic)",
 		            key->scalar);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	if (val->type == KM_NODE_SCALAR && val->null) {
 		km_node_err(errstr, errstr_size, key,
 		            "key '%s' has no value; give the cluster's settings (kafka: "
 		            "{bootstrap.servers: HOST:PORT})",
 		            key->scalar);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	char *w = NULL; /* "clusters.ALIAS", whole: only messages are truncated */
 	if (asprintf(&w, "clusters.%s", key->scalar) < 0) {
 		km_node_err(errstr, errstr_size, key, "out of memory");
-		return -1;
+		return KM_ERR_NOMEM;
 	}
 	p = km_params_bind(km_no_params, val, w, km_cluster_keys, errstr, errstr_size);
 	km_params_destroy(p);
@@ -190,7 +193,8 @@ static int km_cluster_build(km_cluster_conf_t *c, const km_node_t *key, const km
 		            w);
 		goto fail;
 	}
-	if (km_kvlist_build(&c->kafka, km_node_key(val, "kafka"), kafka, errstr, errstr_size))
+	if ((err = km_kvlist_build(&c->kafka, km_node_key(val, "kafka"), kafka, errstr,
+	                           errstr_size)) != KM_OK)
 		goto fail;
 	const km_kv_t *bs = km_kvlist_get(&c->kafka, "bootstrap.servers");
 	if (!bs) {
@@ -198,70 +202,75 @@ static int km_cluster_build(km_cluster_conf_t *c, const km_node_t *key, const km
 		            "%s.kafka: key 'bootstrap.servers' is required (the brokers to "
 		            "connect to first: HOST:PORT[,HOST:PORT...])",
 		            w);
+		err = KM_ERR_INVALID;
 		goto fail;
 	}
 	if (!*bs->val) {
 		km_node_err(errstr, errstr_size, bs->node,
 		            "key 'bootstrap.servers' is empty; give HOST:PORT[,HOST:PORT...]");
+		err = KM_ERR_INVALID;
 		goto fail;
 	}
 	free(w);
-	return 0;
+	return KM_OK;
 fail:
 	free(w);
-	return -1;
+	return err;
 }
 
-static int km_plugin_name_check(const km_node_t *k, const km_node_t *v, char *errstr,
-                                size_t errstr_size) {
+static km_err_t km_plugin_name_check(const km_node_t *k, const km_node_t *v, char *errstr,
+                                     size_t errstr_size) {
 	if (v->type != KM_NODE_SCALAR || v->null) {
 		km_node_err(errstr, errstr_size, v->null ? k : v,
 		            "key '%s' is %s; it must name a plugin", k->scalar,
 		            km_node_type_name(v));
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	for (const char *s = v->scalar; *s; s++)
 		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
 			goto bad;
 	if (*v->scalar)
-		return 0;
+		return KM_OK;
 bad:
 	km_node_err(errstr, errstr_size, v,
 	            "key '%s': " KM_SHOW_FMT " is not a plugin name; plugin names use only a-z, "
 	            "0-9 and '_'",
 	            k->scalar, KM_SHOW(v));
-	return -1;
+	return KM_ERR_INVALID;
 }
 
 /* A plugin reference: absent (@p v NULL: the default plugin), a scalar
  * naming the plugin, or a mapping with key `plugin` and its parameters. */
-static int km_plugin_ref_build(km_plugin_ref_t *ref, const km_node_t *k, const km_node_t *v,
-                               const km_node_t *owner, const char *def, char *errstr,
-                               size_t errstr_size) {
+static km_err_t km_plugin_ref_build(km_plugin_ref_t *ref, const km_node_t *k, const km_node_t *v,
+                                    const km_node_t *owner, const char *def, char *errstr,
+                                    size_t errstr_size) {
+	km_err_t err;
+
 	if (!v) {
 		ref->plugin = def;
 		ref->where = owner;
-		return 0;
+		return KM_OK;
 	}
 	if (v->type == KM_NODE_SCALAR) {
-		if (km_plugin_name_check(k, v, errstr, errstr_size))
-			return -1;
+		if ((err = km_plugin_name_check(k, v, errstr, errstr_size)) != KM_OK)
+			return err;
 		ref->plugin = v->scalar;
 		ref->where = v;
-		return 0;
+		return KM_OK;
 	}
 	if (v->type != KM_NODE_MAP) {
 		km_node_err(errstr, errstr_size, v,
 		            "%s is a list; it must name a plugin (NAME) or be a mapping with key "
 		            "'plugin' and the plugin's parameters",
 		            ref->path);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	ref->node = v;
 	const km_node_t *p = km_node_get(v, "plugin");
 	if (p) {
-		if (km_plugin_name_check(km_node_key(v, "plugin"), p, errstr, errstr_size))
-			return -1;
+		if ((err = km_plugin_name_check(km_node_key(v, "plugin"), p, errstr,
+		                                errstr_size)) != KM_OK)
+			return err;
 		ref->plugin = p->scalar;
 		ref->where = p;
 	} else if (def) {
@@ -271,9 +280,9 @@ static int km_plugin_ref_build(km_plugin_ref_t *ref, const km_node_t *k, const k
 		km_node_err(errstr, errstr_size, v,
 		            "%s: key 'plugin' is required (the name of the plugin to run)",
 		            ref->path);
-		return -1;
+		return KM_ERR_INVALID;
 	}
-	return 0;
+	return KM_OK;
 }
 
 static const char *km_flow_str(const km_node_t *flow, const char *key, const char *where,
@@ -325,7 +334,7 @@ static int km_topic_name_ok(const char *s) {
 }
 
 /* on_error: dead-letter and dead_letter.topic go together. */
-static int km_flow_dead_letter_check(const km_params_t *p, char *errstr, size_t errstr_size) {
+static km_err_t km_flow_dead_letter_check(const km_params_t *p, char *errstr, size_t errstr_size) {
 	const char *mode = km_params_str(p, "on_error"),
 	           *topic = km_params_str(p, "dead_letter.topic");
 	const km_node_t *n = km_params_node(p, "dead_letter.topic");
@@ -335,14 +344,14 @@ static int km_flow_dead_letter_check(const km_params_t *p, char *errstr, size_t 
 		    errstr, errstr_size, km_params_node(p, "on_error"),
 		    "key 'on_error': dead-letter needs key 'dead_letter.topic', the topic on "
 		    "the target that failed records go to");
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	if (topic && strcmp(mode, "dead-letter")) {
 		km_node_err(errstr, errstr_size, n,
 		            "key 'dead_letter.topic' is set but on_error is '%s'; set on_error: "
 		            "dead-letter, or remove dead_letter.topic",
 		            mode);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	if (topic && !km_topic_name_ok(topic)) {
 		km_node_err(
@@ -350,16 +359,17 @@ static int km_flow_dead_letter_check(const km_params_t *p, char *errstr, size_t 
 		    "key 'dead_letter.topic': '%s' is not a valid Kafka topic name; use 1 to "
 		    "249 letters, digits, '.', '_' and '-' (but not '.' or '..')",
 		    topic);
-		return -1;
+		return KM_ERR_INVALID;
 	}
-	return 0;
+	return KM_OK;
 }
 
-static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, char *errstr,
-                         size_t errstr_size) {
+static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, char *errstr,
+                              size_t errstr_size) {
 	km_flow_conf_t *f = &conf->flows[idx];
 	char where[32];
 	const km_node_t *v;
+	km_err_t err;
 
 	snprintf(where, sizeof(where), "flows[%zu]", idx);
 	f->node = flow;
@@ -367,24 +377,24 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 		km_node_err(errstr, errstr_size, flow,
 		            "%s is %s; a flow must be a mapping (name:, source:, target:, ...)",
 		            where, km_node_type_name(flow));
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	f->params = km_params_bind(km_flow_params, flow, where, km_flow_keys, errstr, errstr_size);
 	if (!f->params)
-		return -1;
+		return KM_ERR_INVALID;
 
 	f->name =
 	    km_flow_str(flow, "name", where, "a unique name of letters, digits, '_', '.' and '-'",
 	                errstr, errstr_size);
 	if (!f->name)
-		return -1;
+		return KM_ERR_INVALID;
 	v = km_node_get(flow, "name");
 	if (!km_name_ok(f->name, "_.-")) {
 		km_node_err(errstr, errstr_size, v,
 		            "key 'name': " KM_SHOW_FMT " is not a valid flow name; use letters, "
 		            "digits, '_', '.' and '-'",
 		            KM_SHOW(v));
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	for (size_t i = 0; i < idx; i++) {
 		if (!strcmp(conf->flows[i].name, f->name)) {
@@ -393,34 +403,35 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 			            "key 'name': flow " KM_SHOW_FMT " is defined twice (first at "
 			            "%d:%d); flow names must be unique",
 			            KM_SHOW(v), first->line, first->col);
-			return -1;
+			return KM_ERR_INVALID;
 		}
 	}
 
 	f->source = km_flow_cluster(conf, flow, "source", where, errstr, errstr_size);
 	if (!f->source)
-		return -1;
+		return KM_ERR_INVALID;
 	f->target = km_flow_cluster(conf, flow, "target", where, errstr, errstr_size);
 	if (!f->target)
-		return -1;
+		return KM_ERR_INVALID;
 	if (f->source == f->target) {
 		v = km_node_get(flow, "target");
 		km_node_err(errstr, errstr_size, v,
 		            "key 'target': " KM_SHOW_FMT " is also the source; a flow copies from "
 		            "one cluster to another",
 		            KM_SHOW(v));
-		return -1;
+		return KM_ERR_INVALID;
 	}
 
 	snprintf(f->topics.path, sizeof(f->topics.path), "%s.topics", where);
-	if (km_plugin_ref_build(&f->topics, km_node_key(flow, "topics"),
-	                        km_node_get(flow, "topics"), flow, "topic_regex", errstr,
-	                        errstr_size))
-		return -1;
+	if ((err = km_plugin_ref_build(&f->topics, km_node_key(flow, "topics"),
+	                               km_node_get(flow, "topics"), flow, "topic_regex", errstr,
+	                               errstr_size)) != KM_OK)
+		return err;
 	snprintf(f->policy.path, sizeof(f->policy.path), "%s.policy", where);
-	if (km_plugin_ref_build(&f->policy, km_node_key(flow, "policy"),
-	                        km_node_get(flow, "policy"), flow, "prefix", errstr, errstr_size))
-		return -1;
+	if ((err = km_plugin_ref_build(&f->policy, km_node_key(flow, "policy"),
+	                               km_node_get(flow, "policy"), flow, "prefix", errstr,
+	                               errstr_size)) != KM_OK)
+		return err;
 
 	v = km_node_get(flow, "pipeline");
 	if (v) {
@@ -432,12 +443,12 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 			            "key 'pipeline' is %s; it must be a list of stages "
 			            "([{plugin: NAME, ...}, ...])",
 			            km_node_type_name(v));
-			return -1;
+			return KM_ERR_INVALID;
 		}
 		f->pipeline = calloc(v->cnt ? v->cnt : 1, sizeof(*f->pipeline));
 		if (!f->pipeline) {
 			km_node_err(errstr, errstr_size, v, "out of memory");
-			return -1;
+			return KM_ERR_NOMEM;
 		}
 		for (size_t i = 0; i < v->cnt; i++) {
 			km_plugin_ref_t *ref = &f->pipeline[i];
@@ -448,21 +459,23 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 				            "%s is empty; name a stage plugin (- NAME) or give "
 				            "{plugin: NAME, ...}",
 				            ref->path);
-				return -1;
+				return KM_ERR_INVALID;
 			}
-			if (km_plugin_ref_build(ref, km_node_key(flow, "pipeline"), it, flow, NULL,
-			                        errstr, errstr_size))
-				return -1;
+			if ((err = km_plugin_ref_build(ref, km_node_key(flow, "pipeline"), it, flow,
+			                               NULL, errstr, errstr_size)) != KM_OK)
+				return err;
 			f->pipeline_cnt++;
 		}
 	}
 
 	if ((v = km_node_get(flow, "consumer")) &&
-	    km_kvlist_build(&f->consumer, km_node_key(flow, "consumer"), v, errstr, errstr_size))
-		return -1;
+	    (err = km_kvlist_build(&f->consumer, km_node_key(flow, "consumer"), v, errstr,
+	                           errstr_size)) != KM_OK)
+		return err;
 	if ((v = km_node_get(flow, "producer")) &&
-	    km_kvlist_build(&f->producer, km_node_key(flow, "producer"), v, errstr, errstr_size))
-		return -1;
+	    (err = km_kvlist_build(&f->producer, km_node_key(flow, "producer"), v, errstr,
+	                           errstr_size)) != KM_OK)
+		return err;
 
 	{
 		const km_node_t *list = km_params_node(f->params, "config.properties.exclude");
@@ -478,18 +491,18 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 				    "key 'config.properties.exclude': '%s' is not a regular "
 				    "expression: %s",
 				    item->scalar, why);
-				return -1;
+				return KM_ERR_INVALID;
 			}
 			pcre2_code_free(re);
 		}
 	}
-	if (km_flow_dead_letter_check(f->params, errstr, errstr_size))
-		return -1;
+	if (km_flow_dead_letter_check(f->params, errstr, errstr_size) != KM_OK)
+		return KM_ERR_INVALID;
 	if (km_params_int(f->params, "replication.factor") == 0) {
 		km_node_err(errstr, errstr_size, km_params_node(f->params, "replication.factor"),
 		            "key 'replication.factor': 0 is not allowed; use -1 (the target "
 		            "broker's default) or 1 to 10000");
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	int64_t batch = km_params_int(f->params, "batch.records");
 	int64_t inflight = km_params_int(f->params, "max.inflight.records");
@@ -501,9 +514,9 @@ static int km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, c
 		            "%s: batch.records (%lld) is more than max.inflight.records (%lld); a "
 		            "batch must fit in flight",
 		            where, (long long)batch, (long long)inflight);
-		return -1;
+		return KM_ERR_INVALID;
 	}
-	return 0;
+	return KM_OK;
 }
 
 static km_config_t *km_config_build(km_node_t *root, const char *path, char *errstr,
@@ -549,7 +562,7 @@ static km_config_t *km_config_build(km_node_t *root, const char *path, char *err
 	for (size_t i = 0; i < clusters->cnt; i++) {
 		conf->cluster_cnt++;
 		if (km_cluster_build(&conf->clusters[i], clusters->keys[i], clusters->vals[i],
-		                     errstr, errstr_size))
+		                     errstr, errstr_size) != KM_OK)
 			goto fail;
 	}
 
@@ -577,7 +590,7 @@ static km_config_t *km_config_build(km_node_t *root, const char *path, char *err
 	}
 	for (size_t i = 0; i < flows->cnt; i++) {
 		conf->flow_cnt++;
-		if (km_flow_build(conf, i, flows->vals[i], errstr, errstr_size))
+		if (km_flow_build(conf, i, flows->vals[i], errstr, errstr_size) != KM_OK)
 			goto fail;
 	}
 	return conf;

@@ -149,16 +149,16 @@ static void km_expect(const km_param_t *pd, char *errstr, size_t errstr_size) {
 	}
 }
 
-static int km_parse_int64(const char *s, int64_t *out) {
+static km_err_t km_parse_int64(const char *s, int64_t *out) {
 	char *end;
 	if (!*s || isspace((unsigned char)*s))
-		return -1;
+		return KM_ERR_INVALID;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || *end)
-		return -1;
+		return KM_ERR_INVALID;
 	*out = v;
-	return 0;
+	return KM_OK;
 }
 
 /* Digits then a unit; returns the unit (NULL when there are no digits or
@@ -178,17 +178,18 @@ static const char *km_parse_uint_unit(const char *s, int64_t *out) {
 	return p;
 }
 
-static int km_mul(int64_t v, int64_t m, int64_t *out) {
+static km_err_t km_mul(int64_t v, int64_t m, int64_t *out) {
 	if (v > INT64_MAX / m)
-		return -1;
+		return KM_ERR_INVALID;
 	*out = v * m;
-	return 0;
+	return KM_OK;
 }
 
-/* Parses scalar @p text for @p pd into @p v. On error fills errstr with
- * "key 'x': ..." (the caller adds the position). */
-static int km_param_parse(const km_param_t *pd, const char *text, int secret, km_pval_t *v,
-                          char *errstr, size_t errstr_size) {
+/* Parses scalar @p text for @p pd into @p v. On error (KM_ERR_INVALID,
+ * KM_ERR_NOMEM) fills errstr with "key 'x': ..." (the caller adds the
+ * position). */
+static km_err_t km_param_parse(const km_param_t *pd, const char *text, int secret, km_pval_t *v,
+                               char *errstr, size_t errstr_size) {
 	char range[128];
 	int64_t num = 0;
 
@@ -199,7 +200,7 @@ static int km_param_parse(const km_param_t *pd, const char *text, int secret, km
 		v->str = strdup(text);
 		if (!v->str)
 			goto nomem;
-		return 0;
+		return KM_OK;
 	case KM_PARAM_ENUM: {
 		const char *c = pd->choices;
 		size_t tlen = strlen(text);
@@ -209,7 +210,7 @@ static int km_param_parse(const km_param_t *pd, const char *text, int secret, km
 				v->str = strdup(text);
 				if (!v->str)
 					goto nomem;
-				return 0;
+				return KM_OK;
 			}
 			c += n;
 			if (*c == '|')
@@ -218,32 +219,32 @@ static int km_param_parse(const km_param_t *pd, const char *text, int secret, km
 		km_errcat(errstr, errstr_size, "key '%s': " KM_SHOW_FMT " is not allowed; ",
 		          pd->name, KM_SHOW_IF(text, secret));
 		km_expect(pd, errstr, errstr_size);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	case KM_PARAM_BOOL:
 		if (!strcasecmp(text, "true") || !strcasecmp(text, "yes") ||
 		    !strcasecmp(text, "on")) {
 			v->num = 1;
-			return 0;
+			return KM_OK;
 		}
 		if (!strcasecmp(text, "false") || !strcasecmp(text, "no") ||
 		    !strcasecmp(text, "off")) {
 			v->num = 0;
-			return 0;
+			return KM_OK;
 		}
 		km_errcat(errstr, errstr_size,
 		          "key '%s': " KM_SHOW_FMT " is not a boolean; use true or false (yes/no "
 		          "and on/off also work)",
 		          pd->name, KM_SHOW_IF(text, secret));
-		return -1;
+		return KM_ERR_INVALID;
 	case KM_PARAM_INT:
-		if (km_parse_int64(text, &num)) {
+		if (km_parse_int64(text, &num) != KM_OK) {
 			km_errcat(errstr, errstr_size,
 			          "key '%s': " KM_SHOW_FMT " is not a whole number", pd->name,
 			          KM_SHOW_IF(text, secret));
 			if (*range)
 				km_errcat(errstr, errstr_size, "; it %s", range);
-			return -1;
+			return KM_ERR_INVALID;
 		}
 		break;
 	case KM_PARAM_DURATION: {
@@ -255,7 +256,7 @@ static int km_param_parse(const km_param_t *pd, const char *text, int secret, km
 			          " has no unit; add a unit: ms, s, m or h "
 			          "(e.g. 250ms, 5s, 10m, 1h)",
 			          pd->name, KM_SHOW_IF(text, secret));
-			return -1;
+			return KM_ERR_INVALID;
 		}
 		if (unit) {
 			if (!strcmp(unit, "ms"))
@@ -267,12 +268,12 @@ static int km_param_parse(const km_param_t *pd, const char *text, int secret, km
 			else if (!strcmp(unit, "h"))
 				mul = 3600000;
 		}
-		if (!mul || km_mul(num, mul, &num)) {
+		if (!mul || km_mul(num, mul, &num) != KM_OK) {
 			km_errcat(errstr, errstr_size,
 			          "key '%s': " KM_SHOW_FMT " is not a duration; ", pd->name,
 			          KM_SHOW_IF(text, secret));
 			km_expect(pd, errstr, errstr_size);
-			return -1;
+			return KM_ERR_INVALID;
 		}
 		break;
 	}
@@ -291,11 +292,11 @@ static int km_param_parse(const km_param_t *pd, const char *text, int secret, km
 			else if (!strcasecmp(unit, "GB") || !strcasecmp(unit, "GiB"))
 				mul = 1024 * 1024 * 1024;
 		}
-		if (!mul || km_mul(num, mul, &num)) {
+		if (!mul || km_mul(num, mul, &num) != KM_OK) {
 			km_errcat(errstr, errstr_size, "key '%s': " KM_SHOW_FMT " is not a size; ",
 			          pd->name, KM_SHOW_IF(text, secret));
 			km_expect(pd, errstr, errstr_size);
-			return -1;
+			return KM_ERR_INVALID;
 		}
 		break;
 	}
@@ -324,20 +325,20 @@ static int km_param_parse(const km_param_t *pd, const char *text, int secret, km
 				break;
 			p += n + 1;
 		}
-		return 0;
+		return KM_OK;
 	}
 	}
 	/* INT, DURATION, SIZE: the range */
 	if ((pd->min || pd->max) && (num < pd->min || num > pd->max)) {
 		km_errcat(errstr, errstr_size, "key '%s': " KM_SHOW_FMT " is out of range; it %s",
 		          pd->name, KM_SHOW_IF(text, secret), range);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	v->num = num;
-	return 0;
+	return KM_OK;
 nomem:
 	km_errcat(errstr, errstr_size, "key '%s': out of memory", pd->name);
-	return -1;
+	return KM_ERR_NOMEM;
 }
 
 static void km_pval_clear(km_pval_t *v) {
@@ -352,18 +353,18 @@ static void km_pval_clear(km_pval_t *v) {
 }
 
 /* Binds the value node @p n (of key node @p k) to @p v. */
-static int km_param_bind_node(const km_param_t *pd, const km_node_t *k, const km_node_t *n,
-                              km_pval_t *v, char *errstr, size_t errstr_size) {
+static km_err_t km_param_bind_node(const km_param_t *pd, const km_node_t *k, const km_node_t *n,
+                                   km_pval_t *v, char *errstr, size_t errstr_size) {
 	if (n->type == KM_NODE_SCALAR && n->null) {
 		km_node_err(errstr, errstr_size, k, "key '%s' has no value; ", pd->name);
 		km_expect(pd, errstr, errstr_size);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	if (n->type == KM_NODE_SEQ && pd->type == KM_PARAM_LIST) {
 		v->items = calloc(n->cnt ? n->cnt : 1, sizeof(*v->items));
 		if (!v->items) {
 			km_node_err(errstr, errstr_size, n, "out of memory");
-			return -1;
+			return KM_ERR_NOMEM;
 		}
 		for (size_t i = 0; i < n->cnt; i++) {
 			const km_node_t *it = n->vals[i];
@@ -371,27 +372,25 @@ static int km_param_bind_node(const km_param_t *pd, const km_node_t *k, const km
 				km_node_err(errstr, errstr_size, it,
 				            "key '%s': item %zu is %s; the items must be text",
 				            pd->name, i + 1, km_node_type_name(it));
-				return -1;
+				return KM_ERR_INVALID;
 			}
 			v->items[i] = strdup(it->scalar);
 			if (!v->items[i]) {
 				km_node_err(errstr, errstr_size, it, "out of memory");
-				return -1;
+				return KM_ERR_NOMEM;
 			}
 			v->item_cnt++;
 		}
-		return 0;
+		return KM_OK;
 	}
 	if (n->type != KM_NODE_SCALAR) {
 		km_node_err(errstr, errstr_size, n, "key '%s' is %s; ", pd->name,
 		            km_node_type_name(n));
 		km_expect(pd, errstr, errstr_size);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	km_node_err(errstr, errstr_size, n, "%s", "");
-	if (km_param_parse(pd, n->scalar, n->secret, v, errstr, errstr_size))
-		return -1;
-	return 0;
+	return km_param_parse(pd, n->scalar, n->secret, v, errstr, errstr_size);
 }
 
 static void km_param_default(const km_param_t *pd, km_pval_t *v) {
@@ -399,7 +398,7 @@ static void km_param_default(const km_param_t *pd, km_pval_t *v) {
 
 	if (!pd->def)
 		return;
-	if (km_param_parse(pd, pd->def, 0, v, err, sizeof(err))) {
+	if (km_param_parse(pd, pd->def, 0, v, err, sizeof(err)) != KM_OK) {
 		fprintf(stderr, "kmirror: bug: the default '%s' of parameter '%s' is invalid: %s\n",
 		        pd->def, pd->name, err);
 		abort();
@@ -477,7 +476,7 @@ km_params_t *km_params_bind_at(const km_param_t *schema, const km_node_t *map, c
 		}
 		km_pval_t *v = &p->vals[idx];
 		km_pval_clear(v);
-		if (km_param_bind_node(pd, key, map->vals[k], v, errstr, errstr_size))
+		if (km_param_bind_node(pd, key, map->vals[k], v, errstr, errstr_size) != KM_OK)
 			goto fail;
 		v->node = map->vals[k];
 	}

@@ -141,21 +141,23 @@ static char *find_plugin(const km_plugin_host_t *h, const char *name, char *errs
 }
 
 /* A plugin runs with the daemon's rights: refuse files anyone may replace. */
-static int check_writable(const char *path, char *errstr, size_t errstr_size) {
+static km_err_t check_writable(const char *path, char *errstr, size_t errstr_size) {
 	char dir[4096];
 	struct stat st;
 	char *slash;
 
 	if (stat(path, &st) != 0) {
-		snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-		return -1;
+		int e = errno;
+
+		snprintf(errstr, errstr_size, "%s: %s", path, strerror(e));
+		return e == ENOENT ? KM_ERR_NOENT : KM_ERR_IO;
 	}
 	if (st.st_mode & S_IWOTH) {
 		snprintf(errstr, errstr_size,
 		         "plugin file %s is world-writable, so anyone could replace the code "
 		         "kmirrord runs: fix it with chmod o-w",
 		         path);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	if ((slash = strrchr(dir, '/')))
@@ -165,17 +167,17 @@ static int check_writable(const char *path, char *errstr, size_t errstr_size) {
 		         "plugin directory %s is world-writable, so anyone could replace the "
 		         "plugins in it: fix it with chmod o-w",
 		         dir);
-		return -1;
+		return KM_ERR_INVALID;
 	}
-	return 0;
+	return KM_OK;
 }
 
 /* Copies the kind's operations table of @p out into @p ops, reading only
  * the bytes the plugin says it has (its `size`), which must hold at least
  * the functions every plugin of the kind defines, and points @p out at the
  * copy. */
-static int copy_ops(km_plugin_t *out, void *ops, const char *path, char *errstr,
-                    size_t errstr_size) {
+static km_err_t copy_ops(km_plugin_t *out, void *ops, const char *path, char *errstr,
+                         size_t errstr_size) {
 	const void *theirs;
 	const char *type;
 	size_t min, ours;
@@ -210,17 +212,18 @@ static int copy_ops(km_plugin_t *out, void *ops, const char *path, char *errstr,
 		         "%s: its %s table says it has %u bytes, fewer than ABI %d needs (%zu): "
 		         "define the table with KM_OPS(%s)",
 		         path, type, size, KM_PLUGIN_ABI_MAJOR, min, type);
-		return -1;
+		return KM_ERR_ABI;
 	}
 	memcpy(ops, theirs, size < ours ? size : ours);
-	return 0;
+	return KM_OK;
 }
 
 /* Copies the descriptor and its operations, reading only the bytes the
  * plugin was built with and checking what the host relies on. */
-static int check_descriptor(const km_plugin_t *d, const char *name, const char *path,
-                            km_plugin_t *out, void *ops, char *errstr, size_t errstr_size) {
+static km_err_t check_descriptor(const km_plugin_t *d, const char *name, const char *path,
+                                 km_plugin_t *out, void *ops, char *errstr, size_t errstr_size) {
 	size_t min = offsetof(km_plugin_t, stage) + sizeof(d->stage);
+	km_err_t err;
 
 	if (d->abi_major != KM_PLUGIN_ABI_MAJOR) {
 		snprintf(errstr, errstr_size,
@@ -228,14 +231,14 @@ static int check_descriptor(const km_plugin_t *d, const char *name, const char *
 		         "rebuild the plugin against this version's SDK",
 		         path, d->abi_major, d->abi_minor, KM_PLUGIN_ABI_MAJOR,
 		         KM_PLUGIN_ABI_MINOR);
-		return -1;
+		return KM_ERR_ABI;
 	}
 	if (d->size < min) {
 		snprintf(errstr, errstr_size,
 		         "%s has a descriptor of %u bytes, smaller than ABI %d needs (%zu): "
 		         "rebuild the plugin with KM_PLUGIN_DEFINE",
 		         path, d->size, KM_PLUGIN_ABI_MAJOR, min);
-		return -1;
+		return KM_ERR_ABI;
 	}
 	memset(out, 0, sizeof(*out));
 	memcpy(out, d, d->size < sizeof(*out) ? d->size : sizeof(*out));
@@ -245,15 +248,15 @@ static int check_descriptor(const km_plugin_t *d, const char *name, const char *
 		         "it (%s.so)",
 		         path, out->name ? out->name : "(null)", name,
 		         out->name ? out->name : "NAME");
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	if (!out->create || out->kind < KM_PLUGIN_POLICY || out->kind > KM_PLUGIN_STAGE ||
 	    (out->kind == KM_PLUGIN_POLICY && !out->policy) ||
 	    (out->kind == KM_PLUGIN_TOPIC_FILTER && !out->topic_filter) ||
 	    (out->kind == KM_PLUGIN_STAGE && !out->stage))
 		goto lacks;
-	if (copy_ops(out, ops, path, errstr, errstr_size))
-		return -1;
+	if ((err = copy_ops(out, ops, path, errstr, errstr_size)) != KM_OK)
+		return err;
 	if ((out->kind == KM_PLUGIN_TOPIC_FILTER && !out->topic_filter->filter) ||
 	    (out->kind == KM_PLUGIN_STAGE && !out->stage->process))
 		goto lacks;
@@ -266,16 +269,16 @@ static int check_descriptor(const km_plugin_t *d, const char *name, const char *
 			         "%s: a replication policy must define every km_policy_ops_t "
 			         "function",
 			         path);
-			return -1;
+			return KM_ERR_INVALID;
 		}
 	}
-	return 0;
+	return KM_OK;
 lacks:
 	snprintf(errstr, errstr_size,
 	         "%s: its descriptor lacks create() or the operations of its kind (%d): "
 	         "the plugin is broken",
 	         path, (int)out->kind);
-	return -1;
+	return KM_ERR_INVALID;
 }
 
 const km_plugin_t *km_plugin_load(km_plugin_host_t *h, const char *name, char *errstr,
@@ -296,7 +299,7 @@ const km_plugin_t *km_plugin_load(km_plugin_host_t *h, const char *name, char *e
 	}
 	if (!(path = find_plugin(h, name, errstr, errstr_size)))
 		return NULL;
-	if (check_writable(path, errstr, errstr_size))
+	if (check_writable(path, errstr, errstr_size) != KM_OK)
 		goto fail;
 
 	/* Local symbols: every plugin exports the same name, km_plugin. */
@@ -322,7 +325,7 @@ const km_plugin_t *km_plugin_load(km_plugin_host_t *h, const char *name, char *e
 		lt_dlclose(handle);
 		goto fail;
 	}
-	if (check_descriptor(d, name, path, &l->desc, &l->ops, errstr, errstr_size)) {
+	if (check_descriptor(d, name, path, &l->desc, &l->ops, errstr, errstr_size) != KM_OK) {
 		free(l);
 		lt_dlclose(handle);
 		goto fail;
@@ -351,8 +354,8 @@ static const km_param_t stage_host_params[] = {
     {.name = NULL},
 };
 
-static int stage_timer(km_instance_t *inst, const km_plugin_ref_t *ref, char *errstr,
-                       size_t errstr_size) {
+static km_err_t stage_timer(km_instance_t *inst, const km_plugin_ref_t *ref, char *errstr,
+                            size_t errstr_size) {
 	km_node_t *k = (km_node_t *)(ref->node ? km_node_key(ref->node, "tick_interval") : NULL);
 	km_node_t *v = (km_node_t *)(ref->node ? km_node_get(ref->node, "tick_interval") : NULL);
 	km_node_t sub = {.type = KM_NODE_MAP, .keys = &k, .vals = &v, .cnt = k ? 1 : 0};
@@ -364,7 +367,7 @@ static int stage_timer(km_instance_t *inst, const km_plugin_ref_t *ref, char *er
 		         "%s: %s: key 'tick_interval': stage '%s' has no timer (no tick "
 		         "function): remove the key",
 		         km_node_pos(k, pos, sizeof(pos)), ref->path, inst->plugin->name);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	if (ref->node) {
 		sub.file = ref->node->file;
@@ -373,10 +376,10 @@ static int stage_timer(km_instance_t *inst, const km_plugin_ref_t *ref, char *er
 	}
 	if (!(p = km_params_bind_at(stage_host_params, &sub, ref->where, ref->path, NULL, errstr,
 	                            errstr_size)))
-		return -1;
+		return KM_ERR_INVALID;
 	inst->tick_ms = km_params_int(p, "tick_interval");
 	km_params_destroy(p);
-	return 0;
+	return KM_OK;
 }
 
 km_instance_t *km_instance_new(km_plugin_host_t *h, const km_plugin_ref_t *ref,
@@ -417,7 +420,7 @@ km_instance_t *km_instance_new(km_plugin_host_t *h, const km_plugin_ref_t *ref,
 		    kind == KM_PLUGIN_STAGE ? stage_ignore : ignore, errstr, errstr_size);
 	}
 	if (!inst->params ||
-	    (kind == KM_PLUGIN_STAGE && stage_timer(inst, ref, errstr, errstr_size))) {
+	    (kind == KM_PLUGIN_STAGE && stage_timer(inst, ref, errstr, errstr_size) != KM_OK)) {
 		km_instance_destroy(inst);
 		return NULL;
 	}

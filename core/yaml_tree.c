@@ -29,21 +29,22 @@ typedef struct km_buf {
 	size_t len, cap;
 } km_buf_t;
 
-static int km_buf_add(km_buf_t *b, const char *s, size_t n) {
+/* KM_ERR_NOMEM when out of memory. */
+static km_err_t km_buf_add(km_buf_t *b, const char *s, size_t n) {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < b->len + n + 1)
 			cap *= 2;
 		char *p = realloc(b->p, cap);
 		if (!p)
-			return -1;
+			return KM_ERR_NOMEM;
 		b->p = p;
 		b->cap = cap;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
-	return 0;
+	return KM_OK;
 }
 
 static void km_vfmt(char *errstr, size_t errstr_size, const char *prefix, const char *fmt,
@@ -221,8 +222,9 @@ static km_node_t *km_node_new(km_loader_t *l, km_node_type_t type, const yaml_ma
 	return n;
 }
 
-/* Appends @p key (NULL in a list) and @p val to container @p c. */
-static int km_node_append(km_loader_t *l, km_node_t *c, km_node_t *key, km_node_t *val) {
+/* Appends @p key (NULL in a list) and @p val to container @p c;
+ * KM_ERR_NOMEM when out of memory. */
+static km_err_t km_node_append(km_loader_t *l, km_node_t *c, km_node_t *key, km_node_t *val) {
 	km_node_t **vals = realloc(c->vals, (c->cnt + 1) * sizeof(*vals));
 	if (!vals)
 		goto nomem;
@@ -235,10 +237,10 @@ static int km_node_append(km_loader_t *l, km_node_t *c, km_node_t *key, km_node_
 		c->keys[c->cnt] = key;
 	}
 	c->vals[c->cnt++] = val;
-	return 0;
+	return KM_OK;
 nomem:
 	km_node_err(l->errstr, l->errstr_size, val, "out of memory");
-	return -1;
+	return KM_ERR_NOMEM;
 }
 
 static void km_ref_err(km_loader_t *l, const yaml_mark_t *mark, const char *key, const char *fmt,
@@ -280,13 +282,13 @@ static int km_read_file(const char *path, char **bufp, size_t *lenp) {
 		}
 		if (r == 0)
 			break;
-		if (km_buf_add(&b, chunk, (size_t)r)) {
+		if (km_buf_add(&b, chunk, (size_t)r) != KM_OK) {
 			err = ENOMEM;
 			break;
 		}
 	}
 	close(fd);
-	if (!err && !b.p && km_buf_add(&b, "", 0))
+	if (!err && !b.p && km_buf_add(&b, "", 0) != KM_OK)
 		err = ENOMEM;
 	if (!err && strlen(b.p) != b.len)
 		err = EINVAL;
@@ -316,26 +318,26 @@ static char *km_expand(km_loader_t *l, const char *text, size_t len, const yaml_
 	size_t i = 0;
 
 	*secretp = 0;
-	if (km_buf_add(&b, "", 0))
+	if (km_buf_add(&b, "", 0) != KM_OK)
 		goto nomem;
 	while (i < len) {
 		const char *dollar = memchr(text + i, '$', len - i);
 		if (!dollar) {
-			if (km_buf_add(&b, text + i, len - i))
+			if (km_buf_add(&b, text + i, len - i) != KM_OK)
 				goto nomem;
 			break;
 		}
 		size_t d = (size_t)(dollar - text);
-		if (km_buf_add(&b, text + i, d - i))
+		if (km_buf_add(&b, text + i, d - i) != KM_OK)
 			goto nomem;
 		if (d + 2 < len && text[d + 1] == '$' && text[d + 2] == '{') {
-			if (km_buf_add(&b, "${", 2))
+			if (km_buf_add(&b, "${", 2) != KM_OK)
 				goto nomem;
 			i = d + 3;
 			continue;
 		}
 		if (d + 1 >= len || text[d + 1] != '{') {
-			if (km_buf_add(&b, "$", 1))
+			if (km_buf_add(&b, "$", 1) != KM_OK)
 				goto nomem;
 			i = d + 1;
 			continue;
@@ -372,12 +374,13 @@ static char *km_expand(km_loader_t *l, const char *text, size_t len, const yaml_
 				goto fail;
 			}
 			free(name);
-			if (km_buf_add(&b, v, strlen(v)))
+			if (km_buf_add(&b, v, strlen(v)) != KM_OK)
 				goto nomem;
 		} else if (rlen > 5 && !strncmp(ref, "file:", 5)) {
 			char *path = strndup(ref + 5, rlen - 5);
 			char *full = NULL, *data = NULL;
 			size_t dlen = 0;
+			km_err_t added;
 			int err;
 			if (!path)
 				goto nomem;
@@ -409,10 +412,10 @@ static char *km_expand(km_loader_t *l, const char *text, size_t len, const yaml_
 				if (dlen && data[dlen - 1] == '\r')
 					dlen--;
 			}
-			err = km_buf_add(&b, data, dlen);
+			added = km_buf_add(&b, data, dlen);
 			explicit_bzero(data, dlen);
 			free(data);
-			if (err)
+			if (added != KM_OK)
 				goto nomem;
 		} else {
 			km_ref_err(l, mark, key,
@@ -565,7 +568,7 @@ static int km_load_event(km_loader_t *l, yaml_event_t *ev) {
 			km_node_free(n);
 			return -1;
 		}
-		if (km_node_append(l, top->node, top->key, n)) {
+		if (km_node_append(l, top->node, top->key, n) != KM_OK) {
 			km_node_free(n);
 			return -1;
 		}
@@ -588,7 +591,7 @@ static int km_load_event(km_loader_t *l, yaml_event_t *ev) {
 	if (!n)
 		return -1;
 	const char *name = top->node->type == KM_NODE_MAP ? top->key->scalar : top->name;
-	if (km_node_append(l, top->node, top->key, n)) {
+	if (km_node_append(l, top->node, top->key, n) != KM_OK) {
 		km_node_free(n);
 		return -1;
 	}
