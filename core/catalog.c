@@ -36,13 +36,13 @@ int km_strmap_has(const km_strmap_t *m, const char *key) {
 	return m->cap && m->keys[slot(m, key)] != NULL;
 }
 
-static int grow(km_strmap_t *m) {
+static km_err_t grow(km_strmap_t *m) {
 	km_strmap_t n = {.cap = m->cap ? m->cap * 2 : 64};
 
 	if (!(n.keys = calloc(n.cap, sizeof(*n.keys))) ||
 	    !(n.vals = calloc(n.cap, sizeof(*n.vals)))) {
 		free(n.keys);
-		return -1;
+		return KM_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < m->cap; i++) {
 		if (m->keys[i]) {
@@ -55,21 +55,21 @@ static int grow(km_strmap_t *m) {
 	free(m->keys);
 	free(m->vals);
 	*m = n;
-	return 0;
+	return KM_OK;
 }
 
-int km_strmap_put(km_strmap_t *m, const char *key, void *val) {
+km_err_t km_strmap_put(km_strmap_t *m, const char *key, void *val) {
 	size_t i;
 
-	if ((m->cnt + 1) * 2 > m->cap && grow(m))
-		return -1;
+	if ((m->cnt + 1) * 2 > m->cap && grow(m) != KM_OK)
+		return KM_ERR_NOMEM;
 	i = slot(m, key);
 	if (!m->keys[i]) {
 		m->keys[i] = key;
 		m->cnt++;
 	}
 	m->vals[i] = val;
-	return 0;
+	return KM_OK;
 }
 
 void km_strmap_free(km_strmap_t *m) {
@@ -103,7 +103,7 @@ km_ctopic_t *km_catalog_add(km_catalog_t *c, const char *name) {
 	if (!(t = calloc(1, sizeof(*t))) || !(t->name = strdup(name)))
 		goto fail;
 	t->dst_cnt = -1;
-	if (km_strmap_put(&c->src, t->name, t))
+	if (km_strmap_put(&c->src, t->name, t) != KM_OK)
 		goto fail;
 	t->next = c->all;
 	c->all = t;
@@ -119,7 +119,7 @@ int32_t km_catalog_dst(const km_catalog_t *c, const char *name) {
 	return (int32_t)((intptr_t)km_strmap_get(&c->dst, name) - 1);
 }
 
-int km_catalog_set_dst(km_catalog_t *c, const char *name, int32_t cnt) {
+km_err_t km_catalog_set_dst(km_catalog_t *c, const char *name, int32_t cnt) {
 	char *key;
 
 	if (km_catalog_dst(c, name) != cnt)
@@ -128,23 +128,23 @@ int km_catalog_set_dst(km_catalog_t *c, const char *name, int32_t cnt) {
 	if (km_strmap_has(&c->dst, name)) /* a known name: only its value changes */
 		return km_strmap_put(&c->dst, name, (void *)(intptr_t)(cnt + 1));
 	if (cnt < 0)
-		return 0; /* not there, and never was */
+		return KM_OK; /* not there, and never was */
 	if (c->dst_name_cnt == c->dst_name_cap) {
 		size_t cap = c->dst_name_cap ? c->dst_name_cap * 2 : 64;
 		char **n = realloc(c->dst_names, cap * sizeof(*n));
 		if (!n)
-			return -1;
+			return KM_ERR_NOMEM;
 		c->dst_names = n;
 		c->dst_name_cap = cap;
 	}
 	if (!(key = strdup(name)))
-		return -1;
-	if (km_strmap_put(&c->dst, key, (void *)(intptr_t)(cnt + 1))) {
+		return KM_ERR_NOMEM;
+	if (km_strmap_put(&c->dst, key, (void *)(intptr_t)(cnt + 1)) != KM_OK) {
 		free(key);
-		return -1;
+		return KM_ERR_NOMEM;
 	}
 	c->dst_names[c->dst_name_cnt++] = key;
-	return 0;
+	return KM_OK;
 }
 
 void km_catalog_clear_dst(km_catalog_t *c) {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmirror/err.h"
+
 /* A string-keyed hash map (open addressing); keys are borrowed. */
 typedef struct km_strmap {
 	const char **keys;
@@ -19,8 +21,8 @@ typedef struct km_strmap {
 void *km_strmap_get(const km_strmap_t *m, const char *key);
 /* 1 when @p key is in @p m (whatever its value). */
 int km_strmap_has(const km_strmap_t *m, const char *key);
-/* Inserts or replaces; -1 when out of memory. */
-int km_strmap_put(km_strmap_t *m, const char *key, void *val);
+/* Inserts or replaces; KM_ERR_NOMEM when out of memory. */
+km_err_t km_strmap_put(km_strmap_t *m, const char *key, void *val);
 void km_strmap_free(km_strmap_t *m);
 
 /* One source topic. */
@@ -55,8 +57,9 @@ km_ctopic_t *km_catalog_topic(km_catalog_t *c, const char *name);
 km_ctopic_t *km_catalog_add(km_catalog_t *c, const char *name);
 /* Partitions of target topic @p name: -1 when it is not there or unknown. */
 int32_t km_catalog_dst(const km_catalog_t *c, const char *name);
-/* Records that target topic @p name has @p cnt partitions (-1: none). */
-int km_catalog_set_dst(km_catalog_t *c, const char *name, int32_t cnt);
+/* Records that target topic @p name has @p cnt partitions (-1: none).
+ * KM_ERR_NOMEM when out of memory. */
+km_err_t km_catalog_set_dst(km_catalog_t *c, const char *name, int32_t cnt);
 /* Forgets every target topic (before a full listing). */
 void km_catalog_clear_dst(km_catalog_t *c);
 

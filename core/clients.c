@@ -126,7 +126,9 @@ void km_producers_destroy(km_flow_t *f) {
 	cl->pproducer = NULL;
 }
 
-int km_producers_make(km_flow_t *f, char *errstr, size_t errstr_size) {
+/* A client librdkafka would not make (km_client_new says why in errstr)
+ * is KM_ERR_KAFKA. */
+km_err_t km_producers_make(km_flow_t *f, char *errstr, size_t errstr_size) {
 	km_clients_t *cl = &f->d.cl;
 
 	cl->nprod = f->nprod;
@@ -138,10 +140,10 @@ int km_producers_make(km_flow_t *f, char *errstr, size_t errstr_size) {
 	if (!(cl->pproducer = make_progress_producer(f, errstr, errstr_size)))
 		goto fail;
 	wake_on_events(f, cl->pproducer);
-	return 0;
+	return KM_OK;
 fail:
 	km_producers_destroy(f);
-	return -1;
+	return KM_ERR_KAFKA;
 }
 
 size_t km_producer_batch_size(rd_kafka_t *rk) {
@@ -178,7 +180,7 @@ static rd_kafka_t *make_consumer(km_flow_t *f, char *errstr, size_t errstr_size)
 	                     defaults, forced, errstr, errstr_size);
 }
 
-int km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size) {
+km_err_t km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size) {
 	km_clients_t *cl = &f->d.cl;
 	rd_kafka_resp_err_t err;
 
@@ -186,15 +188,15 @@ int km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size) {
 	                                     NULL, NULL, NULL, errstr, errstr_size)) ||
 	    !(f->c.dst_admin = km_client_new(f, RD_KAFKA_PRODUCER, "target-admin", f->fc->target,
 	                                     NULL, NULL, NULL, errstr, errstr_size)) ||
-	    km_producers_make(f, errstr, errstr_size) ||
+	    km_producers_make(f, errstr, errstr_size) != KM_OK ||
 	    !(cl->consumer = make_consumer(f, errstr, errstr_size)))
-		return -1;
+		return KM_ERR_KAFKA; /* librdkafka would not make a client */
 	if ((err = rd_kafka_poll_set_consumer(cl->consumer))) {
 		snprintf(errstr, errstr_size, "flow %s: %s", f->name, rd_kafka_err2str(err));
-		return -1;
+		return km_kafka_err2km(err);
 	}
 	cl->cq = rd_kafka_queue_get_consumer(cl->consumer);
-	return 0;
+	return KM_OK;
 }
 
 void km_clients_close(km_flow_t *f) {
@@ -299,13 +301,14 @@ static void producers_resume(km_flow_t *f) {
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
-int km_producers_rebuild(km_flow_t *f) {
+km_err_t km_producers_rebuild(km_flow_t *f) {
 	km_data_t *d = &f->d;
 	char errstr[512];
+	km_err_t err;
 
 	if (!d->rb.torn_down)
 		producers_tear_down(f);
-	if (km_producers_make(f, errstr, sizeof(errstr))) {
+	if ((err = km_producers_make(f, errstr, sizeof(errstr))) != KM_OK) {
 		d->rb.failures++;
 		d->rb.due_ms = km_mono_ms() + d->rb.backoff_ms;
 		km_err("flow %s: cannot make a new producer (attempt %d): %s; trying again in "
@@ -315,7 +318,7 @@ int km_producers_rebuild(km_flow_t *f) {
 		if (d->rb.backoff_ms < 60000)
 			d->rb.backoff_ms =
 			    d->rb.backoff_ms * 2 < 60000 ? d->rb.backoff_ms * 2 : 60000;
-		return -1;
+		return err;
 	}
 	if (d->rb.failures)
 		km_info("flow %s: the new producer was made after %d failed attempt(s)", f->name,
@@ -323,5 +326,5 @@ int km_producers_rebuild(km_flow_t *f) {
 	d->rb.torn_down = 0;
 	d->rebuilds++;
 	producers_resume(f);
-	return 0;
+	return KM_OK;
 }

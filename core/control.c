@@ -65,7 +65,7 @@ static void ctl_error_maybe_ended(km_flow_t *f) {
 	if (c->error_task < 0)
 		return;
 	t = &c->tasks.t[c->error_task];
-	if (t->runs > c->error_runs + 1 && !t->last_rc) {
+	if (t->runs > c->error_runs + 1 && t->last_err == KM_OK) {
 		c->last_error[0] = '\0';
 		c->last_error_ms = 0;
 	}
@@ -167,8 +167,8 @@ static int control_wait(km_flow_t *f, int64_t ms) {
 }
 
 /* Loads the flow's stored progress from the target; retries until it
- * works or the flow stops. */
-static int load_progress(km_flow_t *f) {
+ * works (KM_OK) or the flow stops (KM_ERR_STATE). */
+static km_err_t load_progress(km_flow_t *f) {
 	char errstr[512];
 	int64_t backoff = 500;
 	const char *forced[] = {
@@ -177,12 +177,12 @@ static int load_progress(km_flow_t *f) {
 
 	for (;;) {
 		rd_kafka_t *rk = NULL;
-		int ok = !km_progress_topic_ensure(f->c.dst_admin, f->rf, KM_ADMIN_TIMEOUT_MS,
-		                                   errstr, sizeof(errstr)) &&
+		int ok = km_progress_topic_ensure(f->c.dst_admin, f->rf, KM_ADMIN_TIMEOUT_MS,
+		                                  errstr, sizeof(errstr)) == KM_OK &&
 		         (rk = km_client_new(f, RD_KAFKA_CONSUMER, "progress-reader", f->fc->target,
 		                             NULL, NULL, forced, errstr, sizeof(errstr))) &&
-		         !km_progress_load(rk, f->name, f->c.progress, KM_ADMIN_TIMEOUT_MS, errstr,
-		                           sizeof(errstr));
+		         km_progress_load(rk, f->name, f->c.progress, KM_ADMIN_TIMEOUT_MS, errstr,
+		                          sizeof(errstr)) == KM_OK;
 		if (rk) {
 			rd_kafka_consumer_close(rk);
 			rd_kafka_destroy(rk);
@@ -193,13 +193,13 @@ static int load_progress(km_flow_t *f) {
 			km_info("flow %s: loaded progress of %zu partition(s) from %s on %s",
 			        f->name, km_progress_count(f->c.progress), KM_PROGRESS_TOPIC,
 			        f->target);
-			return 0;
+			return KM_OK;
 		}
 		km_warn("flow %s: %s (retrying in %" PRId64 " ms)", f->name, errstr, backoff);
 		km_ctl_error(f, "%s", errstr);
 		publish(f);
 		if (control_wait(f, backoff))
-			return -1;
+			return KM_ERR_STATE; /* stopping */
 		if (backoff < 30000)
 			backoff *= 2;
 	}
@@ -223,7 +223,7 @@ void *km_control_main(void *arg) {
 	km_tasks_init(&f->c.tasks);
 	set_state(f, "loading progress");
 	publish(f);
-	if (load_progress(f) == 0) {
+	if (load_progress(f) == KM_OK) {
 		start_tasks(f);
 		set_state(f, "running");
 		while (!atomic_load(&f->stop)) {

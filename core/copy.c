@@ -248,7 +248,7 @@ static void drain_dead_letters(km_flow_t *f) {
 	for (size_t i = 0; i < d->dlq_todo_cnt; i++) {
 		struct km_dlq_todo t = d->dlq_todo[i];
 
-		dead_letter(f, t.e, NULL, km_err_from_rd(t.err), rd_kafka_err2str(t.err), t.hdrs);
+		dead_letter(f, t.e, NULL, km_kafka_err2km(t.err), rd_kafka_err2str(t.err), t.hdrs);
 		km_inflight_release(&d->ifl, t.e); /* the hold dead_letter_later took */
 	}
 	d->dlq_todo_cnt = 0;

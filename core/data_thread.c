@@ -45,7 +45,7 @@ static void reserve_parts(km_flow_t *f, size_t more) {
 	if (!(l = realloc(d->heldq, need * sizeof(*l))))
 		abort();
 	d->heldq = l;
-	if (km_inflight_reserve(&d->ifl, need))
+	if (km_inflight_reserve(&d->ifl, need) != KM_OK)
 		abort();
 	d->lists_cap = need;
 }
@@ -352,7 +352,7 @@ static int rebuild_step(km_flow_t *f) {
 	if (!d->rb.torn_down || now >= d->rb.due_ms) {
 		if (!d->rb.torn_down)
 			set_state(f, "rebuilding");
-		if (!km_producers_rebuild(f)) {
+		if (km_producers_rebuild(f) == KM_OK) {
 			set_state(f, "running");
 			publish(f);
 			return 0;

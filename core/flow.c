@@ -304,9 +304,10 @@ static void release_msg(void *msg) {
 	rd_kafka_message_destroy(msg);
 }
 
-int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
+km_err_t km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 	km_data_t *d = &f->d;
 	size_t part_cap;
+	km_err_t err;
 
 	if (!(f->c.progress = km_progress_map_new()) ||
 	    !(d->hviews = calloc(f->batch_records, sizeof(*d->hviews))) ||
@@ -314,43 +315,43 @@ int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size) {
 	    !(d->work = calloc(2 * f->batch_records, sizeof(*d->work))) ||
 	    (f->pipeline.cnt && !(d->tick_due = calloc(f->pipeline.cnt, sizeof(*d->tick_due)))) ||
 	    km_batchbuf_init(&d->bb, f->batch_records, f->batch_records * 16,
-	                     f->max_inflight_bytes)) {
+	                     f->max_inflight_bytes) != KM_OK) {
 		snprintf(errstr, errstr_size, "flow %s: out of memory", f->name);
-		return -1;
+		return KM_ERR_NOMEM;
 	}
 	if (pipe2(d->cl.wake, O_NONBLOCK | O_CLOEXEC)) {
 		snprintf(errstr, errstr_size, "flow %s: pipe: %s", f->name, strerror(errno));
 		d->cl.wake[0] = d->cl.wake[1] = -1;
-		return -1;
+		return KM_ERR_IO;
 	}
-	if (km_clients_open(f, errstr, errstr_size))
-		return -1;
+	if ((err = km_clients_open(f, errstr, errstr_size)) != KM_OK)
+		return err;
 	/* without one.batch.per.partition, no window: nothing is deferred */
 	part_cap = km_params_bool(f->fc->params, "one.batch.per.partition")
 	               ? km_producer_batch_size(d->cl.producers[0]) * 15 / 16 /* and the header */
 	               : SIZE_MAX;
 	if (km_inflight_init(&d->ifl, f->max_inflight, f->max_inflight_bytes, part_cap,
-	                     release_msg)) {
+	                     release_msg) != KM_OK) {
 		snprintf(errstr, errstr_size, "flow %s: out of memory", f->name);
-		return -1;
+		return KM_ERR_NOMEM;
 	}
 	f->drain_ms = 30000;
 	d->state = "starting";
 	f->c.state = "starting";
 	if (pthread_create(&f->data_thr, NULL, km_data_main, f)) {
 		snprintf(errstr, errstr_size, "flow %s: cannot start a thread", f->name);
-		return -1;
+		return KM_ERR_NOMEM; /* EAGAIN: no resources for another */
 	}
 	if (pthread_create(&f->control_thr, NULL, km_control_main, f)) {
 		atomic_store(&f->stop, 1);
 		pthread_join(f->data_thr, NULL);
 		snprintf(errstr, errstr_size, "flow %s: cannot start a thread", f->name);
-		return -1;
+		return KM_ERR_NOMEM;
 	}
 	f->started = 1;
 	km_info("flow %s: started (%s -> %s, %d producer connection%s)", f->name, f->source,
 	        f->target, f->nprod, f->nprod == 1 ? "" : "s");
-	return 0;
+	return KM_OK;
 }
 
 void km_flow_stop(km_flow_t *f, int drain_ms) {
@@ -394,7 +395,7 @@ static void free_topics(km_flow_t *f) {
 	d->topics = NULL;
 }
 
-int km_flow_join(km_flow_t *f) {
+km_err_t km_flow_join(km_flow_t *f) {
 	km_data_t *d = &f->d;
 	int ok = 1;
 
@@ -437,5 +438,5 @@ int km_flow_join(km_flow_t *f) {
 	free_reqs(f->c.resets);
 	free_reqs(f->c.routes);
 	f->c.resets = f->c.routes = NULL;
-	return ok ? 0 : -1;
+	return ok ? KM_OK : KM_ERR_TIMEOUT;
 }

@@ -24,16 +24,20 @@ typedef struct km_flow km_flow_t;
 km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *errstr,
                        size_t errstr_size);
 
-/* Starts the flow's threads. */
-int km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size);
+/* Starts the flow's threads. KM_OK; with errstr: KM_ERR_NOMEM (memory or
+ * threads), KM_ERR_IO (the wake-up pipe), or the error of a Kafka client
+ * that could not be made. */
+km_err_t km_flow_start(km_flow_t *f, char *errstr, size_t errstr_size);
 
 /* Asks the flow to stop: consuming stops, records in flight are waited for
  * (at most @p drain_ms), progress is stored. Returns at once. */
 void km_flow_stop(km_flow_t *f, int drain_ms);
 
-/* Waits for a stopped flow's threads. Returns 0 when every record consumed
- * was acknowledged and its progress stored, -1 otherwise. */
-int km_flow_join(km_flow_t *f);
+/* Waits for a stopped flow's threads. Returns KM_OK when every record
+ * consumed was acknowledged and its progress stored; KM_ERR_TIMEOUT when
+ * some were not when it stopped (the drain ran out of time, or a fatal
+ * producer error ended it: logged). */
+km_err_t km_flow_join(km_flow_t *f);
 
 void km_flow_destroy(km_flow_t *f);
 

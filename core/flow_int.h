@@ -260,22 +260,22 @@ void km_flow_publish_tmeta(km_flow_t *f);
 void km_flow_take_tmeta(km_flow_t *f);
 
 /* clients.c @locality data thread (km_clients_open: main thread) */
-int km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size);
+km_err_t km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size);
 void km_clients_close(km_flow_t *f);
 rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
                           const km_cluster_conf_t *cl, const km_kvlist_t *over,
                           const char *const *defaults, const char *const *forced, char *errstr,
                           size_t errstr_size);
-int km_producers_make(km_flow_t *f, char *errstr, size_t errstr_size);
+km_err_t km_producers_make(km_flow_t *f, char *errstr, size_t errstr_size);
 void km_producers_destroy(km_flow_t *f);
 /* A producer connection raised a fatal error (d->fatal), or an earlier
  * attempt could not make new producers (d->rb.torn_down): rebuild them
- * all, resuming every partition from its acknowledged progress. Returns 0
- * when the producers are there again; -1 when they could not be made (the
- * error is logged and in the status, and the next attempt is due at
+ * all, resuming every partition from its acknowledged progress. Returns
+ * KM_OK when the producers are there again; the error when they could not
+ * be made (it is logged and in the status, and the next attempt is due at
  * d->rb.due_ms, with a backoff from 1 s to 60 s). Between the two, the
  * flow holds no producer and must neither consume nor produce. */
-int km_producers_rebuild(km_flow_t *f);
+km_err_t km_producers_rebuild(km_flow_t *f);
 /* Whether the producers are there (not torn down by a rebuild). */
 #define km_producers_up(f) (!(f)->d.rb.torn_down)
 size_t km_producer_batch_size(rd_kafka_t *rk);
@@ -362,11 +362,11 @@ rd_kafka_event_t *km_admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type)
 int km_ctl_selected(km_flow_t *f, const char *topic);
 
 /* The control tasks, each in its own file. @locality control thread */
-int km_task_topics(void *f, int64_t now);
-int km_task_partitions(void *f, int64_t now);
-int km_task_configs(void *f, int64_t now);
-int km_task_routes(void *f, int64_t now);
-int km_task_resets(void *f, int64_t now);
+km_err_t km_task_topics(void *f, int64_t now);
+km_err_t km_task_partitions(void *f, int64_t now);
+km_err_t km_task_configs(void *f, int64_t now);
+km_err_t km_task_routes(void *f, int64_t now);
+km_err_t km_task_resets(void *f, int64_t now);
 /* Hands a topic's ready partitions to the data thread (task_topics.c). */
 void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c);
 /* Takes the data thread's requests off the flow's queue into the tasks'. */

@@ -8,12 +8,13 @@
 
 #include "inflight.h"
 
-int km_inflight_init(km_inflight_t *ifl, size_t max_records, size_t max_bytes, size_t part_cap,
-                     km_release_fn *release) {
+km_err_t km_inflight_init(km_inflight_t *ifl, size_t max_records, size_t max_bytes, size_t part_cap,
+                          km_release_fn *release) {
 	memset(ifl, 0, sizeof(*ifl));
-	if (!max_records || max_records > INT32_MAX ||
-	    !(ifl->ring = calloc(max_records, sizeof(*ifl->ring))))
-		return -1;
+	if (!max_records || max_records > INT32_MAX)
+		return KM_ERR_INVALID;
+	if (!(ifl->ring = calloc(max_records, sizeof(*ifl->ring))))
+		return KM_ERR_NOMEM;
 	ifl->cap = max_records;
 	for (size_t i = 0; i < ifl->cap; i++) /* every entry free */
 		ifl->ring[i].next = i + 1 < ifl->cap ? (int32_t)(i + 1) : -1;
@@ -22,7 +23,7 @@ int km_inflight_init(km_inflight_t *ifl, size_t max_records, size_t max_bytes, s
 	ifl->max_bytes = max_bytes;
 	ifl->part_cap = part_cap;
 	ifl->release = release;
-	return 0;
+	return KM_OK;
 }
 
 void km_inflight_free(km_inflight_t *ifl) {
@@ -35,19 +36,19 @@ void km_inflight_free(km_inflight_t *ifl) {
 	memset(ifl, 0, sizeof(*ifl));
 }
 
-int km_inflight_reserve(km_inflight_t *ifl, size_t queues) {
+km_err_t km_inflight_reserve(km_inflight_t *ifl, size_t queues) {
 	km_ifq_t **l;
 
 	if (queues <= ifl->lists_cap)
-		return 0;
+		return KM_OK;
 	if (!(l = realloc(ifl->popq, queues * sizeof(*l))))
-		return -1;
+		return KM_ERR_NOMEM;
 	ifl->popq = l;
 	if (!(l = realloc(ifl->ready, queues * sizeof(*l))))
-		return -1;
+		return KM_ERR_NOMEM;
 	ifl->ready = l;
 	ifl->lists_cap = queues;
-	return 0;
+	return KM_OK;
 }
 
 void km_ifq_init(km_ifq_t *q, void *owner) {

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmirror/err.h"
+
 /* A partition's queue of entries in the pool. */
 typedef struct km_ifq {
 	int32_t head, tail; /* its entries, in consume order (-1: none) */
@@ -72,14 +74,17 @@ typedef struct km_inflight {
 	km_release_fn *release;
 } km_inflight_t;
 
-/* Pool of @p max_records entries; @p part_cap SIZE_MAX turns the window off. */
-int km_inflight_init(km_inflight_t *ifl, size_t max_records, size_t max_bytes, size_t part_cap,
-                     km_release_fn *release);
+/* Pool of @p max_records entries; @p part_cap SIZE_MAX turns the window off.
+ * KM_ERR_INVALID when @p max_records is 0 or above INT32_MAX, KM_ERR_NOMEM
+ * when out of memory. */
+km_err_t km_inflight_init(km_inflight_t *ifl, size_t max_records, size_t max_bytes, size_t part_cap,
+                          km_release_fn *release);
 /* Releases every message still held, then the pool. */
 void km_inflight_free(km_inflight_t *ifl);
 /* Makes room on the lists for @p queues queues in all (call as partitions
- * are added; allocation happens here only). */
-int km_inflight_reserve(km_inflight_t *ifl, size_t queues);
+ * are added; allocation happens here only). KM_ERR_NOMEM when out of
+ * memory. */
+km_err_t km_inflight_reserve(km_inflight_t *ifl, size_t queues);
 void km_ifq_init(km_ifq_t *q, void *owner);
 
 /* Records consumed whose progress is not yet stored. */

@@ -85,13 +85,13 @@ static rd_kafka_resp_err_t on_destroy(rd_kafka_t *rk, void *opaque) {
 static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, void *opaque,
                                   char *errstr, size_t errstr_size) {
 	const char *alias = opaque;
-	int r;
+	km_err_t err;
 
 	(void)conf, (void)errstr, (void)errstr_size;
 	pthread_mutex_lock(&log_lock);
-	r = km_logstate_client_add(log_state, rk, alias);
+	err = km_logstate_client_add(log_state, rk, alias);
 	pthread_mutex_unlock(&log_lock);
-	if (r == 0 &&
+	if (err == KM_OK &&
 	    (rd_kafka_interceptor_add_on_broker_state_change(rk, "kmirror-log", on_state, NULL) ||
 	     rd_kafka_interceptor_add_on_destroy(rk, "kmirror-log", on_destroy, NULL)))
 		on_destroy(rk, NULL); /* its reports pass through as they come */
@@ -115,17 +115,17 @@ static void follow_connections(rd_kafka_conf_t *conf, const char *alias) {
 	rd_kafka_conf_interceptor_add_on_new(conf, "kmirror-log", on_new, (void *)alias);
 }
 
-static int set(rd_kafka_conf_t *conf, const char *who, const char *key, const char *val, int secret,
-               char *errstr, size_t errstr_size) {
+static km_err_t set(rd_kafka_conf_t *conf, const char *who, const char *key, const char *val,
+                    int secret, char *errstr, size_t errstr_size) {
 	char msg[512];
 
 	if (rd_kafka_conf_set(conf, key, val, msg, sizeof(msg)) == RD_KAFKA_CONF_OK)
-		return 0;
+		return KM_OK;
 	if (secret)
 		snprintf(errstr, errstr_size, "%s: property %s: invalid value", who, key);
 	else
 		snprintf(errstr, errstr_size, "%s: property %s=%s: %s", who, key, val, msg);
-	return -1;
+	return KM_ERR_INVALID;
 }
 
 rd_kafka_conf_t *km_kafka_conf(const char *who, const char *const *defaults,
@@ -134,22 +134,23 @@ rd_kafka_conf_t *km_kafka_conf(const char *who, const char *const *defaults,
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	const km_kvlist_t *lists[] = {cluster, over};
 
-	if (set(conf, who, "client.id", who, 0, errstr, errstr_size))
+	if (set(conf, who, "client.id", who, 0, errstr, errstr_size) != KM_OK)
 		goto fail;
 	for (size_t i = 0; defaults && defaults[i]; i += 2)
-		if (set(conf, who, defaults[i], defaults[i + 1], 0, errstr, errstr_size))
+		if (set(conf, who, defaults[i], defaults[i + 1], 0, errstr, errstr_size) != KM_OK)
 			goto fail;
 	for (size_t l = 0; l < 2; l++) {
 		if (!lists[l])
 			continue;
 		for (size_t i = 0; i < lists[l]->cnt; i++) {
 			const km_kv_t *kv = &lists[l]->kvs[i];
-			if (set(conf, who, kv->key, kv->val, kv->secret, errstr, errstr_size))
+			if (set(conf, who, kv->key, kv->val, kv->secret, errstr, errstr_size) !=
+			    KM_OK)
 				goto fail;
 		}
 	}
 	for (size_t i = 0; forced && forced[i]; i += 2)
-		if (set(conf, who, forced[i], forced[i + 1], 0, errstr, errstr_size))
+		if (set(conf, who, forced[i], forced[i + 1], 0, errstr, errstr_size) != KM_OK)
 			goto fail;
 	rd_kafka_conf_set_log_cb(conf, log_cb);
 	if (cluster)
@@ -169,7 +170,7 @@ rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errs
 	return rk;
 }
 
-km_err_t km_err_from_rd(rd_kafka_resp_err_t err) {
+km_err_t km_kafka_err2km(rd_kafka_resp_err_t err) {
 	switch (err) {
 	case RD_KAFKA_RESP_ERR_NO_ERROR:
 		return KM_OK;

@@ -27,9 +27,10 @@ rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errs
  * carries it), any other as a warning. */
 void km_kafka_error(rd_kafka_t *rk, int err, const char *reason, const char *flow);
 
-/* A librdkafka error as a km_err_t: Kafka's own codes pass through, a
- * local time-out is KM_ERR_TIMEOUT, a topic or partition the client does
- * not know KM_ERR_NOENT, any other local error KM_ERR_KAFKA. */
-km_err_t km_err_from_rd(rd_kafka_resp_err_t err);
+/* The km_err_t of librdkafka's @p err: KM_OK for no error, Kafka's
+ * protocol codes (> 0) unchanged; of librdkafka's local codes (< 0), a
+ * time-out is KM_ERR_TIMEOUT, a topic or partition the client does not
+ * know KM_ERR_NOENT, any other KM_ERR_KAFKA (the message says which). */
+km_err_t km_kafka_err2km(rd_kafka_resp_err_t err);
 
 #endif

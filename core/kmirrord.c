@@ -178,15 +178,15 @@ static void wait_drained(const km_running_t *r, size_t n, const char *const *sto
 	}
 }
 
-static int stop_flow(km_running_t *r) {
-	int ret;
+static km_err_t stop_flow(km_running_t *r) {
+	km_err_t err;
 
 	km_flow_stop(r->flow, KM_DRAIN_MS);
-	ret = km_flow_join(r->flow);
+	err = km_flow_join(r->flow);
 	km_flow_status_log(r->flow);
 	km_flow_destroy(r->flow);
 	gen_release(r->gen);
-	return ret;
+	return err;
 }
 
 /* Two flows are the same when their YAML and their clusters' YAML are. */
@@ -258,7 +258,7 @@ static void reload(const char *path) {
 			next[next_cnt++] = *keep[i];
 			continue;
 		}
-		if (km_flow_start(made[i].flow, errstr, sizeof(errstr))) {
+		if (km_flow_start(made[i].flow, errstr, sizeof(errstr)) != KM_OK) {
 			km_err("%s", errstr);
 			km_flow_destroy(made[i].flow);
 			continue;
@@ -366,7 +366,7 @@ int main(int argc, char **argv) {
 	 * flows are started. */
 	g->users = (int)running_cnt + 1;
 	for (size_t i = 0; i < running_cnt; i++) {
-		if (km_flow_start(running[i].flow, errstr, sizeof(errstr))) {
+		if (km_flow_start(running[i].flow, errstr, sizeof(errstr)) != KM_OK) {
 			km_err("%s", errstr);
 			ret = EXIT_FAILURE;
 			gen_release(g);
@@ -411,7 +411,7 @@ stop:
 	}
 	write_status(status_file);
 	for (size_t i = 0; i < running_cnt; i++) {
-		if (km_flow_join(running[i].flow))
+		if (km_flow_join(running[i].flow) != KM_OK)
 			ret = EXIT_FAILURE;
 		km_flow_status_log(running[i].flow);
 	}

@@ -154,23 +154,23 @@ static km_lsclient_t *client_find(km_logstate_t *ls, const void *key) {
 	return NULL;
 }
 
-int km_logstate_client_add(km_logstate_t *ls, const void *client, const char *cluster) {
+km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const char *cluster) {
 	km_lscluster_t *c;
 	km_lsclient_t *n;
 
 	if (!ls)
-		return -1;
+		return KM_ERR_INVALID;
 	if (client_find(ls, client))
-		return 0;
+		return KM_OK;
 	if (!(c = cluster_get(ls, cluster)) ||
 	    !(n = grow(ls->clients, &ls->client_cap, ls->client_cnt, sizeof(*n))))
-		return -1;
+		return KM_ERR_NOMEM;
 	ls->clients = n;
 	memset(&ls->clients[ls->client_cnt], 0, sizeof(km_lsclient_t));
 	ls->clients[ls->client_cnt].key = client;
 	ls->clients[ls->client_cnt].cluster = c;
 	ls->client_cnt++;
-	return 0;
+	return KM_OK;
 }
 
 void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t now_ms) {

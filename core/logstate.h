@@ -56,8 +56,9 @@ km_logstate_t *km_logstate_new(void);
 void km_logstate_destroy(km_logstate_t *ls);
 
 /* Client @p client (any unique pointer) belongs to cluster @p cluster
- * (copied). 0, or -1 when out of memory (then its reports pass through). */
-int km_logstate_client_add(km_logstate_t *ls, const void *client, const char *cluster);
+ * (copied). KM_OK; KM_ERR_NOMEM when out of memory, KM_ERR_INVALID without
+ * a state (then its reports pass through). */
+km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const char *cluster);
 /* The client is gone: its connections no longer count. */
 void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t now_ms);
 

@@ -9,18 +9,18 @@
 
 #define KM_ARENA_BLOCK 65536
 
-int km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max) {
+km_err_t km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max) {
 	memset(bb, 0, sizeof(*bb));
 	if (!(bb->pub.records = calloc(cap, sizeof(km_record_t))) ||
 	    !(bb->failed_by = calloc(cap, sizeof(*bb->failed_by)))) {
 		free(bb->pub.records);
-		return -1;
+		return KM_ERR_NOMEM;
 	}
 	bb->pub.stride = sizeof(km_record_t);
 	bb->cap = cap;
 	bb->max_records = max_records < cap ? cap : max_records;
 	bb->arena_max = arena_max;
-	return 0;
+	return KM_OK;
 }
 
 void km_batchbuf_reset(km_batchbuf_t *bb) {

@@ -27,8 +27,9 @@ typedef struct km_batchbuf {
 } km_batchbuf_t;
 
 /* @p cap records to start with; at most @p max_records and @p arena_max
- * arena bytes (the flow's memory bound for what stages add). */
-int km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max);
+ * arena bytes (the flow's memory bound for what stages add). KM_ERR_NOMEM
+ * when out of memory. */
+km_err_t km_batchbuf_init(km_batchbuf_t *bb, size_t cap, size_t max_records, size_t arena_max);
 /* Empties the batch for the next one, keeping its memory. */
 void km_batchbuf_reset(km_batchbuf_t *bb);
 void km_batchbuf_free(km_batchbuf_t *bb);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kafka.h"
 #include "log.h"
 #include "progress.h"
 
@@ -70,11 +71,11 @@ int64_t km_progress_get(const km_progress_map_t *m, const char *topic, int32_t p
 	return e->topic ? e->next : -1;
 }
 
-static int grow(km_progress_map_t *m) {
+static km_err_t grow(km_progress_map_t *m) {
 	km_progress_map_t n = {.cap = m->cap * 2};
 
 	if (!(n.slots = calloc(n.cap, sizeof(*n.slots))))
-		return -1;
+		return KM_ERR_NOMEM;
 	for (size_t i = 0; i < m->cap; i++) {
 		if (m->slots[i].topic) {
 			*find(&n, m->slots[i].topic, m->slots[i].partition) = m->slots[i];
@@ -83,23 +84,23 @@ static int grow(km_progress_map_t *m) {
 	}
 	free(m->slots);
 	*m = n;
-	return 0;
+	return KM_OK;
 }
 
-int km_progress_set(km_progress_map_t *m, const char *topic, int32_t partition, int64_t next) {
+km_err_t km_progress_set(km_progress_map_t *m, const char *topic, int32_t partition, int64_t next) {
 	km_pentry_t *e;
 
-	if ((m->cnt + 1) * 2 > m->cap && grow(m))
-		return -1;
+	if ((m->cnt + 1) * 2 > m->cap && grow(m) != KM_OK)
+		return KM_ERR_NOMEM;
 	e = find(m, topic, partition);
 	if (!e->topic) {
 		if (!(e->topic = strdup(topic)))
-			return -1;
+			return KM_ERR_NOMEM;
 		e->partition = partition;
 		m->cnt++;
 	}
 	e->next = next;
-	return 0;
+	return KM_OK;
 }
 
 void km_progress_forget_topic(km_progress_map_t *m, const char *topic) {
@@ -160,7 +161,7 @@ int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, s
 	if (errno || *end || part < 0 || part > INT32_MAX)
 		return -1;
 	if (!val) /* a tombstone: the operator reset this partition */
-		return km_progress_set(m, topic, (int32_t)part, -1) ? -1 : 1;
+		return km_progress_set(m, topic, (int32_t)part, -1) != KM_OK ? -1 : 1;
 	if (val_len == 0 || val_len >= sizeof(v))
 		return -1;
 	memcpy(v, val, val_len);
@@ -168,23 +169,23 @@ int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, s
 	next = strtoll(v, &end, 10);
 	if (errno || *end || next < 0)
 		return -1;
-	return km_progress_set(m, topic, (int32_t)part, next) ? -1 : 1;
+	return km_progress_set(m, topic, (int32_t)part, next) != KM_OK ? -1 : 1;
 }
 
-int km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
-                             size_t errstr_size) {
+km_err_t km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
+                                  size_t errstr_size) {
 	char msg[512];
 	rd_kafka_NewTopic_t *nt;
 	rd_kafka_queue_t *q;
 	rd_kafka_event_t *ev;
 	const rd_kafka_topic_result_t **res;
 	size_t n;
-	int ret = -1;
+	km_err_t err = KM_OK;
 
 	nt = rd_kafka_NewTopic_new(KM_PROGRESS_TOPIC, 1, rf, msg, sizeof(msg));
 	if (!nt) {
 		snprintf(errstr, errstr_size, "progress topic %s: %s", KM_PROGRESS_TOPIC, msg);
-		return -1;
+		return KM_ERR_INVALID;
 	}
 	rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
 	q = rd_kafka_queue_new(rk);
@@ -194,24 +195,26 @@ int km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errst
 		snprintf(errstr, errstr_size,
 		         "creating progress topic %s: no answer from the target",
 		         KM_PROGRESS_TOPIC);
+		err = KM_ERR_TIMEOUT;
 	} else if (rd_kafka_event_error(ev)) {
 		snprintf(errstr, errstr_size, "creating progress topic %s: %s", KM_PROGRESS_TOPIC,
 		         rd_kafka_event_error_string(ev));
+		err = km_kafka_err2km(rd_kafka_event_error(ev));
 	} else {
 		res =
 		    rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
 		if (n == 1 && rd_kafka_topic_result_error(res[0]) &&
-		    rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+		    rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 			snprintf(errstr, errstr_size, "creating progress topic %s: %s",
 			         KM_PROGRESS_TOPIC, rd_kafka_topic_result_error_string(res[0]));
-		else
-			ret = 0;
+			err = km_kafka_err2km(rd_kafka_topic_result_error(res[0]));
+		}
 	}
 	if (ev)
 		rd_kafka_event_destroy(ev);
 	rd_kafka_queue_destroy(q);
 	rd_kafka_NewTopic_destroy(nt);
-	return ret;
+	return err;
 }
 
 static int64_t now_ms(void) {
@@ -221,21 +224,23 @@ static int64_t now_ms(void) {
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
-                     char *errstr, size_t errstr_size) {
+km_err_t km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
+                          char *errstr, size_t errstr_size) {
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_topic_partition_list_t *parts = NULL;
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, KM_PROGRESS_TOPIC, NULL);
 	int64_t *end = NULL, deadline = now_ms() + timeout_ms;
-	int pcnt, done = 0, ret = -1, bad = 0;
+	int pcnt, done = 0, bad = 0;
+	km_err_t ret = KM_ERR_KAFKA;
 	rd_kafka_resp_err_t err;
 
 	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
 	if (err || md->topic_cnt != 1 || md->topics[0].err) {
+		err = err ? err : md->topic_cnt ? md->topics[0].err : err;
 		snprintf(errstr, errstr_size, "reading progress topic %s: %s", KM_PROGRESS_TOPIC,
-		         rd_kafka_err2str(err             ? err
-		                          : md->topic_cnt ? md->topics[0].err
-		                                          : err));
+		         rd_kafka_err2str(err));
+		if (err)
+			ret = km_kafka_err2km(err);
 		goto out;
 	}
 	pcnt = md->topics[0].partition_cnt;
@@ -243,6 +248,7 @@ int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int
 	if (!(end = calloc((size_t)pcnt + 1, sizeof(*end)))) {
 		snprintf(errstr, errstr_size, "reading progress topic %s: out of memory",
 		         KM_PROGRESS_TOPIC);
+		ret = KM_ERR_NOMEM;
 		goto out;
 	}
 	for (int p = 0; p < pcnt; p++) {
@@ -252,6 +258,7 @@ int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int
 		if (err) {
 			snprintf(errstr, errstr_size, "reading progress topic %s [%d]: %s",
 			         KM_PROGRESS_TOPIC, p, rd_kafka_err2str(err));
+			ret = km_kafka_err2km(err);
 			goto out;
 		}
 		end[p] = hi;
@@ -262,12 +269,13 @@ int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int
 			done++;
 	}
 	if (done == pcnt) {
-		ret = 0;
+		ret = KM_OK;
 		goto out;
 	}
 	if ((err = rd_kafka_assign(rk, parts))) {
 		snprintf(errstr, errstr_size, "reading progress topic: assign: %s",
 		         rd_kafka_err2str(err));
+		ret = km_kafka_err2km(err);
 		goto out;
 	}
 	while (done < pcnt) {
@@ -278,6 +286,7 @@ int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int
 			snprintf(errstr, errstr_size,
 			         "reading progress topic %s: not read to its end within %d ms",
 			         KM_PROGRESS_TOPIC, timeout_ms);
+			ret = KM_ERR_TIMEOUT;
 			goto out;
 		}
 		if (!(msg = rd_kafka_consumer_poll(rk, (int)(left > 1000 ? 1000 : left))))
@@ -301,7 +310,7 @@ int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int
 	}
 	if (bad)
 		km_warn("progress topic %s: %d malformed records ignored", KM_PROGRESS_TOPIC, bad);
-	ret = 0;
+	ret = KM_OK;
 out:
 	rd_kafka_assign(rk, NULL);
 	if (md)

@@ -12,6 +12,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kmirror/err.h"
+
 #define KM_PROGRESS_TOPIC "kmirror-progress.internal"
 
 /* The stored progress of one flow, by source topic and partition. */
@@ -21,7 +23,8 @@ km_progress_map_t *km_progress_map_new(void);
 void km_progress_map_destroy(km_progress_map_t *m);
 /* The stored next offset, or -1 when nothing is stored. */
 int64_t km_progress_get(const km_progress_map_t *m, const char *topic, int32_t partition);
-int km_progress_set(km_progress_map_t *m, const char *topic, int32_t partition, int64_t next);
+/* KM_ERR_NOMEM when out of memory. */
+km_err_t km_progress_set(km_progress_map_t *m, const char *topic, int32_t partition, int64_t next);
 /* Forgets every partition of @p topic (a topic deleted and recreated). */
 void km_progress_forget_topic(km_progress_map_t *m, const char *topic);
 size_t km_progress_count(const km_progress_map_t *m);
@@ -37,14 +40,18 @@ int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, s
 
 /* Creates the progress topic on the target unless it exists (compacted, one
  * partition, replication factor @p rf or the broker's default when -1).
- * @p rk is any client of the target. */
-int km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
-                             size_t errstr_size);
+ * @p rk is any client of the target. KM_OK, or with errstr: KM_ERR_INVALID
+ * when librdkafka refuses the request, KM_ERR_TIMEOUT without an answer,
+ * Kafka's code (or KM_ERR_KAFKA) when the target refused it. */
+km_err_t km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
+                                  size_t errstr_size);
 
 /* Reads the whole progress topic with @p rk (a consumer of the target
  * made with enable.partition.eof=true and no subscription) into @p m,
- * keeping only @p flow's records. */
-int km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
-                     char *errstr, size_t errstr_size);
+ * keeping only @p flow's records. KM_OK, or with errstr: the target's error
+ * (km_kafka_err2km), KM_ERR_TIMEOUT when the topic was not read to its end
+ * within @p timeout_ms, KM_ERR_NOMEM. */
+km_err_t km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
+                          char *errstr, size_t errstr_size);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "log.h"
 #include "topic_admin.h"
 
@@ -43,17 +44,17 @@ static rd_kafka_ConfigResource_t *merged(km_flow_t *f, const char *dst, km_cfgse
 	return cr;
 }
 
-static int alter(km_flow_t *f, rd_kafka_ConfigResource_t **alter, size_t acnt) {
+static km_err_t alter(km_flow_t *f, rd_kafka_ConfigResource_t **alter, size_t acnt) {
 	rd_kafka_queue_t *q = rd_kafka_queue_new(f->c.dst_admin);
 	rd_kafka_event_t *ev;
-	int ret = 0;
+	km_err_t ret = KM_OK;
 
 	rd_kafka_AlterConfigs(f->c.dst_admin, alter, acnt, NULL, q);
 	if (!(ev = km_admin_wait(q, RD_KAFKA_EVENT_ALTERCONFIGS_RESULT)) ||
 	    rd_kafka_event_error(ev)) {
 		km_warn("flow %s: syncing topic configs: %s", f->name,
 		        ev ? rd_kafka_event_error_string(ev) : "no answer from the target");
-		ret = -1;
+		ret = ev ? km_kafka_err2km(rd_kafka_event_error(ev)) : KM_ERR_TIMEOUT;
 	} else {
 		size_t rcnt;
 		const rd_kafka_ConfigResource_t **rr = rd_kafka_AlterConfigs_result_resources(
@@ -76,13 +77,13 @@ static int alter(km_flow_t *f, rd_kafka_ConfigResource_t **alter, size_t acnt) {
 	return ret;
 }
 
-int km_task_configs(void *arg, int64_t now) {
+km_err_t km_task_configs(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	char **src, **dst;
 	km_cfgset_t *scfg, *dcfg;
 	rd_kafka_ConfigResource_t **res;
 	size_t m = 0, acnt = 0, cnt = 1;
-	int ret = 0;
+	km_err_t ret = KM_OK;
 
 	(void)now;
 	for (km_ctopic_t *t = f->c.cat.all; t; t = t->next)
@@ -101,14 +102,14 @@ int km_task_configs(void *arg, int64_t now) {
 		dst[m] = t->target;
 		m++;
 	}
-	if (m && (km_describe_configs(f, f->c.src_admin, src, m, scfg, KM_CFG_COPYABLE) ||
-	          km_describe_configs(f, f->c.dst_admin, dst, m, dcfg, KM_CFG_OWN)))
-		ret = -1;
-	for (size_t i = 0; !ret && i < m; i++)
+	if (m &&
+	    (ret = km_describe_configs(f, f->c.src_admin, src, m, scfg, KM_CFG_COPYABLE)) == KM_OK)
+		ret = km_describe_configs(f, f->c.dst_admin, dst, m, dcfg, KM_CFG_OWN);
+	for (size_t i = 0; ret == KM_OK && i < m; i++)
 		if ((res[acnt] = merged(f, dst[i], &scfg[i], &dcfg[i])))
 			acnt++;
-	if (acnt && alter(f, res, acnt))
-		ret = -1;
+	if (acnt)
+		ret = alter(f, res, acnt);
 	for (size_t i = 0; i < acnt; i++)
 		rd_kafka_ConfigResource_destroy(res[i]);
 	for (size_t i = 0; i < m; i++) {

@@ -9,7 +9,7 @@
 
 #include "topic_admin.h"
 
-int km_task_partitions(void *arg, int64_t now) {
+km_err_t km_task_partitions(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	km_ctopic_t **todo;
 	size_t n = 0, cnt = 0;
@@ -29,5 +29,5 @@ int km_task_partitions(void *arg, int64_t now) {
 	for (size_t i = 0; i < n; i++)
 		km_ctl_assign_ready(f, todo[i]);
 	free(todo);
-	return 0;
+	return KM_OK;
 }

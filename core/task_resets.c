@@ -13,7 +13,7 @@
 #include "log.h"
 #include "topic_admin.h"
 
-int km_task_resets(void *arg, int64_t now) {
+km_err_t km_task_resets(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	km_req_t *r, *next;
 
@@ -43,5 +43,5 @@ int km_task_resets(void *arg, int64_t now) {
 		km_flow_send_cmd(f, cmd);
 		km_req_free(r);
 	}
-	return 0;
+	return KM_OK;
 }

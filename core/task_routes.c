@@ -47,10 +47,10 @@ static void mirror_missing(km_flow_t *f, km_ctopic_t *t, int32_t cnt) {
 	}
 }
 
-int km_task_routes(void *arg, int64_t now) {
+km_err_t km_task_routes(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	km_req_t *r, *next, *keep = NULL;
-	int ret = 0;
+	km_err_t ret = KM_OK;
 
 	(void)now;
 	/* the requests were merged by topic as they came (km_ctl_take_requests) */
@@ -60,7 +60,7 @@ int km_task_routes(void *arg, int64_t now) {
 
 		next = r->next;
 		if (cnt == -2) { /* no answer: asked again with the task's backoff */
-			ret = -1;
+			ret = KM_ERR_TIMEOUT;
 			r->next = keep;
 			keep = r;
 			continue;
@@ -86,8 +86,8 @@ int km_task_routes(void *arg, int64_t now) {
 				          "a stage routes there",
 				          f->name, r->topic);
 			}
-			if (!nt.ok) {
-				ret = -1;
+			if (!nt.ok) { /* the creation's error is logged */
+				ret = KM_ERR_KAFKA;
 				r->next = keep;
 				keep = r;
 				continue;

@@ -14,11 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "log.h"
 #include "topic_admin.h"
 
 /* Lists every topic of the target into the catalog. */
-static int list_target(km_flow_t *f) {
+static km_err_t list_target(km_flow_t *f) {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t err;
 
@@ -26,7 +27,7 @@ static int list_target(km_flow_t *f) {
 		km_warn("flow %s: listing target topics: %s (will retry)", f->name,
 		        rd_kafka_err2str(err));
 		km_ctl_error(f, "listing target topics: %s", rd_kafka_err2str(err));
-		return -1;
+		return km_kafka_err2km(err);
 	}
 	km_catalog_clear_dst(&f->c.cat);
 	for (int i = 0; i < md->topic_cnt; i++)
@@ -38,7 +39,7 @@ static int list_target(km_flow_t *f) {
 	for (km_ctopic_t *t = f->c.cat.all; t; t = t->next)
 		if (t->selected)
 			t->dst_cnt = km_catalog_dst(&f->c.cat, t->target);
-	return 0;
+	return KM_OK;
 }
 
 /* Hands ready partitions to the data thread: new topics, grown ones, and
@@ -104,23 +105,25 @@ static void classify(km_flow_t *f, km_ctopic_t *t) {
 	t->dst_cnt = km_catalog_dst(&f->c.cat, t->target);
 }
 
-int km_task_topics(void *arg, int64_t now) {
+km_err_t km_task_topics(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	km_catalog_t *cat = &f->c.cat;
 	const struct rd_kafka_metadata *smd;
 	km_newtopic_t *todo = NULL;
 	size_t tn = 0, gn = 0;
 	rd_kafka_resp_err_t err;
+	km_err_t listed = KM_OK;
 
-	if ((!cat->dst_listed || now >= f->c.next_target_list_ms) && !list_target(f))
+	if ((!cat->dst_listed || now >= f->c.next_target_list_ms) &&
+	    (listed = list_target(f)) == KM_OK)
 		f->c.next_target_list_ms = now + f->target_refresh_ms;
 	if (!cat->dst_listed)
-		return -1;
+		return listed; /* never listed: this listing failed */
 	if ((err = rd_kafka_metadata(f->c.src_admin, 1, NULL, &smd, KM_ADMIN_TIMEOUT_MS))) {
 		km_warn("flow %s: listing source topics: %s (will retry)", f->name,
 		        rd_kafka_err2str(err));
 		km_ctl_error(f, "listing source topics: %s", rd_kafka_err2str(err));
-		return -1;
+		return km_kafka_err2km(err);
 	}
 	cat->round++;
 	if (!(todo = calloc((size_t)smd->topic_cnt + 1, sizeof(*todo))))
@@ -180,5 +183,5 @@ int km_task_topics(void *arg, int64_t now) {
 	}
 	free(todo);
 	rd_kafka_metadata_destroy(smd);
-	return 0;
+	return KM_OK;
 }

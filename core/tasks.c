@@ -13,12 +13,12 @@ void km_tasks_init(km_tasks_t *ts) {
 	ts->current = -1;
 }
 
-int km_tasks_add(km_tasks_t *ts, const char *name, km_task_fn *run, void *arg, int64_t interval_ms,
-                 int64_t first_ms) {
+km_err_t km_tasks_add(km_tasks_t *ts, const char *name, km_task_fn *run, void *arg,
+                      int64_t interval_ms, int64_t first_ms) {
 	km_task_t *t;
 
 	if (ts->cnt == KM_TASKS_MAX)
-		return -1;
+		return KM_ERR_NOMEM;
 	t = &ts->t[ts->cnt++];
 	memset(t, 0, sizeof(*t));
 	t->name = name;
@@ -26,7 +26,7 @@ int km_tasks_add(km_tasks_t *ts, const char *name, km_task_fn *run, void *arg, i
 	t->arg = arg;
 	t->interval_ms = interval_ms;
 	t->due_ms = first_ms;
-	return 0;
+	return KM_OK;
 }
 
 int64_t km_tasks_due(const km_tasks_t *ts, int64_t now_ms) {
@@ -50,20 +50,20 @@ int km_tasks_run_due(km_tasks_t *ts, int64_t now_ms) {
 	for (size_t i = 0; i < ts->cnt; i++) {
 		km_task_t *t = &ts->t[i];
 		int64_t t0, end;
-		int rc;
+		km_err_t err;
 
 		if (t->interval_ms <= 0 || t->due_ms > now_ms)
 			continue;
 		t0 = ts->clock();
 		ts->current = (int)i;
-		rc = t->run(t->arg, now_ms);
+		err = t->run(t->arg, now_ms);
 		ts->current = -1;
 		end = ts->clock();
 		t->runs++;
-		t->last_rc = rc;
+		t->last_err = err;
 		t->took_ms = end - t0;
 		t->last_ms = end;
-		if (rc) {
+		if (err != KM_OK) {
 			t->failures++;
 			t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : KM_TASK_BACKOFF_MIN_MS;
 			if (t->backoff_ms > t->interval_ms)
@@ -78,14 +78,14 @@ int km_tasks_run_due(km_tasks_t *ts, int64_t now_ms) {
 	return ran;
 }
 
-int km_tasks_kick(km_tasks_t *ts, const char *name) {
+km_err_t km_tasks_kick(km_tasks_t *ts, const char *name) {
 	for (size_t i = 0; i < ts->cnt; i++) {
 		if (!strcmp(ts->t[i].name, name)) {
 			ts->t[i].due_ms = 0;
-			return 0;
+			return KM_OK;
 		}
 	}
-	return -1;
+	return KM_ERR_NOENT;
 }
 
 size_t km_tasks_status(const km_tasks_t *ts, km_task_status_t *out, int64_t (*wall)(void)) {

@@ -14,10 +14,11 @@
 
 #include <stdint.h>
 
+#include "kmirror/err.h"
 #include "status.h"
 
-/* Runs the task once; 0 on success, -1 when it failed (it logged why). */
-typedef int(km_task_fn)(void *arg, int64_t now_ms);
+/* Runs the task once; KM_OK, or the error that failed it (it logged why). */
+typedef km_err_t(km_task_fn)(void *arg, int64_t now_ms);
 
 typedef struct km_task {
 	const char *name;
@@ -28,7 +29,7 @@ typedef struct km_task {
 	int64_t backoff_ms;
 	uint64_t runs, failures;
 	int64_t last_ms, took_ms;
-	int last_rc; /* what its last run returned */
+	km_err_t last_err; /* what its last run returned */
 } km_task_t;
 
 typedef struct km_tasks {
@@ -39,16 +40,18 @@ typedef struct km_tasks {
 } km_tasks_t;
 
 void km_tasks_init(km_tasks_t *ts);
-/* Adds a task, first due at @p first_ms. -1 when the table is full. */
-int km_tasks_add(km_tasks_t *ts, const char *name, km_task_fn *run, void *arg, int64_t interval_ms,
-                 int64_t first_ms);
+/* Adds a task, first due at @p first_ms. KM_ERR_NOMEM when the table is
+ * full (KM_TASKS_MAX). */
+km_err_t km_tasks_add(km_tasks_t *ts, const char *name, km_task_fn *run, void *arg,
+                      int64_t interval_ms, int64_t first_ms);
 /* Milliseconds until the next task is due at @p now_ms (0: one is due;
  * INT64_MAX: none is enabled). */
 int64_t km_tasks_due(const km_tasks_t *ts, int64_t now_ms);
 /* Runs the tasks due at @p now_ms; returns how many ran. */
 int km_tasks_run_due(km_tasks_t *ts, int64_t now_ms);
-/* Makes the task named @p name due at once; -1 when there is none. */
-int km_tasks_kick(km_tasks_t *ts, const char *name);
+/* Makes the task named @p name due at once; KM_ERR_NOENT when there is
+ * none. */
+km_err_t km_tasks_kick(km_tasks_t *ts, const char *name);
 /* Copies the tasks' counters into @p out (KM_TASKS_MAX entries). */
 size_t km_tasks_status(const km_tasks_t *ts, km_task_status_t *out, int64_t (*wall)(void));
 

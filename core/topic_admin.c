@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "log.h"
 #include "topic_admin.h"
 
@@ -52,14 +53,14 @@ static int excluded_config(const km_flow_t *f, const char *name) {
 	return 0;
 }
 
-int km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt, km_cfgset_t *out,
-                        int filter) {
+km_err_t km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt,
+                             km_cfgset_t *out, int filter) {
 	rd_kafka_ConfigResource_t **res = calloc(cnt ? cnt : 1, sizeof(*res));
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	const rd_kafka_ConfigResource_t **rres;
 	rd_kafka_event_t *ev;
 	size_t rcnt;
-	int ret = -1;
+	km_err_t ret;
 
 	if (!res)
 		abort();
@@ -70,6 +71,7 @@ int km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt,
 	    rd_kafka_event_error(ev)) {
 		km_warn("flow %s: DescribeConfigs on %s: %s", f->name, rd_kafka_name(rk),
 		        ev ? rd_kafka_event_error_string(ev) : "no answer");
+		ret = ev ? km_kafka_err2km(rd_kafka_event_error(ev)) : KM_ERR_TIMEOUT;
 		goto out;
 	}
 	rres = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev),
@@ -103,7 +105,7 @@ int km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt,
 			km_cfgset_put(&out[i], name, rd_kafka_ConfigEntry_value(ents[e]));
 		}
 	}
-	ret = 0;
+	ret = KM_OK;
 out:
 	if (ev)
 		rd_kafka_event_destroy(ev);

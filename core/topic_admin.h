@@ -23,9 +23,10 @@ void km_cfgset_put(km_cfgset_t *s, const char *name, const char *value);
 enum { KM_CFG_OWN, KM_CFG_COPYABLE, KM_CFG_KNOWN };
 
 /* Describes the configs of @p cnt topics on @p rk into out[i]. Sensitive
- * settings are never kept. 0, or -1 when the cluster did not answer. */
-int km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt, km_cfgset_t *out,
-                        int filter);
+ * settings are never kept. KM_OK; KM_ERR_TIMEOUT when the cluster did not
+ * answer, its error (km_kafka_err2km) when it refused (logged either way). */
+km_err_t km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt,
+                             km_cfgset_t *out, int filter);
 
 /* 1 when the target's Kafka has a topic config named @p name (4.x dropped
  * some 3.x ones, which would fail a creation or a sync). */

@@ -40,7 +40,7 @@ tests_kafka_libktest_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS)
 tests_kafka_libktest_la_LIBADD = $(RDKAFKA_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_err_SOURCES = tests/unit/test_err.c
-tests_unit_test_err_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_err_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_unit_test_err_LDADD = core/libkmcore.la $(CMOCKA_LIBS)
 
 tests_kafka_test_roundtrip_SOURCES = tests/kafka/test_roundtrip.c

@@ -1,4 +1,5 @@
-/* Unit tests: km_err2str() and km_err2name(). */
+/* Unit tests: km_err2str() and km_err2name(), and the km_err_t of a
+ * librdkafka error (km_kafka_err2km, core/kafka.c). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "kmirror/err.h"
+#include "kafka.h"
 
 static void test_local_codes_have_names(void **state) {
 	for (int e = KM_OK; e > KM_ERR__END; e--) {
@@ -40,11 +42,30 @@ static void test_kafka_codes_pass_through(void **state) {
 	                    "Kafka error code unknown to this librdkafka");
 }
 
+/* Kafka's codes pass through; librdkafka's local ones become local codes. */
+static void test_kafka_err2km(void **state) {
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR_NO_ERROR), KM_OK);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE), 10);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS), 36);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR__TIMED_OUT), KM_ERR_TIMEOUT);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE), KM_ERR_TIMEOUT);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR__TRANSPORT), KM_ERR_KAFKA);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT), KM_ERR_TIMEOUT);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC), KM_ERR_NOENT);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION), KM_ERR_NOENT);
+	assert_int_equal(km_kafka_err2km(RD_KAFKA_RESP_ERR__FATAL), KM_ERR_KAFKA);
+	assert_string_equal(km_err2name(KM_ERR_STAGE), "KM_ERR_STAGE");
+	assert_string_equal(
+	    km_err2name(km_kafka_err2km(RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR)),
+	    "KAFKA_INVALID_REPLICATION_FACTOR");
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_local_codes_have_names),
 	    cmocka_unit_test(test_unknown_local_code),
 	    cmocka_unit_test(test_kafka_codes_pass_through),
+	    cmocka_unit_test(test_kafka_err2km),
 	};
 	return cmocka_run_group_tests_name("err", tests, NULL, NULL);
 }

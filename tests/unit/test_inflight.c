@@ -60,8 +60,8 @@ static void test_pop_in_order_per_queue(void **state) {
 	seen_t s = {.keep_offset = -1};
 
 	(void)state;
-	assert_int_equal(km_inflight_init(&ifl, 16, 1 << 20, SIZE_MAX, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 2), 0);
+	assert_int_equal(km_inflight_init(&ifl, 16, 1 << 20, SIZE_MAX, release), KM_OK);
+	assert_int_equal(km_inflight_reserve(&ifl, 2), KM_OK);
 	km_ifq_init(&a, NULL);
 	km_ifq_init(&b, NULL);
 	for (int i = 0; i < 3; i++) {
@@ -121,8 +121,8 @@ static void test_several_requests_and_failure(void **state) {
 	seen_t s = {.keep_offset = -1};
 
 	(void)state;
-	assert_int_equal(km_inflight_init(&ifl, 4, 1 << 20, SIZE_MAX, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 1), 0);
+	assert_int_equal(km_inflight_init(&ifl, 4, 1 << 20, SIZE_MAX, release), KM_OK);
+	assert_int_equal(km_inflight_reserve(&ifl, 1), KM_OK);
 	km_ifq_init(&q, NULL);
 	e = push(&ifl, &q, 7, 5);
 	km_inflight_hold(&ifl, e, 0);
@@ -153,8 +153,8 @@ static void test_room_and_bounds(void **state) {
 	km_ifq_t q;
 
 	(void)state;
-	assert_int_equal(km_inflight_init(&ifl, 4, 25, SIZE_MAX, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 1), 0);
+	assert_int_equal(km_inflight_init(&ifl, 4, 25, SIZE_MAX, release), KM_OK);
+	assert_int_equal(km_inflight_reserve(&ifl, 1), KM_OK);
 	km_ifq_init(&q, NULL);
 	assert_int_equal(km_inflight_room(&ifl), 4);
 	push(&ifl, &q, 0, 0);
@@ -164,7 +164,9 @@ static void test_room_and_bounds(void **state) {
 	assert_int_equal(km_inflight_room(&ifl), 0);
 	km_inflight_free(&ifl);
 	assert_int_equal(released[0] + released[1] + released[2], 3);
-	assert_int_equal(km_inflight_init(&ifl, 0, 25, SIZE_MAX, release), -1);
+	assert_int_equal(km_inflight_init(&ifl, 0, 25, SIZE_MAX, release), KM_ERR_INVALID);
+	assert_int_equal(km_inflight_init(&ifl, (size_t)INT32_MAX + 1, 25, SIZE_MAX, release),
+	                 KM_ERR_INVALID);
 }
 
 /* The window: past part_cap unacknowledged bytes, a queue defers its
@@ -177,8 +179,8 @@ static void test_window_defers_and_goes_on(void **state) {
 	size_t n;
 
 	(void)state;
-	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 1), 0);
+	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), KM_OK);
+	assert_int_equal(km_inflight_reserve(&ifl, 1), KM_OK);
 	km_ifq_init(&q, NULL);
 	e0 = km_inflight_push(&ifl, &q, msg(0), 0, 0, 10, 60);
 	assert_non_null(e0);
@@ -216,8 +218,8 @@ static void test_window_within_one_admission(void **state) {
 	km_entry_t *e[6], *out[8];
 
 	(void)state;
-	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 2), 0);
+	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), KM_OK);
+	assert_int_equal(km_inflight_reserve(&ifl, 2), KM_OK);
 	km_ifq_init(&q, NULL);
 	km_ifq_init(&other, NULL);
 	for (int i = 0; i < 5; i++)
@@ -268,8 +270,8 @@ static void test_window_goes_on_without_acks(void **state) {
 	seen_t s = {.keep_offset = -1};
 
 	(void)state;
-	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 1), 0);
+	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, 100, release), KM_OK);
+	assert_int_equal(km_inflight_reserve(&ifl, 1), KM_OK);
 	km_ifq_init(&q, NULL);
 	e0 = km_inflight_push(&ifl, &q, msg(0), 0, 0, 10, 60);
 	km_inflight_hold(&ifl, e0, 120);
@@ -305,8 +307,8 @@ static void test_drop_queue(void **state) {
 	km_ifq_t q, empty;
 
 	(void)state;
-	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, SIZE_MAX, release), 0);
-	assert_int_equal(km_inflight_reserve(&ifl, 2), 0);
+	assert_int_equal(km_inflight_init(&ifl, 8, 1 << 20, SIZE_MAX, release), KM_OK);
+	assert_int_equal(km_inflight_reserve(&ifl, 2), KM_OK);
 	km_ifq_init(&q, NULL);
 	km_ifq_init(&empty, NULL);
 	for (int i = 0; i < 3; i++)

@@ -106,7 +106,7 @@ static km_logstate_t *west_clients(int from, int to) {
 
 	assert_non_null(ls);
 	for (int i = from; i <= to; i++)
-		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), 0);
+		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), KM_OK);
 	return ls;
 }
 
@@ -116,11 +116,11 @@ static km_logstate_t *flow_up(int64_t now) {
 
 	assert_non_null(ls);
 	for (int i = 0; i < NWEST; i++) {
-		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), 0);
+		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), KM_OK);
 		connect_up(ls, i, WEST, now);
 	}
-	assert_int_equal(km_logstate_client_add(ls, client(CONSUMER), "east"), 0);
-	assert_int_equal(km_logstate_client_add(ls, client(SOURCE_ADMIN), "east"), 0);
+	assert_int_equal(km_logstate_client_add(ls, client(CONSUMER), "east"), KM_OK);
+	assert_int_equal(km_logstate_client_add(ls, client(SOURCE_ADMIN), "east"), KM_OK);
 	connect_up(ls, CONSUMER, EAST, now);
 	connect_up(ls, SOURCE_ADMIN, EAST, now);
 	return ls;
@@ -144,7 +144,7 @@ static void test_getpid_retry_at_start(void **st) {
 
 	(void)st;
 	for (int i = 1; i < NWEST; i++) {
-		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), 0);
+		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), KM_OK);
 		report(ls, i, 4, "GETPID", GETPID_LOADING, 1000 + i);
 	}
 	expect_lines(5);
@@ -349,7 +349,7 @@ static void test_one_broker_of_three(void **st) {
 
 	(void)st;
 	for (int i = 1; i <= 2; i++) {
-		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), 0);
+		assert_int_equal(km_logstate_client_add(ls, client(i), "west"), KM_OK);
 		for (int j = 0; j < 3; j++)
 			connect_up(ls, i, b[j], 0);
 	}
@@ -497,7 +497,7 @@ static void test_pass_through(void **st) {
 	assert_string_equal(l.text,
 	                    "kmirror-e2w-producer-3#producer-5: FAIL: k1:9092/1: Connect failed");
 	free(l.text);
-	assert_int_equal(km_logstate_client_add(ls, client(3), "west"), 0);
+	assert_int_equal(km_logstate_client_add(ls, client(3), "west"), KM_OK);
 	km_logstate_log(ls, client(3), names[3], 5, "CONFWARN", "[thrd:app]: x", 0, &l);
 	assert_int_equal(l.level, KM_LOG_INFO);
 	assert_string_equal(l.text, "kmirror-e2w-producer-3#producer-5: CONFWARN: [thrd:app]: x");
@@ -515,7 +515,7 @@ static void test_pass_through(void **st) {
 	km_logstate_log(NULL, client(3), names[3], 4, "GETPID", GETPID_LOADING, 0, &l);
 	assert_int_equal(l.level, KM_LOG_WARNING);
 	free(l.text);
-	assert_int_equal(km_logstate_client_add(NULL, client(3), "west"), -1);
+	assert_int_equal(km_logstate_client_add(NULL, client(3), "west"), KM_ERR_INVALID);
 	km_logstate_broker(NULL, client(3), WEST, "UP", 0, &l);
 	assert_null(l.text);
 	km_logstate_destroy(ls);
