@@ -61,9 +61,12 @@ pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = core/kmirror-plugin.pc
 CLEANFILES += core/kmirror-plugin.pc
 EXTRA_DIST += core/kmirror-plugin.pc.in
-core/kmirror-plugin.pc: $(srcdir)/core/kmirror-plugin.pc.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) core && sed -e 's|@prefix[@]|$(prefix)|g' \
+# abi_major is read from the SDK header, so the two cannot disagree.
+core/kmirror-plugin.pc: $(srcdir)/core/kmirror-plugin.pc.in $(srcdir)/core/include/kmirror/plugin.h Makefile
+	$(AM_V_GEN)$(MKDIR_P) core && abi=`sed -n 's/^#define KM_PLUGIN_ABI_MAJOR \([0-9][0-9]*\).*/\1/p' \
+		$(srcdir)/core/include/kmirror/plugin.h` && test -n "$$abi" && \
+		sed -e 's|@prefix[@]|$(prefix)|g' \
 		-e 's|@includedir[@]|$(includedir)|g' -e 's|@pluginsdir[@]|$(pluginsdir)|g' \
-		-e 's|@VERSION[@]|$(VERSION)|g' -e 's|@ABI[@]|1|g' $(srcdir)/core/kmirror-plugin.pc.in >$@
+		-e 's|@VERSION[@]|$(VERSION)|g' -e "s|@ABI[@]|$$abi|g" $(srcdir)/core/kmirror-plugin.pc.in >$@
 
 dist_man_MANS = docs/man/kmirrord.8 docs/man/kmirrorctl.1
