@@ -14,6 +14,7 @@
 
 #include "params.h"
 #include "config_model.h"
+#include "progress.h"
 
 static const km_param_t km_no_params[] = {{0}};
 
@@ -351,6 +352,13 @@ static km_err_t km_flow_dead_letter_check(const km_params_t *p, char *errstr, si
 		            "key 'dead_letter.topic' is set but on_error is '%s'; set on_error: "
 		            "dead-letter, or remove dead_letter.topic",
 		            mode);
+		return KM_ERR_INVALID;
+	}
+	if (topic && !strcmp(topic, KM_PROGRESS_TOPIC)) {
+		km_node_err(errstr, errstr_size, n,
+		            "key 'dead_letter.topic': '%s' is kmirror's progress topic; name "
+		            "another topic",
+		            topic);
 		return KM_ERR_INVALID;
 	}
 	if (topic && !km_topic_name_ok(topic)) {

@@ -61,12 +61,28 @@ static int window_on(const km_flow_t *f) {
 	return f->d.ifl.part_cap != SIZE_MAX;
 }
 
-static int dead_letter_later(km_flow_t *f, km_entry_t *e, const rd_kafka_message_t *m);
+static int is_rebuild_error(km_flow_t *f, int32_t err);
+static int dead_letter_later(km_flow_t *f, km_entry_t *e, int32_t err,
+                             const rd_kafka_headers_t *sent);
+
+/* km_entry_t.mark */
+#define KM_MARK_DEAD_LETTERED 1 /* its source record went to the dead-letter topic */
+#define KM_MARK_DLQ_REFUSED   2 /* ... which refused it */
+
+/* A produce request's opaque: its entry, with the low bit set when the
+ * record goes to the dead-letter topic (entries are 8-byte aligned), so
+ * that its report is told apart per record, whatever topic handle it
+ * shares. */
+static void *send_opaque(km_entry_t *e, unsigned flags) {
+	return (char *)e + ((flags & KM_SEND_DEAD_LETTER) ? 1 : 0);
+}
 
 void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	km_flow_t *f = opaque;
 	km_data_t *d = &f->d;
-	km_entry_t *e = m->_private;
+	uintptr_t tag = (uintptr_t)m->_private;
+	km_entry_t *e = (km_entry_t *)(tag & ~(uintptr_t)1);
+	rd_kafka_headers_t *h = NULL;
 	size_t cost = 0;
 
 	(void)rk;
@@ -89,25 +105,46 @@ void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		}
 		return;
 	}
-	if (window_on(f)) {
-		rd_kafka_headers_t *h = NULL;
+	if (window_on(f) || m->err)
 		rd_kafka_message_headers(m, &h);
+	if (window_on(f))
 		cost = batch_cost(m->key_len, m->len, h);
-	}
 	if (!m->err)
 		km_data_error_ended(f, KM_ERRSRC_TARGET);
-	if (f->on_error == KM_ON_ERROR_DEAD_LETTER) {
-		if (rd_kafka_topic_opaque(m->rkt) == &d->dlq_marker) {
-			/* the dead-letter topic's answer: no offset of a mirror */
-			km_inflight_ack(&d->ifl, e, m->err, -1, cost);
-			return;
-		}
-		if (m->err && dead_letter_later(f, e, m)) {
-			km_inflight_ack(&d->ifl, e, 0, -1, cost);
-			return;
-		}
+	if (tag & 1) {
+		/* the dead-letter topic's answer: no offset of a mirror */
+		if (m->err && !is_rebuild_error(f, m->err))
+			e->mark = KM_MARK_DLQ_REFUSED;
+		km_inflight_ack(&d->ifl, e, m->err, -1, cost);
+		return;
+	}
+	if (m->err && f->on_error == KM_ON_ERROR_DEAD_LETTER &&
+	    dead_letter_later(f, e, m->err, h)) {
+		km_inflight_ack(&d->ifl, e, 0, -1, cost);
+		return;
 	}
 	km_inflight_ack(&d->ifl, e, m->err, m->err ? -1 : m->offset, cost);
+}
+
+/* Whether the target refused @p err for the record itself (its size, its
+ * format, its timestamp, a partition a stage chose that the topic lacks),
+ * not for its topic (authorization, the topic's state): on_error skip and
+ * dead-letter apply only to those; the others stop the partition, or
+ * they would skip or dead-letter the whole stream. */
+static int record_level(int32_t err) {
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_INVALID_MSG: /* CORRUPT_MESSAGE */
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+	case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+	case RD_KAFKA_RESP_ERR__BAD_MSG:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static int is_rebuild_error(km_flow_t *f, int32_t err) {
@@ -115,21 +152,26 @@ static int is_rebuild_error(km_flow_t *f, int32_t err) {
 	       err == RD_KAFKA_RESP_ERR__FATAL || atomic_load(&f->d.fatal);
 }
 
-/* km_entry_t.mark: the entry's record was sent to the dead-letter topic. */
-#define KM_MARK_DEAD_LETTERED 1
-
 #define KM_SKIP_LOG_WINDOW_MS 10000
 #define KM_SKIP_LOG_LINES     10
 
-/* Says how many skipped or dead-lettered records were not logged one by
- * one, once their window is over. */
+/* Says how many skipped or dead-lettered records, and batches a stage
+ * failed, were not logged one by one, once their window is over. */
 void km_copy_skips_said(km_flow_t *f, int64_t now) {
 	uint64_t held;
 	int dlq = f->on_error == KM_ON_ERROR_DEAD_LETTER;
 
-	if (!f->d.skip_log.window_ms)
+	if (!f->d.skip_log.window_ms) {
 		f->d.skip_log =
 		    (km_ratelimit_t)KM_RATELIMIT_INIT(KM_SKIP_LOG_WINDOW_MS, KM_SKIP_LOG_LINES);
+		f->d.batch_log =
+		    (km_ratelimit_t)KM_RATELIMIT_INIT(KM_SKIP_LOG_WINDOW_MS, KM_SKIP_LOG_LINES);
+	}
+	if ((held = km_ratelimit_roll(&f->d.batch_log, now)))
+		km_err("flow %s: %" PRIu64
+		       " more batch(es) failed by a stage in the last %d s, not "
+		       "logged one by one; the status counts every one (stage_errors)",
+		       f->name, held, KM_SKIP_LOG_WINDOW_MS / 1000);
 	if ((held = km_ratelimit_roll(&f->d.skip_log, now)))
 		km_warn("flow %s: %" PRIu64 " more record(s) %s in the last %d s, not logged one "
 		        "by one; the status counts every one (%s)",
@@ -150,7 +192,7 @@ static int skip_logged(km_flow_t *f) {
 
 static void produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, int32_t partition,
                     const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
-                    rd_kafka_headers_t *hdrs);
+                    rd_kafka_headers_t *hdrs, unsigned flags);
 
 static int64_t msg_timestamp(const rd_kafka_message_t *m) {
 	int64_t ts = rd_kafka_message_timestamp(m, NULL);
@@ -158,12 +200,19 @@ static int64_t msg_timestamp(const rd_kafka_message_t *m) {
 	return ts < 0 ? 0 : ts;
 }
 
+int32_t km_copy_dead_letter_partition(km_flow_t *f, const km_part_t *p) {
+	int32_t cnt = km_tmeta_partitions(f->d.tmeta, f->dlq_topic);
+
+	return cnt > 0 ? p->partition % cnt : -1;
+}
+
 /* Sends the source record of @p e, unchanged, to the dead-letter topic:
  * its key, value, timestamp and headers (@p hdrs, handed over, when they
  * are no longer on the consumed message; NULL: a copy of the message's),
  * then headers that say who failed it (stage @p st; NULL: the target),
- * with which code and why. Its partition there is its source partition modulo the topic's
- * count; a topic the target lacks is created as routed topics are, while
+ * with which code and why. Its partition there is its source partition
+ * modulo the topic's count, chosen when it is sent: while the count is
+ * not known (a topic the target lacks is created as routed topics are)
  * the record waits. @p e is done when the dead-letter topic acknowledged
  * it, and stops its partition when that topic refuses it too. */
 static void dead_letter(km_flow_t *f, km_entry_t *e, const km_instance_t *st, km_err_t code,
@@ -171,7 +220,6 @@ static void dead_letter(km_flow_t *f, km_entry_t *e, const km_instance_t *st, km
 	rd_kafka_message_t *m = e->msg;
 	km_part_t *p = e->q->owner;
 	rd_kafka_headers_t *src;
-	int32_t cnt = km_tmeta_partitions(f->d.tmeta, f->dlq_topic);
 	char part[16], off[24];
 
 	e->mark = KM_MARK_DEAD_LETTERED;
@@ -193,23 +241,30 @@ static void dead_letter(km_flow_t *f, km_entry_t *e, const km_instance_t *st, km
 		        "the dead-letter topic %s (on_error: dead-letter)",
 		        f->name, p->st->name, p->partition, e->offset, st ? "stage " : "the target",
 		        st ? st->ctx.name : "", st ? "failed" : "refused", msg, f->dlq_topic);
-	produce(f, p, e, f->dlq_topic, cnt > 0 ? p->partition % cnt : 0, m->key, m->key_len,
-	        m->payload, m->len, msg_timestamp(m), hdrs);
+	produce(f, p, e, f->dlq_topic, km_copy_dead_letter_partition(f, p), m->key, m->key_len,
+	        m->payload, m->len, msg_timestamp(m), hdrs, KM_SEND_DEAD_LETTER);
 }
 
-/* A record made from @p e that the target refused, with on_error
- * dead-letter: its source record goes to the dead-letter topic after the
- * poll that reported it (a delivery report must not produce: a full queue
- * would poll again). Returns 1 when the refusal is taken care of (@p e is
- * held until it is sent, or was dead-lettered already), 0 when it stands:
- * the producer is being rebuilt, or the partition stopped. */
-static int dead_letter_later(km_flow_t *f, km_entry_t *e, const rd_kafka_message_t *m) {
+/* A record made from @p e failed for good with @p err (the target
+ * refused it, or it could not be sent), with on_error dead-letter: its
+ * source record goes to the dead-letter topic after the poll (a delivery
+ * report must not produce: a full queue would poll again). @p sent: the
+ * failed record's headers (borrowed), which are the source record's when
+ * there is no pipeline (they were handed to the producer with it). Returns
+ * 1 when the failure is taken care of (@p e is held until it is sent, or
+ * was dead-lettered already), 0 when it stands: the producer is being
+ * rebuilt, the partition stopped, the error is not the record's own, or
+ * the dead-letter topic refused it already. */
+static int dead_letter_later(km_flow_t *f, km_entry_t *e, int32_t err,
+                             const rd_kafka_headers_t *sent) {
 	km_data_t *d = &f->d;
 	km_part_t *p = e->q->owner;
+	const rd_kafka_headers_t *from = NULL;
 	rd_kafka_headers_t *src;
 	struct km_dlq_todo *t;
 
-	if (is_rebuild_error(f, m->err) || p->state != KM_PART_ACTIVE)
+	if (is_rebuild_error(f, err) || p->state != KM_PART_ACTIVE || !record_level(err) ||
+	    e->mark == KM_MARK_DLQ_REFUSED)
 		return 0;
 	if (e->mark == KM_MARK_DEAD_LETTERED) /* another record made from it failed */
 		return 1;
@@ -221,21 +276,31 @@ static int dead_letter_later(km_flow_t *f, km_entry_t *e, const rd_kafka_message
 		d->dlq_todo = t;
 		d->dlq_todo_cap = ncap;
 	}
-	/* The source record's headers: still on the consumed message when a
-	 * pipeline made the record sent, else handed to the producer with it
-	 * (the record refused is the source record then). */
-	if (rd_kafka_message_headers(f->pipeline.cnt ? e->msg : m, &src))
-		src = NULL;
+	if (!f->pipeline.cnt)
+		from = sent;
+	else if (!rd_kafka_message_headers(e->msg, &src))
+		from = src;
 	t = &d->dlq_todo[d->dlq_todo_cnt++];
 	t->e = e;
-	t->err = m->err;
-	t->hdrs = src ? rd_kafka_headers_copy(src) : rd_kafka_headers_new(8);
+	t->err = err;
+	t->hdrs = from ? rd_kafka_headers_copy(from) : rd_kafka_headers_new(8);
 	e->mark = KM_MARK_DEAD_LETTERED;
 	km_inflight_hold(&d->ifl, e, 0); /* its message lives until it is sent */
 	return 1;
 }
 
-/* Sends the records the target refused to the dead-letter topic. */
+void km_copy_send_failed(km_flow_t *f, km_entry_t *e, int32_t err, unsigned flags,
+                         const rd_kafka_headers_t *sent) {
+	if (flags & KM_SEND_DEAD_LETTER) {
+		if (!is_rebuild_error(f, err))
+			e->mark = KM_MARK_DLQ_REFUSED;
+	} else if (f->on_error == KM_ON_ERROR_DEAD_LETTER && dead_letter_later(f, e, err, sent)) {
+		return;
+	}
+	km_inflight_fail(&f->d.ifl, e, err);
+}
+
+/* Sends the records that failed at the target to the dead-letter topic. */
 static void drain_dead_letters(km_flow_t *f) {
 	km_data_t *d = &f->d;
 	int copying = d->copying;
@@ -248,7 +313,14 @@ static void drain_dead_letters(km_flow_t *f) {
 	for (size_t i = 0; i < d->dlq_todo_cnt; i++) {
 		struct km_dlq_todo t = d->dlq_todo[i];
 
-		dead_letter(f, t.e, NULL, km_kafka_err2km(t.err), rd_kafka_err2str(t.err), t.hdrs);
+		if (((km_part_t *)t.e->q->owner)->state != KM_PART_ACTIVE) {
+			/* it stopped meanwhile: the failure stands, nothing goes out */
+			rd_kafka_headers_destroy(t.hdrs);
+			km_inflight_fail(&d->ifl, t.e, t.err);
+		} else {
+			dead_letter(f, t.e, NULL, km_kafka_err2km(t.err), rd_kafka_err2str(t.err),
+			            t.hdrs);
+		}
 		km_inflight_release(&d->ifl, t.e); /* the hold dead_letter_later took */
 	}
 	d->dlq_todo_cnt = 0;
@@ -280,7 +352,7 @@ static void stage_failed(km_flow_t *f, km_entry_t *e, const km_instance_t *st, c
 		msg = "(no reason given)";
 	switch (f->on_error) {
 	case KM_ON_ERROR_DEAD_LETTER:
-		if (p->state != KM_PART_ACTIVE)
+		if (p->state != KM_PART_ACTIVE || e->mark == KM_MARK_DLQ_REFUSED)
 			break;
 		if (e->mark != KM_MARK_DEAD_LETTERED) /* once per source record */
 			dead_letter(f, e, st, KM_ERR_STAGE, msg, NULL);
@@ -307,29 +379,31 @@ static void stage_failed(km_flow_t *f, km_entry_t *e, const km_instance_t *st, c
 }
 
 /* A record the target refused, a stage failed, or the dead-letter topic
- * refused: the flow's on_error decides (a record the dead-letter topic
- * refused stops its partition). */
+ * refused: the flow's on_error decides, for a stage's failure and a
+ * record the target refused for itself; anything else stops the
+ * partition. */
 static void record_failed(km_flow_t *f, km_entry_t *e) {
 	km_part_t *p = e->q->owner;
-	int dlq = e->mark == KM_MARK_DEAD_LETTERED;
+	int dlq = e->mark == KM_MARK_DLQ_REFUSED, stage = e->status == KM_ERR_STAGE;
+	int own = stage || record_level(e->status);
 	char why[400];
 
 	if (dlq)
 		snprintf(why, sizeof(why),
 		         "the dead-letter topic %s refused the record at offset %" PRId64 ": %s",
 		         f->dlq_topic, e->offset, rd_kafka_err2str(e->status));
-	else if (e->status == KM_ERR_STAGE)
+	else if (stage)
 		snprintf(why, sizeof(why), "%s", p->fail_msg);
 	else
 		snprintf(why, sizeof(why),
 		         "the target refused the record at offset %" PRId64 ": %s", e->offset,
 		         rd_kafka_err2str(e->status));
-	if (f->on_error == KM_ON_ERROR_SKIP) {
+	if (f->on_error == KM_ON_ERROR_SKIP && own) {
 		p->skipped++;
 		p->next = e->offset + 1;
 		km_progress_mark(f, p);
 		/* a stage's failure was said already */
-		if (e->status != KM_ERR_STAGE && skip_logged(f))
+		if (!stage && skip_logged(f))
 			km_warn("flow %s: %s [%d] offset %" PRId64
 			        ": the target refused the record "
 			        "(%s); skipped it (on_error: skip)",
@@ -345,10 +419,13 @@ static void record_failed(km_flow_t *f, km_entry_t *e) {
 	km_err("flow %s: partition %s [%d] stopped: %s. The other partitions go on; fix the "
 	       "cause (%s) and restart kmirrord%s",
 	       f->name, p->st->name, p->partition, p->reason,
-	       dlq                         ? "the dead-letter topic: e.g. its max.message.bytes"
-	       : e->status == KM_ERR_STAGE ? "the stage, or the records it fails"
-	                                   : "e.g. the target topic's max.message.bytes",
-	       dlq ? "" : ", or set on_error: skip or dead-letter");
+	       dlq     ? "the dead-letter topic: e.g. its max.message.bytes or ACLs"
+	       : stage ? "the stage, or the records it fails"
+	       : own   ? "e.g. the target topic's max.message.bytes"
+	               : "the target refused the topic, not the record: e.g. its ACLs; on_error "
+	                 "applies only to records refused for themselves",
+	       own && f->on_error == KM_ON_ERROR_STOP ? ", or set on_error: skip or dead-letter"
+	                                              : "");
 	km_part_pause(f, p);
 }
 
@@ -441,19 +518,20 @@ static void refresh_metadata(rd_kafka_t *rk, rd_kafka_topic_t *rkt) {
  * 1: the target does not know the topic or partition yet. */
 int km_copy_send(km_flow_t *f, km_entry_t *e, int conn, rd_kafka_topic_t *rkt, int32_t partition,
                  const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
-                 rd_kafka_headers_t *hdrs, size_t cost) {
+                 rd_kafka_headers_t *hdrs, size_t cost, unsigned flags) {
 	km_data_t *d = &f->d;
-	int flags = e && val == ((rd_kafka_message_t *)e->msg)->payload ? 0 : RD_KAFKA_MSG_F_COPY;
+	int msgflags =
+	    e && val == ((rd_kafka_message_t *)e->msg)->payload ? 0 : RD_KAFKA_MSG_F_COPY;
 	rd_kafka_t *rk = d->cl.producers[conn]; /* @p rkt is one of its handles */
-	void *opaque = e ? (void *)e : (void *)&d->unsourced_marker;
+	void *opaque = e ? send_opaque(e, flags) : (void *)&d->unsourced_marker;
 	rd_kafka_resp_err_t err;
 
 	for (;;) {
 		err = rd_kafka_producev(
 		    rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
 		    RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)val, val_len),
-		    RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(hdrs),
-		    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+		    RD_KAFKA_V_MSGFLAGS(msgflags), RD_KAFKA_V_TIMESTAMP(ts),
+		    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			break;
 		km_copy_serve_acks(f, 10); /* the producer's queue is full: wait for acks */
@@ -464,12 +542,12 @@ int km_copy_send(km_flow_t *f, km_entry_t *e, int conn, rd_kafka_topic_t *rkt, i
 		return 1;
 	}
 	if (err) {
-		if (hdrs)
-			rd_kafka_headers_destroy(hdrs);
 		if (e)
-			km_inflight_fail(&d->ifl, e, err);
+			km_copy_send_failed(f, e, err, flags, hdrs);
 		else
 			d->unsourced_failed++;
+		if (hdrs)
+			rd_kafka_headers_destroy(hdrs);
 		return 0;
 	}
 	if (e) {
@@ -507,29 +585,34 @@ static void drop_unsourced(km_flow_t *f, const char *topic, int32_t partition,
  * @p hdrs is handed over. */
 static void produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, int32_t partition,
                     const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
-                    rd_kafka_headers_t *hdrs) {
+                    rd_kafka_headers_t *hdrs, unsigned flags) {
 	int conn = p ? p->conn : 0;
 	size_t cost = e && window_on(f) ? batch_cost(key_len, val_len, hdrs) : 0;
+	/* the dead-letter topic's partition is known, or it waits (-1) */
+	int lacks =
+	    (flags & KM_SEND_DEAD_LETTER) ? partition < 0 : km_wait_lacks(f, p, topic, partition);
 
 	if (p && p->failing) { /* it stops at a record a stage failed: nothing after it */
 		if (hdrs)
 			rd_kafka_headers_destroy(hdrs);
 		return;
 	}
-	if (!p && km_wait_lacks(f, NULL, topic, partition)) {
+	if (!p && lacks) {
 		drop_unsourced(f, topic, partition, hdrs);
 		return;
 	}
-	if (p && (p->held || km_wait_lacks(f, p, topic, partition))) {
+	if (p && (p->held || lacks)) {
 		/* it waits for the target, or behind earlier records that do */
-		km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts, hdrs, cost);
+		km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts, hdrs, cost,
+		             flags);
 		return;
 	}
 	if (km_copy_send(f, e, conn, km_copy_rkt(f, topic, p, conn), partition, key, key_len, val,
-	                 val_len, ts, hdrs, cost) != 1)
+	                 val_len, ts, hdrs, cost, flags) != 1)
 		return;
 	if (p)
-		km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts, hdrs, cost);
+		km_wait_hold(f, p, e, topic, partition, key, key_len, val, val_len, ts, hdrs, cost,
+		             flags);
 	else
 		drop_unsourced(f, topic, partition, hdrs);
 }
@@ -547,7 +630,7 @@ static void copy_direct(km_flow_t *f, km_entry_t **entries, size_t n) {
 
 		rd_kafka_message_detach_headers(m, &hdrs);
 		produce(f, p, e, p->st->target, m->partition, m->key, m->key_len, m->payload,
-		        m->len, msg_timestamp(m), hdrs);
+		        m->len, msg_timestamp(m), hdrs, 0);
 		km_inflight_release(&f->d.ifl, e);
 	}
 }
@@ -591,15 +674,8 @@ rd_kafka_topic_t *km_copy_rkt(km_flow_t *f, const char *topic, km_part_t *p, int
 		if (!(rr->name = strdup(topic)))
 			abort();
 	}
-	if (!rr->rkt[conn]) {
-		rd_kafka_topic_conf_t *tc = NULL;
-		/* the delivery reports of the dead-letter topic's records are
-		 * told apart by their topic handle's opaque */
-		if (f->dlq_topic && !strcmp(topic, f->dlq_topic) &&
-		    (tc = rd_kafka_topic_conf_new()))
-			rd_kafka_topic_conf_set_opaque(tc, &d->dlq_marker);
-		rr->rkt[conn] = rd_kafka_topic_new(d->cl.producers[conn], topic, tc);
-	}
+	if (!rr->rkt[conn])
+		rr->rkt[conn] = rd_kafka_topic_new(d->cl.producers[conn], topic, NULL);
 	return rr->rkt[conn];
 }
 
@@ -662,7 +738,7 @@ static void produce_batch(km_flow_t *f, km_batch_t *b, size_t n) {
 			continue;
 		}
 		produce(f, e ? e->q->owner : NULL, e, r->topic, r->partition, r->key, r->key_len,
-		        r->value, r->value_len, r->timestamp, record_headers(f, r, i, n));
+		        r->value, r->value_len, r->timestamp, record_headers(f, r, i, n), 0);
 	}
 }
 
@@ -697,23 +773,36 @@ static km_stage_action_t run_pipeline(km_flow_t *f, km_entry_t **entries, size_t
 	return km_pipeline_run(&f->pipeline, 0, b, failed, msg, msg_size);
 }
 
+/* Whether a stage's failure of a batch may be logged: every one with
+ * on_error stop (its partition stops), at most KM_SKIP_LOG_LINES per
+ * KM_SKIP_LOG_WINDOW_MS and flow otherwise (km_copy_skips_said says how
+ * many more there were). */
+static int batch_failure_logged(km_flow_t *f) {
+	if (f->on_error == KM_ON_ERROR_STOP)
+		return 1;
+	km_copy_skips_said(f, km_mono_ms());
+	return km_ratelimit_allow(&f->d.batch_log);
+}
+
 /* Runs @p n entries through the pipeline and produces what it made. A
  * stage that fails the whole batch fails every record of it; when the
- * batch held several partitions it is first given each partition's
- * records again on their own, so that only the partitions whose records
- * it fails are failed (stop, skip or dead-letter, as on_error says). The
- * batch's hold on each entry goes when it was produced or failed. */
-static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n, int regroup) {
+ * batch held several partitions, the pipeline is first given each
+ * partition's records again on their own (every stage sees them again),
+ * so that only the partitions whose records it fails are failed (stop,
+ * skip or dead-letter, as on_error says). The batch's hold on each entry
+ * goes when it was produced or failed. Returns 1 when records failed. */
+static int copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n, int regroup) {
 	km_data_t *d = &f->d;
 	size_t failed = 0, k = 0;
+	int any = 0;
 	char msg[512];
 
 	if (run_pipeline(f, entries, n, &failed, msg, sizeof(msg)) == KM_STAGE_OK) {
-		km_data_error_ended(f, KM_ERRSRC_STAGE);
+		if (regroup) /* a group's success says nothing of its siblings */
+			km_data_error_ended(f, KM_ERRSRC_STAGE);
 		produce_batch(f, &d->bb.pub, n);
 		goto out;
 	}
-	d->stage_errors++;
 	if (regroup) {
 		km_entry_t **group = d->work + f->batch_records, **rest = entries;
 		size_t left = n;
@@ -731,24 +820,31 @@ static void copy_pipeline(km_flow_t *f, km_entry_t **entries, size_t n, int regr
 			if (g == n) /* one partition: it stands failed as it is */
 				break;
 			left = r;
-			copy_pipeline(f, group, g, 0);
+			any |= copy_pipeline(f, group, g, 0);
 			k++;
 		}
-		if (k)
-			return;
+		if (k) {
+			if (!any)
+				km_data_error_ended(f, KM_ERRSRC_STAGE);
+			return any;
+		}
 	}
-	km_err("flow %s: stage %s failed a batch of %zu record(s) of %s [%d]%s: %s", f->name,
-	       f->pipeline.stages[failed]->ctx.name, n,
-	       ((km_part_t *)entries[0]->q->owner)->st->name,
-	       ((km_part_t *)entries[0]->q->owner)->partition, regroup ? "" : " (given on its own)",
-	       msg);
+	d->stage_errors++;
+	if (batch_failure_logged(f))
+		km_err("flow %s: stage %s failed a batch of %zu record(s) of %s [%d]%s: %s",
+		       f->name, f->pipeline.stages[failed]->ctx.name, n,
+		       ((km_part_t *)entries[0]->q->owner)->st->name,
+		       ((km_part_t *)entries[0]->q->owner)->partition,
+		       regroup ? "" : " (given on its own)", msg);
 	km_data_error(f, KM_ERRSRC_STAGE, "stage %s failed: %s",
 	              f->pipeline.stages[failed]->ctx.name, msg);
 	for (size_t i = 0; i < n; i++)
 		stage_failed(f, entries[i], f->pipeline.stages[failed], msg);
+	any = 1;
 out:
 	for (size_t i = 0; i < n; i++)
 		km_inflight_release(&d->ifl, entries[i]);
+	return any;
 }
 
 /* Copies a batch of admitted entries, through the pipeline if there is

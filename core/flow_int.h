@@ -140,7 +140,7 @@ typedef struct km_data {
 		int active, pending, failed;
 		uint64_t snapshot; /* popped records when it was written */
 	} pw;                      /* the progress write in flight */
-	int progress_marker, unsourced_marker, dlq_marker;
+	int progress_marker, unsourced_marker;
 	int64_t last_progress_ms, last_status_ms;
 	uint64_t produced, rebuilds, stage_errors, fetch_wakes, ticks;
 	uint64_t unsourced_inflight, unsourced_failed;
@@ -161,8 +161,9 @@ typedef struct km_data {
 	km_data_status_t st; /* the snapshot being filled */
 	char last_error[512];
 	int64_t last_error_ms;
-	int last_error_from;     /* km_errsrc_t */
-	km_ratelimit_t skip_log; /* the lines that say a record was skipped or dead-lettered */
+	int last_error_from;      /* km_errsrc_t */
+	km_ratelimit_t skip_log;  /* the lines that say a record was skipped or dead-lettered */
+	km_ratelimit_t batch_log; /* the lines that say a stage failed a batch */
 	struct km_dlq_todo {
 		km_entry_t *e;            /* held until its record is sent */
 		int32_t err;              /* what the target said */
@@ -296,12 +297,24 @@ void km_copy_drop_reroutes(km_flow_t *f);
 void km_copy_drop_dead_letters(km_flow_t *f);
 /* The producer handle for @p topic on connection @p conn. */
 rd_kafka_topic_t *km_copy_rkt(km_flow_t *f, const char *topic, km_part_t *p, int conn);
+/* km_copy_send and km_wait_hold flags */
+#define KM_SEND_DEAD_LETTER 0x1 /* the source record of the entry, to the dead-letter topic */
 /* Sends one record made from @p e (NULL: no source). 0: sent, or failed
- * for good (the entry has the error); 1: the target does not know the
- * topic or partition yet. @p hdrs is handed over when 0. */
+ * for good (km_copy_send_failed); 1: the target does not know the topic
+ * or partition yet. @p hdrs is handed over when 0. */
 int km_copy_send(km_flow_t *f, km_entry_t *e, int conn, rd_kafka_topic_t *rkt, int32_t partition,
                  const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
-                 rd_kafka_headers_t *hdrs, size_t cost);
+                 rd_kafka_headers_t *hdrs, size_t cost, unsigned flags);
+/* A record made from @p e (sent with @p flags and the headers @p sent,
+ * borrowed) failed for good with @p err, with no delivery report to come:
+ * on_error dead-letter sends the source record to the dead-letter topic,
+ * else the entry has the error. */
+void km_copy_send_failed(km_flow_t *f, km_entry_t *e, int32_t err, unsigned flags,
+                         const rd_kafka_headers_t *sent);
+/* The partition of the dead-letter topic for @p p's records: its own
+ * modulo the topic's count; -1 while the count is not known (the topic
+ * is missing, or the target not listed yet). */
+int32_t km_copy_dead_letter_partition(km_flow_t *f, const km_part_t *p);
 
 /* waiting.c @locality data thread */
 /* 1 when the target is known to lack @p topic or its @p partition. */
@@ -309,7 +322,7 @@ int km_wait_lacks(km_flow_t *f, const km_part_t *p, const char *topic, int32_t p
 /* Holds a record of @p p (made from @p e) until the target can take it. */
 void km_wait_hold(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, int32_t partition,
                   const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
-                  rd_kafka_headers_t *hdrs, size_t cost);
+                  rd_kafka_headers_t *hdrs, size_t cost, unsigned flags);
 /* Asks the control thread to make sure the target has @p topic. */
 void km_wait_request_topic(km_flow_t *f, km_part_t *p, const char *topic, int32_t partition);
 void km_copy_retry_held(km_flow_t *f, int64_t now);

@@ -82,9 +82,11 @@ km_err_t km_task_routes(void *arg, int64_t now) {
 			km_create_topics(f, &nt, 1);
 			if (nt.created) {
 				f->c.routed_created++;
-				km_notice("flow %s: created topic %s on the target for records "
-				          "a stage routes there",
-				          f->name, r->topic);
+				km_notice("flow %s: created topic %s on the target for %s", f->name,
+				          r->topic,
+				          f->dlq_topic && !strcmp(r->topic, f->dlq_topic)
+				              ? "the records on_error: dead-letter sends there"
+				              : "records a stage routes there");
 			}
 			if (!nt.ok) { /* the creation's error is logged */
 				ret = KM_ERR_KAFKA;

@@ -99,6 +99,14 @@ static void classify(km_flow_t *f, km_ctopic_t *t) {
 		km_warn("flow %s: no name on the target for %s; not copied", f->name, t->name);
 		return;
 	}
+	if (f->dlq_topic && !strcmp(target, f->dlq_topic)) {
+		/* its records and the failed ones would share one topic */
+		km_err(
+		    "flow %s: %s would be copied to %s, the flow's dead_letter.topic; not copied: "
+		    "choose another dead_letter.topic or leave %s out of the topics",
+		    f->name, t->name, target, t->name);
+		return;
+	}
 	if (!(t->target = strdup(target)))
 		abort();
 	t->selected = 1;

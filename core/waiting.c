@@ -30,6 +30,8 @@ typedef struct km_held {
 	int64_t ts;
 	rd_kafka_headers_t *hdrs;
 	size_t cost;
+	unsigned flags; /* KM_SEND_*: for the dead-letter topic, the partition
+	                   (-1 here) is chosen when it is sent */
 } km_held_t;
 
 static void *dup_bytes(const void *p, size_t len) {
@@ -81,9 +83,18 @@ void km_wait_request_topic(km_flow_t *f, km_part_t *p, const char *topic, int32_
 	km_flow_send_req(f, r);
 }
 
+/* The reason of a partition whose record waits for @p topic. */
+static void wait_reason(km_part_t *p, const char *topic, int32_t partition) {
+	if (partition < 0)
+		km_part_set_reason(p, "waiting for the target to have topic %s", topic);
+	else
+		km_part_set_reason(p, "waiting for the target to have topic %s partition %d", topic,
+		                   partition);
+}
+
 void km_wait_hold(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, int32_t partition,
                   const void *key, size_t key_len, const void *val, size_t val_len, int64_t ts,
-                  rd_kafka_headers_t *hdrs, size_t cost) {
+                  rd_kafka_headers_t *hdrs, size_t cost, unsigned flags) {
 	km_data_t *d = &f->d;
 	km_held_t *h = calloc(1, sizeof(*h));
 
@@ -98,6 +109,7 @@ void km_wait_hold(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, 
 	h->ts = ts;
 	h->hdrs = hdrs;
 	h->cost = cost;
+	h->flags = flags;
 	if (!p->held_tail)
 		p->held_tail = &p->held;
 	*p->held_tail = h;
@@ -110,8 +122,7 @@ void km_wait_hold(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic, 
 		p->held_backoff_ms = KM_HELD_BACKOFF_MIN_MS;
 		p->held_retry_ms = km_mono_ms() + p->held_backoff_ms;
 		d->heldq[d->heldq_cnt++] = p;
-		km_part_set_reason(p, "waiting for the target to have topic %s partition %d", topic,
-		                   partition);
+		wait_reason(p, topic, partition);
 		km_wait_request_topic(f, p, topic, partition);
 		/* No more records of it are fetched meanwhile: those in flight
 		 * already are the most it holds (their copies are not counted
@@ -145,7 +156,7 @@ static void held_done(km_flow_t *f, km_part_t *p, km_held_t **at, int32_t err) {
 	p->held_cnt--;
 	if (h->e) {
 		if (err)
-			km_inflight_fail(&f->d.ifl, h->e, err);
+			km_copy_send_failed(f, h->e, err, h->flags, h->hdrs);
 		km_inflight_release(&f->d.ifl, h->e); /* the hold taken in km_wait_hold */
 	}
 	h->hdrs = err ? h->hdrs : NULL; /* handed over when sent */
@@ -167,20 +178,20 @@ static void held_cleared(km_flow_t *f, km_part_t *p) {
 static void retry_part(km_flow_t *f, km_part_t *p, int64_t now) {
 	while (p->held) {
 		km_held_t *h = p->held;
-		int rc = km_wait_lacks(f, p, h->topic, h->partition)
+		int dlq = h->flags & KM_SEND_DEAD_LETTER;
+		int32_t part = dlq ? km_copy_dead_letter_partition(f, p) : h->partition;
+		int rc = (dlq ? part < 0 : km_wait_lacks(f, p, h->topic, h->partition))
 		             ? 1
 		             : km_copy_send(f, h->e, p->conn, km_copy_rkt(f, h->topic, p, p->conn),
-		                            h->partition, h->key, h->key_len, h->val, h->val_len,
-		                            h->ts, h->hdrs, h->cost);
+		                            part, h->key, h->key_len, h->val, h->val_len, h->ts,
+		                            h->hdrs, h->cost, h->flags);
 		if (rc == 1) {
 			if (p->held_backoff_ms < KM_HELD_BACKOFF_MAX_MS)
 				p->held_backoff_ms *= 2;
 			p->held_retry_ms = now + p->held_backoff_ms;
 			/* asked again, in case the answer was for another record:
 			 * the control thread merges what it is asked twice */
-			km_part_set_reason(p,
-			                   "waiting for the target to have topic %s partition %d",
-			                   h->topic, h->partition);
+			wait_reason(p, h->topic, h->partition);
 			km_wait_request_topic(f, p, h->topic, h->partition);
 			return;
 		}

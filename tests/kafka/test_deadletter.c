@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ktest.h"
 
@@ -76,7 +77,8 @@ static ktest_rec_t *read_all(const char *cluster, const char *topic, size_t *cnt
 		ktest_rec_t *r = ktest_read_partition(cluster, topic, p, &n);
 		all = realloc(all, (*cnt + n + 1) * sizeof(*all));
 		assert_non_null(all);
-		memcpy(all + *cnt, r, n * sizeof(*r));
+		if (n)
+			memcpy(all + *cnt, r, n * sizeof(*r));
 		*cnt += n;
 		free(r); /* the records moved to @p all */
 	}
@@ -181,8 +183,13 @@ static void test_stage_record_dead_lettered(void **state) {
 	keys_of(mirror, 1, keys, sizeof(keys));
 	assert_string_equal(keys, "k-100,k-101,k-103,k-104");
 
-	/* the dead-letter topic has the failed ones, unchanged, and why */
-	assert_true(ktest_partitions(b, dlq) >= 1);
+	/* the dead-letter topic (created with the source's 2 partitions) has
+	 * the failed ones, each in its source partition, unchanged, and why */
+	assert_int_equal(ktest_partitions(b, dlq), 2);
+	keys_of(dlq, 0, keys, sizeof(keys));
+	assert_string_equal(keys, "fail-5");
+	keys_of(dlq, 1, keys, sizeof(keys));
+	assert_string_equal(keys, "fail-102");
 	r = read_all("b", dlq, &n);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < 2; i++) {
@@ -210,27 +217,52 @@ static void test_stage_record_dead_lettered(void **state) {
 	ktest_destroy(b);
 }
 
-/* Records of two partitions, produced before kmirrord starts so that one
- * poll brings both: partition 0 starts with a record that makes the stage
- * fail its whole batch; partition 1 has none. */
+/* A flow on a topic of two partitions whose consumer's fetches wait for a
+ * second (or a megabyte). Once a record of each partition was copied, so
+ * that each fetch asks for both, one produce request brings records of
+ * both: partition 0's first (offset 1) makes the stage fail its whole
+ * batch, partition 1 has none. The fetch that brings them brings both
+ * partitions' records together, so their batches hold both. */
 static void poison_setup(ktest_daemon_t *d, const char *flow, char *topic, size_t tsize,
                          const char *more) {
-	rd_kafka_t *a = ktest_producer("a", NULL);
-	char extra[512];
+	rd_kafka_t *a = ktest_producer("a", NULL), *rk;
+	char extra[512], key[32];
 
 	ktest_topic_name(topic, tsize, flow);
 	ktest_create_topic(a, topic, 2, NULL);
-	produce_keyed(topic, 0, "poison", 0, 1);
-	produce_keyed(topic, 0, "k", 1, 5);
-	produce_keyed(topic, 1, "k", 100, 50);
 	snprintf(extra, sizeof(extra),
 	         "%s"
+	         "    consumer: {fetch.wait.max.ms: 1000, fetch.min.bytes: 1000000}\n"
 	         "    pipeline:\n"
 	         "      - plugin: stage_test\n"
 	         "        route_to: nowhere\n"
 	         "        poison: poison\n",
 	         more);
 	ktest_flow_start(d, flow, topic, extra, WAIT_MS);
+	produce_keyed(topic, 0, "w", 0, 1);
+	produce_keyed(topic, 1, "w", 0, 1);
+	ktest_status_wait_caught_up(d, flow, a, topic, 2, WAIT_MS);
+	rk = ktest_producer("a", "enable.idempotence", "true", "linger.ms", "200", NULL);
+	for (int i = 0; i < 50; i++) {
+		int p0 = i < 6;
+		for (int part = p0 ? 0 : 1; part < 2; part++) {
+			snprintf(key, sizeof(key), "%s-%d",
+			         part ? "k"
+			         : i  ? "k"
+			              : "poison",
+			         part ? 100 + i : i);
+			assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+			                                   RD_KAFKA_V_PARTITION(part),
+			                                   RD_KAFKA_V_KEY(key, strlen(key)),
+			                                   RD_KAFKA_V_VALUE(key, strlen(key)),
+			                                   RD_KAFKA_V_TIMESTAMP(base_ts + i),
+			                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			                                   RD_KAFKA_V_END),
+			                 0);
+		}
+	}
+	ktest_flush(rk);
+	ktest_destroy(rk);
 	ktest_destroy(a);
 }
 
@@ -238,7 +270,7 @@ static void poison_setup(ktest_daemon_t *d, const char *flow, char *topic, size_
  * stop only partition 0 stops, with the stage's reason; partition 1, whose
  * records came in the same batches, is copied whole. */
 static void test_batch_failure_stops_its_partition_only(void **state) {
-	char topic[128], mirror[160], want[300];
+	char topic[128], mirror[160], want[600];
 	rd_kafka_t *a = ktest_producer("a", NULL);
 	ktest_daemon_t *d = &ktest_the_daemon;
 	char *st;
@@ -247,24 +279,27 @@ static void test_batch_failure_stops_its_partition_only(void **state) {
 	poison_setup(d, "poison", topic, sizeof(topic), "");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	assert_int_equal(ktest_status_wait(d, "poison", "stopped", 1, WAIT_MS), 1);
-	ktest_status_wait(d, "poison", "records", 50, WAIT_MS);
-	assert_int_equal(ktest_status_part(d, "poison", topic, 1, "next"), 50);
-	/* nothing of it was acknowledged: its position is not known yet */
-	assert_int_equal(ktest_status_part(d, "poison", topic, 0, "next"), -1);
+	ktest_status_wait(d, "poison", "records", 52, WAIT_MS);
+	assert_int_equal(ktest_status_part(d, "poison", topic, 1, "next"), 51);
+	assert_int_equal(ktest_status_part(d, "poison", topic, 0, "next"), 1);
 	st = ktest_status_flow(d, "poison");
 	assert_non_null(st);
 	snprintf(want, sizeof(want),
-	         "\"reason\":\"stage poison/flows[0].pipeline[0] failed the record at offset 0: "
+	         "\"reason\":\"stage poison/flows[0].pipeline[0] failed the record at offset 1: "
 	         "a poisoned batch\"");
 	if (!strstr(st, want) || !strstr(st, "\"active\":1,\"stopped\":1"))
 		fail_msg("status: %s",
 		         strstr(st, "\"partition_list\"") ? strstr(st, "\"partition_list\"") : st);
 	free(st);
+	/* the batch held both partitions: it was given again, a partition at
+	 * a time */
+	snprintf(want, sizeof(want), "record(s) of %s [0] (given on its own): a poisoned batch",
+	         topic);
+	ktest_log_wait(d, want, WAIT_MS);
 	ktest_daemon_finish(d);
-	assert_int_equal(ktest_count(a, topic), 56);
 	{
 		rd_kafka_t *b = ktest_producer("b", NULL);
-		assert_int_equal(ktest_count(b, mirror), 50);
+		assert_int_equal(ktest_count(b, mirror), 52);
 		ktest_destroy(b);
 	}
 	ktest_destroy(a);
@@ -288,6 +323,7 @@ static void test_batch_failure_dead_lettered(void **state) {
 	ktest_status_wait_caught_up(d, "poisondl", a, topic, 2, WAIT_MS);
 	assert_int_equal(ktest_status_wait(d, "poisondl", "active", 2, WAIT_MS), 2);
 	dl = (size_t)ktest_status_wait(d, "poisondl", "dead_lettered", 1, WAIT_MS);
+	ktest_log_wait(d, "(given on its own): a poisoned batch", WAIT_MS);
 	ktest_daemon_finish(d);
 
 	/* the poisoned record and those of its partition in its batch */
@@ -303,11 +339,11 @@ static void test_batch_failure_dead_lettered(void **state) {
 	}
 	ktest_recs_free(r, n);
 	/* nothing of partition 0 lost: mirrored or dead-lettered */
-	assert_int_equal(ktest_count(b, mirror) + (int64_t)n, 56);
+	assert_int_equal(ktest_count(b, mirror) + (int64_t)n, 58);
 	{
 		size_t m;
 		ktest_rec_t *t = ktest_read_partition("b", mirror, 1, &m);
-		assert_int_equal(m, 50);
+		assert_int_equal(m, 51);
 		ktest_recs_free(t, m);
 	}
 	ktest_destroy(a);
@@ -411,9 +447,11 @@ static void test_dead_letter_refused_stops(void **state) {
 	         topic, dlq);
 	ktest_log_wait(d, want, WAIT_MS);
 	ktest_log_wait(d,
-	               "fix the cause (the dead-letter topic: e.g. its max.message.bytes) and "
-	               "restart kmirrord",
+	               "fix the cause (the dead-letter topic: e.g. its max.message.bytes or ACLs) "
+	               "and restart kmirrord",
 	               WAIT_MS);
+	/* on_error is dead-letter already: no advice to set it */
+	assert_false(ktest_log_contains(d, "or set on_error"));
 	/* the other partition goes on */
 	produce_keyed(topic, 1, "k", 103, 2);
 	ktest_wait_count(b, mirror, 8, WAIT_MS);
@@ -438,6 +476,45 @@ static void test_dead_letter_refused_stops(void **state) {
 	ktest_destroy(b);
 }
 
+/* A source topic whose mirror topic would be the dead-letter topic is not
+ * copied: its records and the failed ones would share one topic. */
+static void test_dead_letter_topic_not_a_mirror(void **state) {
+	char topic[128], other[128], extra[512], want[600], pattern[128];
+	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
+	ktest_daemon_t *d = &ktest_the_daemon;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "dlqclash");
+	ktest_topic_name(other, sizeof(other), "dlqfine");
+	ktest_create_topic(a, topic, 1, NULL);
+	ktest_create_topic(a, other, 1, NULL);
+	produce_keyed(topic, 0, "k", 0, 2);
+	produce_keyed(other, 0, "k", 0, 2);
+	snprintf(extra, sizeof(extra),
+	         "    on_error: dead-letter\n"
+	         "    dead_letter.topic: a.%s\n",
+	         topic);
+	/* both topics, and only those */
+	snprintf(pattern, sizeof(pattern), "dlq(clash|fine)-%d-[0-9]+", (int)getpid());
+	ktest_flow_start(d, "clash", pattern, extra, WAIT_MS);
+	snprintf(want, sizeof(want),
+	         "flow clash: %s would be copied to a.%s, the flow's dead_letter.topic; not "
+	         "copied: choose another dead_letter.topic or leave %s out of the topics",
+	         topic, topic, topic);
+	ktest_log_wait(d, want, WAIT_MS);
+	ktest_status_wait_caught_up(d, "clash", a, other, 1, WAIT_MS);
+	assert_int_equal(ktest_status_wait(d, "clash", "topics", 1, WAIT_MS), 1);
+	ktest_daemon_finish(d);
+	assert_int_equal(ktest_partitions(b, topic), -1);
+	{
+		char mirror[160];
+		snprintf(mirror, sizeof(mirror), "a.%s", topic);
+		assert_int_equal(ktest_partitions(b, mirror), -1);
+	}
+	ktest_destroy(a);
+	ktest_destroy(b);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_stage_record_dead_lettered, ktest_daemon_teardown),
@@ -446,6 +523,7 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_batch_failure_dead_lettered, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_target_refused_dead_lettered, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_dead_letter_refused_stops, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_dead_letter_topic_not_a_mirror, ktest_daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);

@@ -179,6 +179,10 @@ static const bad_case_t bad_cases[] = {
     {"dead_letter_topic_bad_name", FLOW "    on_error: dead-letter\n    dead_letter.topic: a/b\n",
      "t.yaml:13:24: key 'dead_letter.topic': 'a/b' is not a valid Kafka topic name; use 1 to "
      "249 letters, digits, '.', '_' and '-' (but not '.' or '..')"},
+    {"dead_letter_topic_progress",
+     FLOW "    on_error: dead-letter\n    dead_letter.topic: kmirror-progress.internal\n",
+     "t.yaml:13:24: key 'dead_letter.topic': 'kmirror-progress.internal' is kmirror's progress "
+     "topic; name another topic"},
     {"dead_letter_topic_dotdot", FLOW "    on_error: dead-letter\n    dead_letter.topic: '..'\n",
      "t.yaml:13:24: key 'dead_letter.topic': '..' is not a valid Kafka topic name; use 1 to "
      "249 letters, digits, '.', '_' and '-' (but not '.' or '..')"},

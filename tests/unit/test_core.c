@@ -172,7 +172,7 @@ static void test_pipeline_failed_by(void **state) {
 	km_pipeline_t pl = {.stages = stages, .cnt = 3};
 	km_batchbuf_t bb;
 	km_batch_t *b = &bb.pub;
-	const char *keys[] = {"a", "bad", "c"};
+	const char *keys[] = {"a", "bad", "c", "d"};
 	size_t failed = 99;
 	char msg[64];
 
@@ -184,17 +184,20 @@ static void test_pipeline_failed_by(void **state) {
 		inst[i].plugin = &plugins[i];
 		stages[i] = &inst[i];
 	}
-	assert_int_equal(km_batchbuf_init(&bb, 2, 8, 128 * 1024), 0);
-	for (int i = 0; i < 3; i++)
+	/* full at 4: the record "adder" adds grows the array, and the marks,
+	 * while the pipeline runs */
+	assert_int_equal(km_batchbuf_init(&bb, 4, 8, 128 * 1024), 0);
+	for (int i = 0; i < 4; i++)
 		km_batch_add(b, NULL)->key = keys[i];
 	assert_int_equal(km_pipeline_run(&pl, 0, b, &failed, msg, sizeof(msg)), KM_STAGE_OK);
 	assert_int_equal(failed, 99);
-	assert_int_equal(b->cnt, 4); /* the array grew from 2: the marks did too */
+	assert_int_equal(b->cnt, 5);
 	assert_null(km_pipeline_failed_by(&pl, b, 0));
 	assert_ptr_equal(km_pipeline_failed_by(&pl, b, 1), &inst[0]);
 	assert_null(km_pipeline_failed_by(&pl, b, 2));
+	assert_null(km_pipeline_failed_by(&pl, b, 3));
 	/* the one "adder" added from record 0 and failed; record 0 stays clean */
-	assert_ptr_equal(km_pipeline_failed_by(&pl, b, 3), &inst[1]);
+	assert_ptr_equal(km_pipeline_failed_by(&pl, b, 4), &inst[1]);
 
 	km_batchbuf_reset(&bb);
 	km_batch_add(b, NULL)->key = "poison";

@@ -277,10 +277,11 @@ typedef enum km_stage_action {
 	                         marked KM_RECORD_F_ERROR fail one by one */
 	KM_STAGE_ERROR = 1, /**< the whole batch failed; errstr says why, and the
 	                         flow's on_error policy decides for each record.
-	                         A batch of several source partitions is given
-	                         again one partition at a time, so that only
-	                         those whose records fail are failed: leave your
-	                         state as it was when you return this */
+	                         A batch of several source partitions then runs
+	                         through the whole pipeline again, a partition
+	                         at a time, so that only those whose records
+	                         fail are failed: every stage may see those
+	                         records twice */
 } km_stage_action_t;
 
 /** A record stage: sees whole batches, never one call per record. It may
