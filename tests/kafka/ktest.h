@@ -23,6 +23,14 @@
  *  and exits 0, so a plain `make check` runs without Kafka. */
 void ktest_require_testbed(const char *name, ...);
 
+/** Call first in main() of a suite that needs the test bed's SASL_SSL
+ *  listeners (testbed --sasl: KM_TESTBED_a_sasl, KM_TESTBED_b_sasl,
+ *  KM_TESTBED_CA). Under a bed without them (make check-kafka's shared one)
+ *  it runs this program again under a bed of its own, `with-testbed --sasl
+ *  a b`, and exits with its status; without any bed it reports the program
+ *  skipped, as ktest_require_testbed. */
+void ktest_require_sasl_testbed(void);
+
 /** The bootstrap address of test-bed cluster @p name; fails the test if the
  *  test bed did not export it. */
 const char *ktest_bootstrap(const char *name);
@@ -64,8 +72,6 @@ int ktest_delivery_failures(rd_kafka_t *rk);
 /** The high watermark of @p topic / @p partition. */
 int64_t ktest_high_watermark(rd_kafka_t *rk, const char *topic, int32_t partition);
 
-#endif
-
 /* ---- kmirrord under test ------------------------------------------------ */
 
 #include <sys/types.h>
@@ -78,11 +84,17 @@ typedef struct ktest_daemon {
 	char conf[300];
 	char status[300];
 	char log[300];
+	char clusters[4096]; /* the `clusters:` section; "": the test bed's, PLAINTEXT */
+	int exit_status;     /* once ktest_daemon_exited saw it exit */
 } ktest_daemon_t;
 
 /* Writes the daemon's config: plugin_dirs of the build tree, clusters a and b
  * of the test bed, then @p flows_yaml (the `flows:` section, YAML text). */
 void ktest_daemon_config(ktest_daemon_t *d, const char *flows_yaml);
+/* The same with @p clusters_yaml (the whole `clusters:` section, YAML text)
+ * instead of the test bed's clusters; rewrites keep it. */
+void ktest_daemon_config_clusters(ktest_daemon_t *d, const char *clusters_yaml,
+                                  const char *flows_yaml);
 /* Replaces the config with the same clusters and @p flows_yaml. */
 void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml);
 /* Starts kmirrord on the config; stderr goes to d->log. @p env is an
@@ -91,6 +103,12 @@ void ktest_daemon_start(ktest_daemon_t *d, const char *env);
 /* Sends @p sig and waits (at most @p timeout_ms) for the exit; returns the
  * exit status, or 128+signal when killed by a signal. */
 int ktest_daemon_stop(ktest_daemon_t *d, int sig, int timeout_ms);
+/* -1 while the daemon runs; once it has exited, its exit status (128+N when
+ * signal N killed it), as ktest_daemon_stop returns it. */
+int ktest_daemon_exited(ktest_daemon_t *d);
+/* Whether the daemon is still running; fails the test, with its log's
+ * tail, if it exited. */
+int ktest_daemon_alive(ktest_daemon_t *d);
 /* Removes the daemon's directory (after stop). */
 void ktest_daemon_cleanup(ktest_daemon_t *d);
 /* Waits until the status of flow @p flow has a number @p key (first
@@ -110,6 +128,11 @@ int64_t ktest_status_part(ktest_daemon_t *d, const char *flow, const char *topic
  * acknowledged position ("next") at the source's end: all is copied. */
 void ktest_status_wait_caught_up(ktest_daemon_t *d, const char *flow, rd_kafka_t *src,
                                  const char *topic, int32_t cnt, int timeout_ms);
+/* The daemon's log (caller frees). */
+char *ktest_log_text(ktest_daemon_t *d);
+/* Lines of the log at @p level ("warning") that contain @p text ("" for
+ * all), each shown as a TAP comment. */
+int ktest_log_lines(ktest_daemon_t *d, const char *level, const char *text);
 /* Waits until the daemon's log contains @p text. */
 void ktest_log_wait(ktest_daemon_t *d, const char *text, int timeout_ms);
 int ktest_log_contains(ktest_daemon_t *d, const char *text);
@@ -179,3 +202,37 @@ void ktest_wait_topic_config(rd_kafka_t *rk, const char *topic, const char *name
 /* The last header @p name of @p r as a string in @p buf; NULL when absent
  * or longer than @p size - 1. */
 const char *ktest_header(const ktest_rec_t *r, const char *name, char *buf, size_t size);
+
+/* Around cmocka_run_group_tests in main(): a test that calls skip() is
+ * reported "ok N # SKIP name" (cmocka 1.1.5 says "not ok", which automake's
+ * TAP driver counts as a failure). */
+void ktest_tap_begin(void);
+void ktest_tap_end(void);
+
+/* ---- copies checked record by record (source a, target b) --------------- */
+
+/* Produces @p n records to @p topic on a over @p partitions partitions,
+ * record i to partition i % partitions, value "<tag>-<i>" (unique), with the
+ * varieties a copy must keep: null keys, null and empty values, no headers,
+ * a null-valued header, a repeated header name, explicit timestamps (an hour
+ * before the first call, plus i). */
+void ktest_produce_varied(const char *topic, int partitions, int first, int n, const char *tag);
+/* Produces values "c-<i>" (never null or empty, for ktest_check_at_least_once)
+ * to @p topic on a, record i to partition i % partitions. Not idempotent, as
+ * many real sources are not: a retried request can land after later ones. */
+void ktest_produce_plain(const char *topic, int partitions, int first, int n);
+/* Whether two byte strings are equal, NULL (null) differing from empty. */
+int ktest_bytes_equal(const void *a, size_t alen, const void *b, size_t blen);
+/* Whether two records carry the same key, value, headers and timestamp. */
+int ktest_same_record(const ktest_rec_t *s, const ktest_rec_t *t);
+/* Every partition of @p mirror on b equals its partition of @p topic on a,
+ * record for record, in order, and they hold @p expected records in all. */
+void ktest_assert_exact_copy(const char *topic, const char *mirror, int partitions,
+                             int64_t expected);
+/* Partition @p p of @p mirror on b after crashes or rebuilds: every record
+ * of @p topic [@p p] on a is there, the first occurrences in source order
+ * and equal to it, and at most @p bound more (duplicates). Values are
+ * "<tag>-<i>", unique in the partition. Returns the duplicates. */
+size_t ktest_check_at_least_once(const char *topic, const char *mirror, int p, size_t bound);
+
+#endif

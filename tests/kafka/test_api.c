@@ -1688,53 +1688,7 @@ static void test_acls(void **state) {
 	ktest_destroy(rk);
 }
 
-/* ------------------------------------------------------------------------
- * TAP output
- * ------------------------------------------------------------------------ */
-
-/* cmocka 1.1.5 (Debian 12) prints a skipped test as "not ok N # SKIP name",
- * which automake's TAP driver counts as a failure (a SKIP directive on a
- * "not ok" line). main() runs the tests with stdout through this filter,
- * which prints such lines as "ok N # SKIP name" and everything else as is. */
-struct tap_filter {
-	FILE *out;
-	size_t len;
-	char line[4096];
-};
-
-static void tap_filter_line(struct tap_filter *f) {
-	f->line[f->len] = '\0';
-	if (!strncmp(f->line, "not ok ", 7) && strstr(f->line, " # SKIP"))
-		fputs(f->line + 4, f->out);
-	else
-		fputs(f->line, f->out);
-	f->len = 0;
-}
-
-static ssize_t tap_filter_write(void *cookie, const char *buf, size_t size) {
-	struct tap_filter *f = cookie;
-
-	for (size_t i = 0; i < size; i++) {
-		f->line[f->len++] = buf[i];
-		if (buf[i] == '\n' || f->len == sizeof(f->line) - 1)
-			tap_filter_line(f);
-	}
-	fflush(f->out);
-	return (ssize_t)size;
-}
-
-static int tap_filter_close(void *cookie) {
-	struct tap_filter *f = cookie;
-
-	if (f->len)
-		tap_filter_line(f);
-	return fflush(f->out);
-}
-
 int main(void) {
-	static struct tap_filter filter;
-	const cookie_io_functions_t io = {.write = tap_filter_write, .close = tap_filter_close};
-	FILE *tap;
 	int failed;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_idempotent_produce),
@@ -1749,16 +1703,8 @@ int main(void) {
 	    cmocka_unit_test(test_acls),
 	};
 	ktest_require_testbed("a", "b", NULL);
-	filter.out = stdout;
-	tap = fopencookie(&filter, "w", io);
-	if (!tap) {
-		perror("fopencookie");
-		return 1;
-	}
-	setvbuf(tap, NULL, _IOLBF, 0);
-	stdout = tap;
+	ktest_tap_begin();
 	failed = cmocka_run_group_tests_name("kafka-api", tests, NULL, NULL);
-	stdout = filter.out;
-	fclose(tap);
+	ktest_tap_end();
 	return failed;
 }

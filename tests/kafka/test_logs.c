@@ -17,45 +17,6 @@
 
 #define WAIT_MS 120000
 
-/* The daemon's log (caller frees). */
-static char *log_text(ktest_daemon_t *d) {
-	FILE *fp = fopen(d->log, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	len = fread(buf, 1, (size_t)n, fp);
-	buf[len] = '\0';
-	fclose(fp);
-	return buf;
-}
-
-/* Lines of the log at @p level ("warning") that contain @p text ("" for
- * all), each shown as a TAP comment. */
-static int count_lines(ktest_daemon_t *d, const char *level, const char *text) {
-	char *log = log_text(d), *line = log, *nl = NULL, tag[32];
-	int cnt = 0;
-
-	snprintf(tag, sizeof(tag), "Z %s: ", level);
-	for (; line; line = nl ? nl + 1 : NULL) {
-		if ((nl = strchr(line, '\n')))
-			*nl = '\0';
-		if (strstr(line, tag) && strstr(line, text)) {
-			ktest_note("%s", line);
-			cnt++;
-		}
-	}
-	free(log);
-	return cnt;
-}
-
 static void start_copy(ktest_daemon_t *d, const char *flow, char *topic, size_t size) {
 	char yaml[1024];
 	rd_kafka_t *admin = ktest_producer("a", NULL);
@@ -87,8 +48,8 @@ static void test_healthy_start_no_warning(void **state) {
 
 	(void)state;
 	start_copy(d, "logstart", topic, sizeof(topic));
-	assert_int_equal(count_lines(d, "warning", ""), 0);
-	assert_int_equal(count_lines(d, "err", ""), 0);
+	assert_int_equal(ktest_log_lines(d, "warning", ""), 0);
+	assert_int_equal(ktest_log_lines(d, "err", ""), 0);
 	ktest_daemon_finish(d);
 }
 
@@ -124,17 +85,18 @@ static void test_target_outage_logged_once(void **state) {
 	ktest_status_wait_caught_up(d, "logdown", admin, topic, 3, WAIT_MS);
 	ktest_destroy(admin);
 
-	assert_int_equal(count_lines(d, "warning", "cluster b: unreachable: "), 1);
-	assert_int_equal(count_lines(d, "info", "cluster b: reachable again (unreachable for "), 1);
+	assert_int_equal(ktest_log_lines(d, "warning", "cluster b: unreachable: "), 1);
+	assert_int_equal(ktest_log_lines(d, "info", "cluster b: reachable again (unreachable for "),
+	                 1);
 	/* no line per retry above debug, and the source was never down */
-	assert_int_equal(count_lines(d, "warning", "Connect to "), 1);
-	assert_int_equal(count_lines(d, "warning", "Disconnected"), 0);
-	assert_int_equal(count_lines(d, "err", "Connect to "), 0);
-	assert_int_equal(count_lines(d, "err", "brokers are down"), 0);
-	assert_int_equal(count_lines(d, "info", "Disconnected"), 0);
-	assert_int_equal(count_lines(d, "warning", "cluster a"), 0);
+	assert_int_equal(ktest_log_lines(d, "warning", "Connect to "), 1);
+	assert_int_equal(ktest_log_lines(d, "warning", "Disconnected"), 0);
+	assert_int_equal(ktest_log_lines(d, "err", "Connect to "), 0);
+	assert_int_equal(ktest_log_lines(d, "err", "brokers are down"), 0);
+	assert_int_equal(ktest_log_lines(d, "info", "Disconnected"), 0);
+	assert_int_equal(ktest_log_lines(d, "warning", "cluster a"), 0);
 	/* yet each failure is there for log_level: debug */
-	assert_true(count_lines(d, "debug", "Connect to ") > 1);
+	assert_true(ktest_log_lines(d, "debug", "Connect to ") > 1);
 	ktest_daemon_finish(d);
 }
 

@@ -4,126 +4,15 @@
  * idempotent-producer error. */
 #include "config.h"
 
-#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ktest.h"
 
-/* Explicit timestamps: an hour ago, so the brokers' retention (7 days by
- * default) keeps every record during the test. */
-static int64_t base_ts;
-
 #define COPY_TIMEOUT_MS 180000
-
-/* Produces @p n records to @p topic over @p partitions partitions, record i
- * to partition i % partitions, value "<tag>-<i>" (unique), with the
- * varieties the copy must keep: null keys, null and empty values, no
- * headers, a null-valued header, a repeated header name, explicit
- * timestamps. */
-static void produce_varied(const char *topic, int partitions, int first, int n, const char *tag) {
-	rd_kafka_t *rk = ktest_producer("a", "enable.idempotence", "true", "linger.ms", "20", NULL);
-	char key[32], val[64], num[16];
-
-	for (int i = first; i < first + n; i++) {
-		rd_kafka_headers_t *hdrs = NULL;
-		rd_kafka_resp_err_t err;
-		const void *v = val;
-		size_t vlen;
-
-		snprintf(key, sizeof(key), "k%d", i % 997);
-		snprintf(val, sizeof(val), "%s-%d", tag, i);
-		vlen = strlen(val);
-		if (i % 11 == 3)
-			v = NULL, vlen = 0; /* tombstone */
-		else if (i % 13 == 5)
-			vlen = 0; /* empty, not null */
-		if (i % 5) {
-			hdrs = rd_kafka_headers_new(3);
-			snprintf(num, sizeof(num), "%d", i);
-			rd_kafka_header_add(hdrs, "h1", -1, num, -1);
-			rd_kafka_header_add(hdrs, "hnull", -1, NULL, 0);
-			rd_kafka_header_add(hdrs, "h1", -1, "again", -1);
-		}
-		do {
-			err = rd_kafka_producev(
-			    rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % partitions),
-			    RD_KAFKA_V_KEY((i % 7 ? key : NULL), (i % 7 ? strlen(key) : 0)),
-			    RD_KAFKA_V_VALUE((void *)v, vlen),
-			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			    RD_KAFKA_V_TIMESTAMP(base_ts + i), RD_KAFKA_V_HEADERS(hdrs),
-			    RD_KAFKA_V_END);
-			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-				rd_kafka_poll(rk, 100);
-		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-		if (err)
-			fail_msg("produce %d: %s", i, rd_kafka_err2str(err));
-		rd_kafka_poll(rk, 0);
-	}
-	ktest_flush(rk);
-	ktest_destroy(rk);
-}
-
-static int bytes_equal(const void *a, size_t alen, const void *b, size_t blen) {
-	if ((a == NULL) != (b == NULL) || alen != blen)
-		return 0;
-	return alen == 0 || !memcmp(a, b, alen);
-}
-
-/* Whether two records carry the same key, value, headers and timestamp. */
-static int same_record(const ktest_rec_t *s, const ktest_rec_t *t) {
-	rd_kafka_headers_t *sh = s->headers, *th = t->headers;
-	size_t sc, tc;
-
-	if (!bytes_equal(s->key, s->key_len, t->key, t->key_len) ||
-	    !bytes_equal(s->value, s->value_len, t->value, t->value_len) ||
-	    s->timestamp != t->timestamp)
-		return 0;
-	sc = sh ? rd_kafka_header_cnt(sh) : 0;
-	tc = th ? rd_kafka_header_cnt(th) : 0;
-	if (sc != tc)
-		return 0;
-	for (size_t i = 0; i < sc; i++) {
-		const char *sn, *tn;
-		const void *sv, *tv;
-		size_t ss, ts;
-		rd_kafka_header_get_all(sh, i, &sn, &sv, &ss);
-		rd_kafka_header_get_all(th, i, &tn, &tv, &ts);
-		if (strcmp(sn, tn) || !bytes_equal(sv, ss, tv, ts))
-			return 0;
-	}
-	return 1;
-}
-
-/* Every partition of the mirror topic equals its source partition record
- * for record, in order. */
-static void assert_exact_copy(const char *topic, const char *mirror, int partitions,
-                              int64_t expected) {
-	int64_t total = 0;
-
-	for (int p = 0; p < partitions; p++) {
-		size_t sn, tn;
-		ktest_rec_t *s = ktest_read_partition("a", topic, p, &sn);
-		ktest_rec_t *t = ktest_read_partition("b", mirror, p, &tn);
-
-		if (sn != tn)
-			fail_msg("partition %d: %zu records on the source, %zu on the target", p,
-			         sn, tn);
-		for (size_t i = 0; i < sn; i++)
-			if (!same_record(&s[i], &t[i]))
-				fail_msg("partition %d: record %zu differs (source offset %" PRId64
-				         ", target offset %" PRId64 ")",
-				         p, i, s[i].offset, t[i].offset);
-		total += (int64_t)sn;
-		ktest_recs_free(s, sn);
-		ktest_recs_free(t, tn);
-	}
-	assert_int_equal(total, expected);
-}
 
 static void flow_yaml(char *buf, size_t size, const char *flow, const char *topic,
                       const char *extra) {
@@ -150,7 +39,7 @@ static void test_exact_copy_and_restart(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "exact");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(admin, topic, 6, NULL);
-	produce_varied(topic, 6, 0, 100000, "v");
+	ktest_produce_varied(topic, 6, 0, 100000, "v");
 
 	/* three producer connections, two partitions each, and one batch per
 	 * partition at a time (the rest deferred): order per partition holds.
@@ -168,115 +57,26 @@ static void test_exact_copy_and_restart(void **state) {
 	/* records really waited for their partition's previous batch */
 	ktest_status_wait(&d, topic, "deferred", 1, 1000);
 	assert_int_equal(ktest_partitions(badmin, mirror), 6);
-	assert_exact_copy(topic, mirror, 6, 100000);
+	ktest_assert_exact_copy(topic, mirror, 6, 100000);
 
 	/* Restart: progress is read back, nothing is copied twice. */
-	produce_varied(topic, 6, 100000, 1000, "v");
+	ktest_produce_varied(topic, 6, 100000, 1000, "v");
 	ktest_daemon_start(&d, NULL);
 	ktest_status_wait(&d, topic, "records", 1000, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	assert_true(ktest_log_contains(&d, "loaded progress of 6 partition(s)"));
-	assert_exact_copy(topic, mirror, 6, 101000);
+	ktest_assert_exact_copy(topic, mirror, 6, 101000);
 
 	/* An idle restart: every partition assigned from its progress, nothing
 	 * copied, a clean stop. */
 	ktest_daemon_start(&d, NULL);
 	ktest_status_wait(&d, topic, "active", 6, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	assert_exact_copy(topic, mirror, 6, 101000);
+	ktest_assert_exact_copy(topic, mirror, 6, 101000);
 
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
 	ktest_destroy(badmin);
-}
-
-/* The index i of a value "<tag>-<i>" (-1: not of that form). */
-static int64_t value_index(const ktest_rec_t *r) {
-	char num[32] = "";
-	const char *dash = r->value ? memchr(r->value, '-', r->value_len) : NULL;
-	size_t nlen = dash ? r->value_len - (size_t)(dash + 1 - (const char *)r->value) : 0;
-
-	if (!dash || !nlen || nlen >= sizeof(num))
-		return -1;
-	memcpy(num, dash + 1, nlen);
-	return strtoll(num, NULL, 10);
-}
-
-/* Checks a mirror partition after crashes: every source record is there,
- * the first occurrences are in source order, and the duplicates number at
- * most @p bound. Returns the duplicates. Values are unique per partition;
- * the source's own order is whatever the source holds (a retried produce
- * there may have reordered it), so positions, not values, are compared. */
-static size_t check_at_least_once(const char *topic, const char *mirror, int p, size_t bound) {
-	size_t sn, tn, dups, si = 0;
-	ktest_rec_t *s = ktest_read_partition("a", topic, p, &sn);
-	ktest_rec_t *t = ktest_read_partition("b", mirror, p, &tn);
-	int64_t max_index = -1, *pos;
-
-	assert_true(tn >= sn);
-	dups = tn - sn;
-	for (size_t k = 0; k < sn; k++) {
-		int64_t i = value_index(&s[k]);
-		assert_true(i >= 0);
-		if (i > max_index)
-			max_index = i;
-	}
-	/* pos[i]: where the value with index i is in the source */
-	pos = malloc((size_t)(max_index + 1) * sizeof(*pos));
-	assert_non_null(pos);
-	for (int64_t i = 0; i <= max_index; i++)
-		pos[i] = -1;
-	for (size_t k = 0; k < sn; k++)
-		pos[value_index(&s[k])] = (int64_t)k;
-	/* A target record whose source position was reached already is a
-	 * duplicate; any other must be exactly the next source record. */
-	for (size_t ti = 0; ti < tn; ti++) {
-		int64_t i = value_index(&t[ti]), at = i >= 0 && i <= max_index ? pos[i] : -1;
-
-		if (at < 0)
-			fail_msg("partition %d: target record %zu is not in the source", p, ti);
-		if ((size_t)at < si)
-			continue;
-		if ((size_t)at != si || !same_record(&s[si], &t[ti]))
-			fail_msg("partition %d: target record %zu (source position %" PRId64
-			         ") is not the next source record %zu",
-			         p, ti, at, si);
-		si++;
-	}
-	assert_int_equal(si, sn);
-	if (dups > bound)
-		fail_msg("partition %d: %zu duplicates, more than the in-flight bound %zu", p, dups,
-		         bound);
-	free(pos);
-	ktest_recs_free(s, sn);
-	ktest_recs_free(t, tn);
-	return dups;
-}
-
-/* Produces records whose values never are null or empty (the duplicate
- * check reads their index). Not idempotent, as many real sources are not:
- * a retried request can land after later ones, and kmirror must copy the
- * source's order as it is. */
-static void produce_plain(const char *topic, int partitions, int first, int n) {
-	rd_kafka_t *rk = ktest_producer("a", "linger.ms", "20", NULL);
-	char val[64];
-
-	for (int i = first; i < first + n; i++) {
-		rd_kafka_resp_err_t err;
-		snprintf(val, sizeof(val), "c-%d", i);
-		do {
-			err = rd_kafka_producev(
-			    rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % partitions),
-			    RD_KAFKA_V_VALUE(val, strlen(val)),
-			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-				rd_kafka_poll(rk, 100);
-		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-		assert_int_equal(err, 0);
-		rd_kafka_poll(rk, 0);
-	}
-	ktest_flush(rk);
-	ktest_destroy(rk);
 }
 
 #define CRASH_RECORDS 600000
@@ -292,7 +92,7 @@ static void *live_produce(void *arg) {
 
 	/* in chunks, so records keep arriving while the daemon is killed */
 	for (int i = 0; i < CRASH_RECORDS; i += CRASH_RECORDS / 20)
-		produce_plain(lp->topic, 3, i, CRASH_RECORDS / 20);
+		ktest_produce_plain(lp->topic, 3, i, CRASH_RECORDS / 20);
 	return NULL;
 }
 
@@ -344,7 +144,7 @@ static void crash_run(const char *name, int restart_target) {
 	ktest_status_wait_caught_up(&d, topic, admin, topic, 3, COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
 	for (int p = 0; p < 3; p++)
-		dups += check_at_least_once(topic, mirror, p, CRASH_BOUND);
+		dups += ktest_check_at_least_once(topic, mirror, p, CRASH_BOUND);
 	print_message("%s: %zu duplicates after kill -9 (bound %d per flow)\n", name, dups,
 	              CRASH_BOUND);
 	assert_true(dups <= CRASH_BOUND);
@@ -376,7 +176,7 @@ static void test_target_outage_error_ends(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "outage");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(admin, topic, 1, NULL);
-	produce_plain(topic, 1, 0, 1000);
+	ktest_produce_plain(topic, 1, 0, 1000);
 	flow_yaml(yaml, sizeof(yaml), topic, topic, NULL);
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, NULL);
@@ -384,7 +184,7 @@ static void test_target_outage_error_ends(void **state) {
 	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' stop b >/dev/null",
 	         getenv("KM_TEST_SRCDIR"));
 	assert_int_equal(system(cmd), 0);
-	produce_plain(topic, 1, 1000, 1000);
+	ktest_produce_plain(topic, 1, 1000, 1000);
 	/* an error of the target while it is away */
 	ktest_status_wait(&d, topic, "last_error_at", 1, COPY_TIMEOUT_MS);
 	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' start b >/dev/null",
@@ -394,7 +194,7 @@ static void test_target_outage_error_ends(void **state) {
 	ktest_status_wait_text(&d, topic, "\"last_error\":\"\"", COPY_TIMEOUT_MS);
 	ktest_status_wait_text(&d, topic, "\"last_error_at\":null", 1000);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	assert_exact_copy(topic, mirror, 1, 2000);
+	ktest_assert_exact_copy(topic, mirror, 1, 2000);
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
 	ktest_destroy(badmin);
@@ -412,7 +212,7 @@ static void test_fatal_producer_error(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "fatal");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(admin, topic, 2, NULL);
-	produce_plain(topic, 2, 0, 50000);
+	ktest_produce_plain(topic, 2, 0, 50000);
 	/* every connection is rebuilt, not only the one that failed */
 	flow_yaml(yaml, sizeof(yaml), topic, topic,
 	          "    max.inflight.records: 5000\n    producer.connections: 2\n"
@@ -426,7 +226,7 @@ static void test_fatal_producer_error(void **state) {
 	assert_true(ktest_log_contains(&d, "rebuilding the producer after a fatal error"));
 	assert_false(ktest_log_contains(&d, "cannot make a new producer"));
 	for (int p = 0; p < 2; p++)
-		dups += check_at_least_once(topic, mirror, p, 5000);
+		dups += ktest_check_at_least_once(topic, mirror, p, 5000);
 	print_message("fatal: %zu duplicates after the rebuild\n", dups);
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
@@ -449,8 +249,8 @@ static void test_reload(void **state) {
 	snprintf(m2, sizeof(m2), "a.%s", t2);
 	ktest_create_topic(admin, t1, 2, NULL);
 	ktest_create_topic(admin, t2, 2, NULL);
-	produce_varied(t1, 2, 0, 20000, "r");
-	produce_varied(t2, 2, 0, 20000, "s");
+	ktest_produce_varied(t1, 2, 0, 20000, "r");
+	ktest_produce_varied(t2, 2, 0, 20000, "s");
 
 	flow_yaml(f1, sizeof(f1), t1, t1, "    batch.records: 1000\n");
 	flow_yaml(f2, sizeof(f2), t2, t2, NULL);
@@ -463,7 +263,7 @@ static void test_reload(void **state) {
 	since2 = ktest_status_wait(&d, t2, "data_since", 1, COPY_TIMEOUT_MS);
 
 	/* change the first flow only, while records keep coming */
-	produce_varied(t1, 2, 20000, 5000, "r");
+	ktest_produce_varied(t1, 2, 20000, 5000, "r");
 	flow_yaml(f1, sizeof(f1), t1, t1, "    batch.records: 200\n");
 	snprintf(yaml, sizeof(yaml), "%s%s", f1, f2 + strlen("flows:\n"));
 	ktest_daemon_rewrite(&d, yaml);
@@ -474,8 +274,8 @@ static void test_reload(void **state) {
 	snprintf(msg, sizeof(msg), "flow %s changed", t2);
 	assert_false(ktest_log_contains(&d, msg));
 
-	produce_varied(t1, 2, 25000, 5000, "r");
-	produce_varied(t2, 2, 20000, 5000, "s");
+	ktest_produce_varied(t1, 2, 25000, 5000, "r");
+	ktest_produce_varied(t2, 2, 20000, 5000, "s");
 	ktest_wait_count(badmin, m1, 30000, COPY_TIMEOUT_MS);
 	ktest_wait_count(badmin, m2, 25000, COPY_TIMEOUT_MS);
 	/* The unchanged flow ran on: its data thread started before the reload
@@ -486,8 +286,8 @@ static void test_reload(void **state) {
 	assert_true(ktest_status_wait(&d, t1, "data_since", 1, COPY_TIMEOUT_MS) > since1);
 	assert_true(ktest_status_wait(&d, t1, "records", 1, COPY_TIMEOUT_MS) <= 10000);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	assert_exact_copy(t1, m1, 2, 30000);
-	assert_exact_copy(t2, m2, 2, 25000);
+	ktest_assert_exact_copy(t1, m1, 2, 30000);
+	ktest_assert_exact_copy(t2, m2, 2, 25000);
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
 	ktest_destroy(badmin);
@@ -507,14 +307,14 @@ static void test_fetch_stall_woken(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "stall");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
 	ktest_create_topic(admin, topic, 6, NULL);
-	produce_varied(topic, 6, 0, 60000, "s");
+	ktest_produce_varied(topic, 6, 0, 60000, "s");
 	flow_yaml(yaml, sizeof(yaml), topic, topic, "    consumer: {queued.min.messages: 2000}\n");
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, NULL);
 	ktest_status_wait(&d, topic, "records", 60000, COPY_TIMEOUT_MS);
 	assert_true(ktest_status_wait(&d, topic, "fetch_wakes", 1, 1000) >= 1);
 	assert_int_equal(ktest_daemon_stop(&d, SIGTERM, 60000), 0);
-	assert_exact_copy(topic, mirror, 6, 60000);
+	ktest_assert_exact_copy(topic, mirror, 6, 60000);
 	ktest_daemon_cleanup(&d);
 	ktest_destroy(admin);
 	ktest_destroy(badmin);
@@ -531,8 +331,8 @@ static void assert_same_payloads(const char *topic, int sp, const char *mirror, 
 	assert_int_equal(sn, expected);
 	assert_int_equal(tn, expected);
 	for (size_t i = 0; i < sn; i++)
-		if (!bytes_equal(s[i].key, s[i].key_len, t[i].key, t[i].key_len) ||
-		    !bytes_equal(s[i].value, s[i].value_len, t[i].value, t[i].value_len))
+		if (!ktest_bytes_equal(s[i].key, s[i].key_len, t[i].key, t[i].key_len) ||
+		    !ktest_bytes_equal(s[i].value, s[i].value_len, t[i].value, t[i].value_len))
 			fail_msg("%s [%d] record %zu differs from %s [%d]'s", mirror, tp, i, topic,
 			         sp);
 	ktest_recs_free(s, sn);
@@ -586,7 +386,7 @@ static void test_stalled_partition(void **state) {
 	ktest_daemon_start(&d, NULL);
 	/* the first batch waits; the partition is not fetched meanwhile */
 	waiting = ktest_status_wait(&d, slow, "waiting", 1, COPY_TIMEOUT_MS);
-	produce_varied(fast, 2, 0, 20000, "f");
+	ktest_produce_varied(fast, 2, 0, 20000, "f");
 	ktest_wait_count(badmin, mfast, 20000, COPY_TIMEOUT_MS);
 	/* the routed records are all still waiting for their topic, and the
 	 * status says so, and why; they are all that is in flight */
@@ -966,6 +766,5 @@ int main(void) {
 	ktest_require_testbed("a", "b", NULL);
 	if (getenv("KTEST_ONLY")) /* e.g. KTEST_ONLY='*target_restart*' */
 		cmocka_set_test_filter(getenv("KTEST_ONLY"));
-	base_ts = (int64_t)time(NULL) * 1000 - 3600 * 1000;
 	return cmocka_run_group_tests_name("mirror", tests, NULL, NULL);
 }
