@@ -161,12 +161,32 @@ fail:
 	return NULL;
 }
 
+/* Configurations rd_kafka_new refused. librdkafka 2.0.2 frees the
+ * interceptors of such a configuration itself (its rd_kafka_t holds a
+ * struct copy of it), so destroying it as its API says frees them twice
+ * (librdkafka issue #4142, fixed upstream after 2.0.2): kmirrord crashed
+ * on a producer it could not make, e.g. for a CA file that had gone. They
+ * are kept here instead, reachable, not freed: a few KB each, one per
+ * failed attempt (the producer rebuild's are at least a second apart, then
+ * a minute), and at most KM_REFUSED_KEPT of them; past that they are let
+ * go unfreed. */
+#define KM_REFUSED_KEPT 1024
+static struct {
+	pthread_mutex_t lock;
+	rd_kafka_conf_t *confs[KM_REFUSED_KEPT];
+	size_t cnt;
+} km_refused = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
 rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr,
                          size_t errstr_size) {
 	rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, errstr_size);
 
-	if (!rk)
-		rd_kafka_conf_destroy(conf);
+	if (!rk) {
+		pthread_mutex_lock(&km_refused.lock);
+		if (km_refused.cnt < KM_REFUSED_KEPT)
+			km_refused.confs[km_refused.cnt++] = conf;
+		pthread_mutex_unlock(&km_refused.lock);
+	}
 	return rk;
 }
 

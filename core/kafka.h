@@ -18,7 +18,8 @@ rd_kafka_conf_t *km_kafka_conf(const char *who, const char *const *defaults,
                                const km_kvlist_t *cluster, const km_kvlist_t *over,
                                const char *const *forced, char *errstr, size_t errstr_size);
 
-/* rd_kafka_new() with the configuration above; @p conf is consumed. */
+/* rd_kafka_new() with the configuration above; @p conf is consumed, also
+ * when it fails (it is then kept, not freed: see kafka.c). */
 rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr,
                          size_t errstr_size);
 

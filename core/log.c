@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-km_log_level_t km_log_level = KM_LOG_INFO;
+_Atomic km_log_level_t km_log_level = KM_LOG_INFO;
 
 static const char *const level_names[] = {
     [KM_LOG_ERR] = "err",   [KM_LOG_WARNING] = "warning", [KM_LOG_NOTICE] = "notice",

@@ -6,8 +6,9 @@
 
 #include "kmirror/plugin.h"
 
-/* Lines above this level are dropped; set from the config. */
-extern km_log_level_t km_log_level;
+/* Lines above this level are dropped; set from the config. Read by every
+ * thread that logs, set by the main thread (a reload, while flows run). */
+extern _Atomic km_log_level_t km_log_level;
 
 void km_log(km_log_level_t level, const char *fmt, ...) KM_PRINTF(2, 3);
 /* Parses "err", "warning", ...; -1 when unknown. */
