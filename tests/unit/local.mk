@@ -13,3 +13,4 @@ include tests/bench/local.mk
 include tests/unit/murmur2.mk
 include tests/unit/ctl.mk
 include tests/unit/logs.mk
+include tests/unit/mm2.mk
