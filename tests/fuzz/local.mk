@@ -1,0 +1,40 @@
+# tests/fuzz/: libFuzzer targets for MirrorMaker 2's record formats, one
+# per format, built with clang (FUZZ_CC, found by configure) apart from the
+# rest of the build, from the sources they test:
+#   make fuzz                           builds them
+#   make fuzz-run [FUZZ_SECONDS=20]     runs each for FUZZ_SECONDS from the
+#                                       corpus in tests/fuzz/corpus/
+FUZZ_TARGETS = tests/fuzz/fuzz_offset_sync tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_heartbeat
+FUZZ_SECONDS = 20
+FUZZ_SRCS = $(top_srcdir)/tests/fuzz/fuzz_mm2.c $(top_srcdir)/core/mm2_codec.c
+FUZZ_DEPS = $(FUZZ_SRCS) $(top_srcdir)/core/mm2_codec.h config.h
+FUZZ_BUILD = $(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) -std=c11 -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer $(WARN_CFLAGS) -I$(top_builddir) -I$(top_srcdir)/core/include \
+	-I$(top_srcdir)/core $(FUZZ_SRCS) -o $@
+
+EXTRA_DIST += tests/fuzz/fuzz_mm2.c tests/fuzz/run tests/fuzz/corpus
+
+if HAVE_FUZZ
+fuzz: $(FUZZ_TARGETS)
+
+tests/fuzz/fuzz_offset_sync: $(FUZZ_DEPS)
+	$(FUZZ_BUILD) -DFUZZ_CODEC=offset_sync
+tests/fuzz/fuzz_checkpoint: $(FUZZ_DEPS)
+	$(FUZZ_BUILD) -DFUZZ_CODEC=checkpoint
+tests/fuzz/fuzz_heartbeat: $(FUZZ_DEPS)
+	$(FUZZ_BUILD) -DFUZZ_CODEC=heartbeat
+
+fuzz-run: $(FUZZ_TARGETS)
+	$(top_srcdir)/tests/fuzz/run --seconds $(FUZZ_SECONDS) --work tests/fuzz/work \
+		--log tests/fuzz-suite.log $(FUZZ_TARGETS)
+else
+fuzz fuzz-run:
+	@echo "clang with libFuzzer not found: install the Debian packages clang-14 and libclang-rt-14-dev (scripts/install-deps does it) and re-run configure" >&2; exit 1
+endif
+
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_TARGETS) tests/fuzz/work tests/fuzz-suite.log
+
+.PHONY: fuzz fuzz-run clean-fuzz
