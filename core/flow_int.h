@@ -9,6 +9,7 @@
  *                   consume.c     polling the source consumer
  *                   copy.c        the record path: pipeline, produce, acks
  *                   waiting.c     records the target cannot take yet
+ *                   failed.c      records that failed: on_error, dead-letter
  *                   progress_writer.c  progress records on the target
  *                   clients.c     the consumer and producers (rebuilt here)
  *                   inflight.c    the entry pool and per-partition queues
@@ -297,6 +298,45 @@ void km_copy_drop_reroutes(km_flow_t *f);
 void km_copy_drop_dead_letters(km_flow_t *f);
 /* The producer handle for @p topic on connection @p conn. */
 rd_kafka_topic_t *km_copy_rkt(km_flow_t *f, const char *topic, km_part_t *p, int conn);
+/* Produces one record made from @p e (NULL: a record with no source) for
+ * @p p (NULL: none): sent, held for a topic the target lacks, or failed.
+ * @p hdrs is handed over. */
+void km_copy_produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topic,
+                     int32_t partition, const void *key, size_t key_len, const void *val,
+                     size_t val_len, int64_t ts, rd_kafka_headers_t *hdrs, unsigned flags);
+/* A consumed record's timestamp, 0 when it has none. */
+static inline int64_t km_msg_timestamp(const rd_kafka_message_t *m) {
+	int64_t ts = rd_kafka_message_timestamp(m, NULL);
+
+	return ts < 0 ? 0 : ts;
+}
+/* An entry's failure that a producer rebuild caused, or will undo. */
+static inline int km_rebuild_error(km_flow_t *f, int32_t err) {
+	return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT ||
+	       err == RD_KAFKA_RESP_ERR__FATAL || atomic_load(&f->d.fatal);
+}
+
+/* failed.c: records that failed, and on_error. @locality data thread */
+#define KM_MARK_DEAD_LETTERED                                                                      \
+	1                     /* km_entry_t.mark: its source record went to the dead-letter topic */
+#define KM_MARK_DLQ_REFUSED 2 /* ... which refused it */
+/* Stage @p st failed a record made from @p e with @p msg. */
+void km_fail_stage(km_flow_t *f, km_entry_t *e, const km_instance_t *st, const char *msg);
+/* The head entry @p e of an active partition failed (its status): on_error,
+ * as it applies to the failure, when it is popped. */
+void km_fail_record(km_flow_t *f, km_entry_t *e);
+/* A record made from @p e that the target refused with @p err, in its
+ * delivery report (@p sent: its headers, borrowed): 1 when on_error
+ * dead-letter takes it (km_fail_drain sends it after the poll), 0 when the
+ * failure stands. */
+int km_fail_dead_letter_later(km_flow_t *f, km_entry_t *e, int32_t err,
+                              const rd_kafka_headers_t *sent);
+/* Sends what km_fail_dead_letter_later took to the dead-letter topic. */
+void km_fail_drain(km_flow_t *f);
+/* Whether a stage's failure of a whole batch may be logged (rate-limited
+ * unless on_error is stop). */
+int km_fail_batch_logged(km_flow_t *f);
+
 /* km_copy_send and km_wait_hold flags */
 #define KM_SEND_DEAD_LETTER 0x1 /* the source record of the entry, to the dead-letter topic */
 /* Sends one record made from @p e (NULL: no source). 0: sent, or failed

@@ -27,6 +27,7 @@ core_libkmcore_la_SOURCES = \
 	core/data_thread.c \
 	core/consume.c \
 	core/copy.c \
+	core/failed.c \
 	core/waiting.c \
 	core/progress_writer.c \
 	core/control.c \
