@@ -28,6 +28,9 @@ EXTRA_DIST += \
 	tests/kafka/with-testbed \
 	tests/kafka/versions \
 	tests/kafka/pom.xml \
+	tests/interop/MirrorInterop.java \
+	tests/interop/run \
+	tests/interop/README.md \
 	tests/tsan.supp
 
 if HAVE_CMOCKA
