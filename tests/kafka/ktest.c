@@ -1222,3 +1222,202 @@ void ktest_tap_end(void) {
 	fclose(tap_stream);
 	tap_stream = NULL;
 }
+
+/* ---- MirrorMaker 2's Java client code (tests/interop/run) ---------------- */
+
+#include <poll.h>
+
+/* tests/interop/run in the source tree, from KM_TEST_SRCDIR (make sets it). */
+static void interop_tool(char *buf, size_t size) {
+	const char *src = getenv("KM_TEST_SRCDIR");
+
+	if (!src || !*src)
+		fail_msg("KM_TEST_SRCDIR is not set: run the test through make");
+	if (strchr(src, '\''))
+		fail_msg("the source directory %s holds a quote: the shell commands of "
+		         "ktest_interop cannot quote it",
+		         src);
+	if (snprintf(buf, size, "%s/tests/interop/run", src) >= (int)size)
+		fail_msg("the source directory path is too long: %s", src);
+}
+
+/* A temporary file for the tool's stderr, in @p buf. */
+static void interop_errfile(char *buf, size_t size) {
+	int fd;
+
+	snprintf(buf, size, "%s/ktest-interop-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if ((fd = mkstemp(buf)) < 0)
+		fail_msg("mkstemp %s: %s", buf, strerror(errno));
+	close(fd);
+}
+
+/* The last lines of the tool's stderr (a Java client may log a lot before
+ * it gives up), for a failure message; caller frees. */
+static char *interop_err_tail(const char *path) {
+	char *text = slurp(path);
+	size_t len;
+
+	unlink(path);
+	if (!text)
+		return strdup("(no stderr)");
+	len = strlen(text);
+	if (len > 3000) {
+		char *from = text + len - 3000, *nl = strchr(from, '\n');
+
+		if (nl)
+			from = nl + 1;
+		memmove(text, from, strlen(from) + 1);
+	}
+	return text;
+}
+
+static void interop_status_check(int st, const char *what, const char *errfile) {
+	char *err;
+
+	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		unlink(errfile);
+		return;
+	}
+	err = interop_err_tail(errfile);
+	if (st == -1)
+		fail_msg("tests/interop/run %s: cannot wait for it: %s", what, strerror(errno));
+	else if (WIFEXITED(st))
+		fail_msg("tests/interop/run %s: exit status %d; stderr:\n%s", what, WEXITSTATUS(st),
+		         err);
+	else
+		fail_msg("tests/interop/run %s: killed by signal %d; stderr:\n%s", what,
+		         WIFSIGNALED(st) ? WTERMSIG(st) : 0, err);
+}
+
+char *ktest_interop(const char *fmt, ...) {
+	char tool[1024], errfile[256], args[4096], *cmd = NULL, *out = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+	va_list ap;
+	FILE *fp;
+	int st;
+
+	interop_tool(tool, sizeof(tool));
+	va_start(ap, fmt);
+	n = (size_t)vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	if (n >= sizeof(args))
+		fail_msg("ktest_interop: arguments longer than %zu bytes", sizeof(args) - 1);
+	interop_errfile(errfile, sizeof(errfile));
+	if (asprintf(&cmd, "'%s' %s 2>'%s'", tool, args, errfile) < 0)
+		fail_msg("asprintf: out of memory");
+	if (!(fp = popen(cmd, "r")))
+		fail_msg("popen %s: %s", cmd, strerror(errno));
+	free(cmd);
+	assert_non_null(out = malloc(1));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		char *nb = realloc(out, len + n + 1);
+		assert_non_null(nb);
+		out = nb;
+		memcpy(out + len, chunk, n);
+		len += n;
+	}
+	out[len] = '\0';
+	st = pclose(fp);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		free(out);
+		interop_status_check(st, args, errfile);
+	}
+	unlink(errfile);
+	return out;
+}
+
+void ktest_interop_hold_start(ktest_hold_t *h, const char *bootstrap, const char *topic,
+                              const char *group, const char *protocol) {
+	int64_t deadline = ktest_now_ms() + 120000;
+	char tool[1024], *cmd = NULL, buf[512];
+	int in[2], out[2];
+	size_t len = 0;
+	pid_t pid;
+
+	memset(h, 0, sizeof(*h));
+	h->pid = -1;
+	interop_tool(tool, sizeof(tool));
+	interop_errfile(h->errfile, sizeof(h->errfile));
+	snprintf(h->what, sizeof(h->what), "hold %s %s %s %s", bootstrap, topic, group, protocol);
+	if (asprintf(&cmd, "exec '%s' %s 2>'%s'", tool, h->what, h->errfile) < 0)
+		fail_msg("asprintf: out of memory");
+	/* close-on-exec: no other child keeps the tool's stdin open, so closing
+	 * ours is the EOF that ends the hold */
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		fail_msg("pipe2: %s", strerror(errno));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* a test that dies leaves no member behind */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	free(cmd);
+	close(in[0]);
+	close(out[1]);
+	h->pid = pid;
+	h->in_fd = in[1];
+	h->out_fd = out[0];
+	/* "ready" once the member has its assignment; EOF if the tool failed */
+	for (;;) {
+		struct pollfd pfd = {.fd = h->out_fd, .events = POLLIN};
+		int64_t left = deadline - ktest_now_ms();
+		ssize_t n;
+
+		if (left <= 0) {
+			ktest_interop_hold_stop(h);
+			fail_msg("tests/interop/run %s: not ready within 120 s", h->what);
+		}
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(h->out_fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0) {
+			int st = -1;
+
+			close(h->in_fd);
+			close(h->out_fd);
+			waitpid(h->pid, &st, 0);
+			h->pid = -1;
+			interop_status_check(st, h->what, h->errfile);
+			fail_msg("tests/interop/run %s: exited before it was ready", h->what);
+		}
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "ready\n"))
+			return;
+		if (len == sizeof(buf) - 1)
+			fail_msg("tests/interop/run %s: said %s, not ready", h->what, buf);
+	}
+}
+
+void ktest_interop_hold_stop(ktest_hold_t *h) {
+	int64_t deadline = ktest_now_ms() + 60000;
+	int st = -1;
+
+	if (h->pid <= 0)
+		return;
+	close(h->in_fd);
+	for (;;) {
+		pid_t r = waitpid(h->pid, &st, WNOHANG);
+		if (r == h->pid)
+			break;
+		if (r < 0 || ktest_now_ms() > deadline) {
+			kill(h->pid, SIGKILL);
+			waitpid(h->pid, &st, 0);
+			close(h->out_fd);
+			h->pid = -1;
+			fail_msg(
+			    "tests/interop/run %s: did not exit within 60 s of its stdin's end",
+			    h->what);
+		}
+		nap();
+	}
+	close(h->out_fd);
+	h->pid = -1;
+	interop_status_check(st, h->what, h->errfile);
+}

@@ -209,6 +209,37 @@ const char *ktest_header(const ktest_rec_t *r, const char *name, char *buf, size
 void ktest_tap_begin(void);
 void ktest_tap_end(void);
 
+/* ---- MirrorMaker 2's Java client code (tests/interop/run) --------------- */
+
+/* Runs tests/interop/run (MirrorInterop: MM2's RemoteClusterUtils,
+ * MirrorClient and record formatters, and Java consumers) with the
+ * arguments @p fmt formats, as shell words through /bin/sh -c (quote what
+ * needs it), and returns its stdout (caller frees). Fails the test with the
+ * tail of its stderr when it exits non-zero, java or javac missing
+ * included: scripts/install-deps installs the JDK. */
+char *ktest_interop(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A Java consumer that stays a member of its group (`run hold`) until
+ * ktest_interop_hold_stop. */
+typedef struct ktest_hold {
+	pid_t pid; /* -1 once stopped */
+	int in_fd; /* the tool's stdin: closing it ends the hold */
+	int out_fd;
+	char errfile[256]; /* the tool's stderr */
+	char what[512];    /* its arguments, for messages */
+} ktest_hold_t;
+
+/* Starts `run hold @p bootstrap @p topic @p group @p protocol` (protocol
+ * classic or consumer) and returns once the member has an assignment (the
+ * tool said "ready"); fails the test if it exits first or is not ready
+ * within 120 s. */
+void ktest_interop_hold_start(ktest_hold_t *h, const char *bootstrap, const char *topic,
+                              const char *group, const char *protocol);
+/* Ends the hold: closes the tool's stdin and waits for it to leave the group
+ * and exit 0 (at most 60 s); fails the test otherwise. Does nothing when
+ * already stopped. */
+void ktest_interop_hold_stop(ktest_hold_t *h);
+
 /* ---- copies checked record by record (source a, target b) --------------- */
 
 /* Produces @p n records to @p topic on a over @p partitions partitions,
