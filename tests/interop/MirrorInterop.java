@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -245,31 +246,37 @@ public final class MirrorInterop {
         return new KafkaConsumer<>(p);
     }
 
-    /* Reads exactly COUNT records as GROUP and commits just past them. */
+    /* Reads exactly COUNT records as GROUP and commits just past them; prints
+     * them by partition, then offset. */
     private int consume(String bootstrap, String topic, String group, int count, String protocol) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-        List<String> lines = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(bootstrap, group, protocol)) {
             consumer.subscribe(Collections.singletonList(topic));
-            while (lines.size() < count) {
+            while (got.size() < count) {
                 if (System.nanoTime() > deadline)
-                    throw new IllegalStateException("group " + group + " read " + lines.size()
+                    throw new IllegalStateException("group " + group + " read " + got.size()
                             + " of " + count + " records of " + topic + " in "
                             + DEADLINE.toSeconds() + " s");
                 ConsumerRecords<byte[], byte[]> recs = consumer.poll(POLL);
                 for (ConsumerRecord<byte[], byte[]> rec : recs) {
-                    if (lines.size() == count)
+                    if (got.size() == count)
                         break;
-                    String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
-                    lines.add(rec.partition() + " " + rec.offset() + " " + key);
+                    got.add(rec);
                     commit.put(new TopicPartition(rec.topic(), rec.partition()),
                             new OffsetAndMetadata(rec.offset() + 1));
                 }
             }
             consumer.commitSync(commit, DEADLINE);
         }
-        lines.forEach(OUT::println);
+        /* partitions interleave as fetches come: sorted, the answer is stable */
+        got.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
+                .thenComparingLong(ConsumerRecord::offset));
+        for (ConsumerRecord<byte[], byte[]> rec : got) {
+            String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
+            OUT.println(rec.partition() + " " + rec.offset() + " " + key);
+        }
         return 0;
     }
 
