@@ -47,8 +47,11 @@ rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
                           size_t errstr_size) {
 	char who[256];
 	rd_kafka_conf_t *conf;
+	/* "control-...": a producer of the control thread (km_ctl_t), whose
+	 * errors and delivery reports that thread serves */
+	int control = !strncmp(role, "control-", 8);
 	int data_client = strncmp(role, "source-admin", 12) && strncmp(role, "target-admin", 12) &&
-	                  strcmp(role, "progress-reader");
+	                  strcmp(role, "progress-reader") && !control;
 
 	snprintf(who, sizeof(who), "kmirror-%s-%s", f->name, role);
 	if (!(conf = km_kafka_conf(who, defaults, &cl->kafka, over, forced, errstr, errstr_size)))
@@ -64,10 +67,13 @@ rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
 	rd_kafka_conf_set_opaque(conf, f);
 	if (data_client)
 		rd_kafka_conf_set_error_cb(conf, error_cb);
-	else if (!strncmp(role, "source-admin", 12) || !strncmp(role, "target-admin", 12))
+	else if (!strncmp(role, "source-admin", 12) || !strncmp(role, "target-admin", 12) ||
+	         control)
 		rd_kafka_conf_set_error_cb(conf, admin_error_cb);
 	if (type == RD_KAFKA_PRODUCER && data_client)
 		rd_kafka_conf_set_dr_msg_cb(conf, km_dr_cb);
+	else if (type == RD_KAFKA_PRODUCER && control)
+		rd_kafka_conf_set_dr_msg_cb(conf, km_ctl_dr_cb);
 	return km_kafka_new(type, conf, errstr, errstr_size);
 }
 

@@ -506,11 +506,18 @@ static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *fl
 	}
 	if (km_flow_dead_letter_check(f->params, errstr, errstr_size) != KM_OK)
 		return KM_ERR_INVALID;
-	if (km_params_int(f->params, "replication.factor") == 0) {
-		km_node_err(errstr, errstr_size, km_params_node(f->params, "replication.factor"),
-		            "key 'replication.factor': 0 is not allowed; use -1 (the target "
-		            "broker's default) or 1 to 10000");
-		return KM_ERR_INVALID;
+	for (const char *const *rf =
+	         (const char *const[]){"replication.factor", "internal.topics.replication.factor",
+	                               NULL};
+	     *rf; rf++) {
+		if (km_params_int(f->params, *rf) == 0) {
+			km_node_err(
+			    errstr, errstr_size, km_params_node(f->params, *rf),
+			    "key '%s': 0 is not allowed; use -1 (the %sbroker's default) or 1 "
+			    "to 10000",
+			    *rf, strcmp(*rf, "replication.factor") ? "" : "target ");
+			return KM_ERR_INVALID;
+		}
 	}
 	int64_t batch = km_params_int(f->params, "batch.records");
 	int64_t inflight = km_params_int(f->params, "max.inflight.records");

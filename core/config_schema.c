@@ -72,6 +72,20 @@ const km_param_t km_flow_params[] = {
             "throughput on short ones"},
     {.name = "enabled", .type = KM_PARAM_BOOL, .def = "true",
      .doc = "false keeps the flow in the config without running it"},
+    /* MirrorMaker 2's heartbeats and internal topics (task_heartbeats.c,
+     * internal_topics.c) */
+    {.name = "emit.heartbeats", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Write a heartbeat every emit.heartbeats.interval into the target's heartbeats "
+            "topic, and one into the source's, as MirrorMaker 2 does"},
+    {.name = "emit.heartbeats.interval", .type = KM_PARAM_DURATION, .def = "1s", .min = 100,
+     .max = 3600000, .doc = "How often heartbeats are written"},
+    {.name = "heartbeats.replication.enabled", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Copy heartbeats topics (heartbeats, a.heartbeats, ...) whatever the topic filter "
+            "says; false leaves them to the filter"},
+    {.name = "internal.topics.replication.factor", .type = KM_PARAM_INT, .def = "-1",
+     .min = -1, .max = 10000,
+     .doc = "Replication factor of the heartbeats, checkpoints and offset-syncs topics kmirror "
+            "creates; -1: the broker's default"},
     {0},
 };
 /* clang-format on */

@@ -87,7 +87,11 @@ int km_ctl_selected(km_flow_t *f, const char *topic) {
 	if (!strcmp(topic, KM_PROGRESS_TOPIC) ||
 	    pol->plugin->policy->is_internal_topic(pol->data, topic))
 		return 0;
-	if (f->filter->plugin->topic_filter->filter(f->filter->data, topic) != KM_FILTER_ACCEPT)
+	/* Heartbeats topics (heartbeats, a.heartbeats, ...) whatever the filter
+	 * says, as MirrorMaker 2 does with heartbeats.replication.enabled; the
+	 * cycle check still applies (b.heartbeats is not copied back to b). */
+	if (f->filter->plugin->topic_filter->filter(f->filter->data, topic) != KM_FILTER_ACCEPT &&
+	    !(f->heartbeats_replication && km_policy_is_heartbeats_topic(pol, topic)))
 		return 0;
 	return !km_policy_is_cycle(pol, topic, f->target);
 }
@@ -109,6 +113,13 @@ static void publish(km_flow_t *f) {
 	    .routed_created = c->routed_created,
 	    .last_error_ms = c->last_error_ms,
 	};
+	for (int i = 0; i < 2; i++) { /* heartbeats */
+		const km_ctl_sent_t *hs = &c->hb.side[i].sent;
+		c->st.heartbeats += hs->delivered;
+		c->st.heartbeat_failures += hs->failed;
+		if (hs->last_ts > c->st.last_heartbeat_ms)
+			c->st.last_heartbeat_ms = hs->last_ts;
+	}
 	memcpy(c->st.last_error, c->last_error, sizeof(c->st.last_error));
 	c->st.task_cnt = km_tasks_status(&c->tasks, c->st.tasks, km_wall_ms);
 	km_flow_publish_ctl(f);
@@ -215,12 +226,15 @@ static void start_tasks(km_flow_t *f) {
 	km_tasks_add(t, "configs", km_task_configs, f, f->sync_configs ? f->sync_configs_ms : 0, 0);
 	km_tasks_add(t, "routes", km_task_routes, f, f->refresh_ms, 0);
 	km_tasks_add(t, "resets", km_task_resets, f, KM_RESET_INTERVAL_MS, 0);
+	km_tasks_add(t, "heartbeats", km_task_heartbeats, f,
+	             f->emit_heartbeats ? f->heartbeats_ms : 0, 0);
 }
 
 void *km_control_main(void *arg) {
 	km_flow_t *f = arg;
 
 	km_tasks_init(&f->c.tasks);
+	km_ctl_producers_open(f);
 	set_state(f, "loading progress");
 	publish(f);
 	if (load_progress(f) == KM_OK) {
@@ -239,6 +253,7 @@ void *km_control_main(void *arg) {
 				break;
 		}
 	}
+	km_ctl_producers_close(f); /* their last delivery reports count */
 	set_state(f, "stopped");
 	publish(f);
 	if (f->c.target_known) {

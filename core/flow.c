@@ -75,6 +75,10 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	f->batch_records = (size_t)km_params_int(p, "batch.records");
 	f->max_inflight = (size_t)km_params_int(p, "max.inflight.records");
 	f->max_inflight_bytes = (size_t)km_params_int(p, "max.inflight.bytes");
+	f->emit_heartbeats = km_params_bool(p, "emit.heartbeats");
+	f->heartbeats_ms = km_params_int(p, "emit.heartbeats.interval");
+	f->heartbeats_replication = km_params_bool(p, "heartbeats.replication.enabled");
+	f->internal_rf = (int)km_params_int(p, "internal.topics.replication.factor");
 	f->nprod = (int)km_params_int(p, "producer.connections"); /* the schema caps it */
 	if (f->nprod > KM_MAX_CONNECTIONS)
 		f->nprod = KM_MAX_CONNECTIONS;

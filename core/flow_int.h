@@ -19,6 +19,8 @@
  *                   task_configs.c     topic config sync
  *                   task_routes.c      topics that stages route records to
  *                   task_resets.c      positions outside the source's log
+ *                   task_heartbeats.c  MirrorMaker 2's heartbeats
+ *                   internal_topics.c  creating and checking internal topics
  *
  * The threads share nothing they both write, except through the flow's
  * lock: commands from the control thread to the data thread (km_cmd_t),
@@ -182,6 +184,40 @@ typedef struct km_data {
 	int64_t test_fatal_after;
 } km_data_t;
 
+/* ---- control-thread producers and heartbeats (task_heartbeats.c) ---- */
+
+/* What a user of the control thread's producers (km_ctl_t.dst_producer,
+ * src_producer) counts of its records: each record's opaque
+ * (RD_KAFKA_V_OPAQUE) points to one, which km_ctl_dr_cb updates when the
+ * record is delivered or fails. */
+typedef struct km_ctl_sent {
+	char what[320]; /* for the log: "heartbeat to heartbeats on b" */
+	uint64_t delivered, failed;
+	int64_t last_ts;              /* the last delivered record's timestamp (wall ms) */
+	rd_kafka_resp_err_t last_err; /* of the last failure */
+	km_ratelimit_t log;           /* the lines that say a record failed */
+} km_ctl_sent_t;
+
+/* The heartbeats of one cluster: the target's (key source -> target) or
+ * the source's (key target -> source, as MirrorMaker 2's reverse herder
+ * writes them). */
+typedef struct km_hb_side {
+	const char *cluster;           /* the alias it is written on */
+	const char *key_src, *key_dst; /* the aliases in its key */
+	int ready;                     /* the heartbeats topic is there, of the right shape */
+	km_err_t err;                  /* why not, from km_internal_topic_ensure */
+	int64_t retry_ms, backoff_ms;  /* when the topic is checked again (mono ms) */
+	char error[512];               /* why it is not ready; logged when it changes */
+	km_ctl_sent_t sent;
+} km_hb_side_t;
+
+typedef struct km_hb {
+	char topic[KM_TOPIC_MAX]; /* the policy's heartbeats topic */
+	km_hb_side_t side[2];     /* [0] the target, [1] the source */
+} km_hb_t;
+
+/* ---- end of control-thread producers and heartbeats ---- */
+
 /* The control thread's state. */
 typedef struct km_ctl {
 	rd_kafka_t *src_admin, *dst_admin;
@@ -206,6 +242,16 @@ typedef struct km_ctl {
 	                       * KM_CTL_ERR_ADMIN: an admin client's own error */
 	uint64_t error_runs;  /* that task's runs when it did (every task's, for an admin error) */
 	uint64_t error_fails; /* every task's failures then, for an admin error */
+
+	/* Control-thread producers, general purpose (heartbeats; checkpoints
+	 * later): made when the control thread starts, polled by the tasks
+	 * that use them, flushed briefly and destroyed when it ends. Each
+	 * record's opaque is a km_ctl_sent_t. NULL when it could not be made
+	 * (logged; the tasks that need it fail with that). */
+	rd_kafka_t *dst_producer; /* to the target */
+	rd_kafka_t *src_producer; /* to the source */
+	/* heartbeats (task_heartbeats.c) */
+	km_hb_t hb;
 } km_ctl_t;
 
 struct km_flow {
@@ -223,6 +269,11 @@ struct km_flow {
 	int sync_configs;
 	size_t batch_records, max_inflight, max_inflight_bytes;
 	int nprod;
+	/* heartbeats and MirrorMaker 2's internal topics */
+	int emit_heartbeats;        /* emit.heartbeats */
+	int64_t heartbeats_ms;      /* emit.heartbeats.interval */
+	int heartbeats_replication; /* heartbeats.replication.enabled */
+	int internal_rf;            /* internal.topics.replication.factor */
 
 	/* shared, under lock */
 	pthread_mutex_t lock;
@@ -420,6 +471,12 @@ km_err_t km_task_partitions(void *f, int64_t now);
 km_err_t km_task_configs(void *f, int64_t now);
 km_err_t km_task_routes(void *f, int64_t now);
 km_err_t km_task_resets(void *f, int64_t now);
+km_err_t km_task_heartbeats(void *f, int64_t now);
+/* task_heartbeats.c: the control producers' delivery reports (served by
+ * rd_kafka_poll of the control thread), and their making and ending. */
+void km_ctl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+void km_ctl_producers_open(km_flow_t *f);
+void km_ctl_producers_close(km_flow_t *f);
 /* Hands a topic's ready partitions to the data thread (task_topics.c). */
 void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c);
 /* Takes the data thread's requests off the flow's queue into the tasks'. */

@@ -13,6 +13,7 @@ core_libkmcore_la_SOURCES = \
 	core/policy.c core/policy.h \
 	core/pipeline.c core/pipeline.h \
 	core/progress.c core/progress.h \
+	core/internal_topics.c core/internal_topics.h \
 	core/status.c core/status.h \
 	core/inflight.c core/inflight.h \
 	core/tasks.c core/tasks.h \
@@ -36,7 +37,8 @@ core_libkmcore_la_SOURCES = \
 	core/task_partitions.c \
 	core/task_configs.c \
 	core/task_routes.c \
-	core/task_resets.c
+	core/task_resets.c \
+	core/task_heartbeats.c
 core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(PCRE2_CFLAGS)
 core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(PCRE2_LIBS) $(LTDL_LIBS)
 

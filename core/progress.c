@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "internal_topics.h"
 #include "kafka.h"
 #include "log.h"
 #include "progress.h"
@@ -175,45 +176,22 @@ int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, s
 km_err_t km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
                                   size_t errstr_size) {
 	char msg[512];
-	rd_kafka_NewTopic_t *nt;
-	rd_kafka_queue_t *q;
-	rd_kafka_event_t *ev;
-	const rd_kafka_topic_result_t **res;
-	size_t n;
-	km_err_t err = KM_OK;
+	km_err_t err =
+	    km_internal_topic_ensure(rk, KM_PROGRESS_TOPIC, rf, timeout_ms, msg, sizeof(msg));
 
-	nt = rd_kafka_NewTopic_new(KM_PROGRESS_TOPIC, 1, rf, msg, sizeof(msg));
-	if (!nt) {
-		snprintf(errstr, errstr_size, "progress topic %s: %s", KM_PROGRESS_TOPIC, msg);
-		return KM_ERR_INVALID;
+	if (err == KM_ERR_EXISTS) {
+		/* Progress only uses partition 0, and a topic that is not
+		 * compacted keeps it too (it grows): a warning, not a stop. The
+		 * shape message's remedy (after its first ": ") would delete the
+		 * flows' progress: not that one. */
+		const char *fix = strstr(msg, ": ");
+		km_warn("%.*s; kmirror goes on with it (progress is in partition 0), but never "
+		        "delete it while it holds the flows' progress",
+		        fix ? (int)(fix - msg) : (int)strlen(msg), msg);
+		return KM_OK;
 	}
-	rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-	q = rd_kafka_queue_new(rk);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
-	if (!ev) {
-		snprintf(errstr, errstr_size,
-		         "creating progress topic %s: no answer from the target",
-		         KM_PROGRESS_TOPIC);
-		err = KM_ERR_TIMEOUT;
-	} else if (rd_kafka_event_error(ev)) {
-		snprintf(errstr, errstr_size, "creating progress topic %s: %s", KM_PROGRESS_TOPIC,
-		         rd_kafka_event_error_string(ev));
-		err = km_kafka_err2km(rd_kafka_event_error(ev));
-	} else {
-		res =
-		    rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-		if (n == 1 && rd_kafka_topic_result_error(res[0]) &&
-		    rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-			snprintf(errstr, errstr_size, "creating progress topic %s: %s",
-			         KM_PROGRESS_TOPIC, rd_kafka_topic_result_error_string(res[0]));
-			err = km_kafka_err2km(rd_kafka_topic_result_error(res[0]));
-		}
-	}
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_NewTopic_destroy(nt);
+	if (err != KM_OK)
+		snprintf(errstr, errstr_size, "progress topic: %s", msg);
 	return err;
 }
 

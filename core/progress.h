@@ -39,10 +39,13 @@ int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, s
                       const void *val, size_t val_len);
 
 /* Creates the progress topic on the target unless it exists (compacted, one
- * partition, replication factor @p rf or the broker's default when -1).
- * @p rk is any client of the target. KM_OK, or with errstr: KM_ERR_INVALID
- * when librdkafka refuses the request, KM_ERR_TIMEOUT without an answer,
- * Kafka's code (or KM_ERR_KAFKA) when the target refused it. */
+ * partition, replication factor @p rf or the broker's default when -1), as
+ * km_internal_topic_ensure does; an existing one of another shape is only
+ * logged (a warning): progress uses partition 0 alone and survives without
+ * compaction. @p rk is any client of the target. KM_OK, or with errstr:
+ * KM_ERR_INVALID when librdkafka refuses the request, KM_ERR_TIMEOUT
+ * without an answer, Kafka's code (or KM_ERR_KAFKA) when the target refused
+ * it (an authorization failure says which ACL is missing). */
 km_err_t km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *errstr,
                                   size_t errstr_size);
 

@@ -213,9 +213,12 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	fprintf(fp,
 	        ",\"control_since\":%" PRId64 ",\"topics_created\":%" PRIu64
 	        ",\"partitions_created\":%" PRIu64 ",\"configs_synced\":%" PRIu64
-	        ",\"routed_topics_created\":%" PRIu64 ",\"last_error\":",
+	        ",\"routed_topics_created\":%" PRIu64 ",\"heartbeats\":%" PRIu64
+	        ",\"heartbeat_failures\":%" PRIu64 ",\"last_heartbeat_at\":",
 	        c->since_ms, c->topics_created, c->partitions_created, c->configs_synced,
-	        c->routed_created);
+	        c->routed_created, c->heartbeats, c->heartbeat_failures);
+	json_ms(fp, c->last_heartbeat_ms ? c->last_heartbeat_ms : -1);
+	fputs(",\"last_error\":", fp);
 	json_str(fp, err);
 	fputs(",\"last_error_at\":", fp);
 	json_ms(fp, err_ms ? err_ms : -1);

@@ -66,6 +66,10 @@ typedef struct km_ctl_status {
 	const char *state; /* static string */
 	int64_t since_ms;
 	uint64_t topics_created, partitions_created, configs_synced, routed_created;
+	/* heartbeats, on both clusters: delivered, failed, and the last
+	 * delivered one's timestamp (wall ms, 0: none) */
+	uint64_t heartbeats, heartbeat_failures;
+	int64_t last_heartbeat_ms;
 	km_task_status_t tasks[KM_TASKS_MAX];
 	size_t task_cnt;
 	char last_error[512];

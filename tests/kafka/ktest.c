@@ -715,6 +715,12 @@ ktest_rec_t *ktest_read_partition(const char *cluster, const char *topic, int32_
 			if (m->err)
 				fail_msg("%s [%d]: %s", topic, partition,
 				         rd_kafka_message_errstr(m));
+			/* written after the watermark was read: a partition written
+			 * to all the time (heartbeats) never reports its end */
+			if (m->offset >= hi) {
+				rd_kafka_message_destroy(m);
+				break;
+			}
 			if (n == cap) {
 				cap = cap ? cap * 2 : 1024;
 				recs = realloc(recs, cap * sizeof(*recs));
@@ -731,6 +737,8 @@ ktest_rec_t *ktest_read_partition(const char *cluster, const char *topic, int32_
 			if (!rd_kafka_message_headers(m, &h))
 				r->headers = rd_kafka_headers_copy(h);
 			rd_kafka_message_destroy(m);
+			if (r->offset == hi - 1)
+				break;
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(l);

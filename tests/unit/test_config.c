@@ -139,7 +139,8 @@ static const bad_case_t bad_cases[] = {
      "replication.factor, refresh.topics.interval, refresh.target.interval, sync.topic.configs, "
      "sync.topic.configs.interval, config.properties.exclude, batch.records, "
      "max.inflight.records, max.inflight.bytes, producer.connections, "
-     "one.batch.per.partition, enabled"},
+     "one.batch.per.partition, enabled, emit.heartbeats, emit.heartbeats.interval, "
+     "heartbeats.replication.enabled, internal.topics.replication.factor"},
     {"missing_name", CLUSTERS "flows:\n  - source: a\n    target: b\n",
      "t.yaml:9:5: flows[0]: key 'name' is required (a unique name of letters, digits, '_', '.' "
      "and '-')"},
@@ -199,6 +200,27 @@ static const bad_case_t bad_cases[] = {
     {"replication_factor_type", FLOW "    replication.factor: three\n",
      "t.yaml:12:25: key 'replication.factor': 'three' is not a whole number; it must be "
      "between -1 and 10000"},
+    {"heartbeats_interval_too_small", FLOW "    emit.heartbeats.interval: 10ms\n",
+     "t.yaml:12:31: key 'emit.heartbeats.interval': '10ms' is out of range; it must be "
+     "between 100ms and 1h"},
+    {"heartbeats_interval_too_large", FLOW "    emit.heartbeats.interval: 2h\n",
+     "t.yaml:12:31: key 'emit.heartbeats.interval': '2h' is out of range; it must be "
+     "between 100ms and 1h"},
+    {"heartbeats_interval_string", FLOW "    emit.heartbeats.interval: often\n",
+     "t.yaml:12:31: key 'emit.heartbeats.interval': 'often' is not a duration; give a whole "
+     "number with a unit: ms, s, m or h (e.g. 250ms, 5s); it must be between 100ms and 1h"},
+    {"emit_heartbeats_bad_bool", FLOW "    emit.heartbeats: maybe\n",
+     "t.yaml:12:22: key 'emit.heartbeats': 'maybe' is not a boolean; use true or false "
+     "(yes/no and on/off also work)"},
+    {"heartbeats_replication_bad_bool", FLOW "    heartbeats.replication.enabled: 2\n",
+     "t.yaml:12:37: key 'heartbeats.replication.enabled': '2' is not a boolean; use true or "
+     "false (yes/no and on/off also work)"},
+    {"internal_rf_zero", FLOW "    internal.topics.replication.factor: 0\n",
+     "t.yaml:12:41: key 'internal.topics.replication.factor': 0 is not allowed; use -1 (the "
+     "broker's default) or 1 to 10000"},
+    {"internal_rf_high", FLOW "    internal.topics.replication.factor: 10001\n",
+     "t.yaml:12:41: key 'internal.topics.replication.factor': '10001' is out of range; it must "
+     "be between -1 and 10000"},
     {"refresh_bare_number", FLOW "    refresh.topics.interval: 5\n",
      "t.yaml:12:30: key 'refresh.topics.interval': '5' has no unit; add a unit: ms, s, m or h "
      "(e.g. 250ms, 5s, 10m, 1h)"},

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "internal_topics.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "tmeta.h"
@@ -263,9 +264,76 @@ static void test_catalog_and_target_snapshot(void **state) {
 	km_catalog_free(&cat);
 }
 
+/* Internal topics: the shape check and the refusals' messages. */
+static void test_internal_topic_shape(void **state) {
+	char msg[512];
+
+	(void)state;
+	assert_int_equal(km_internal_topic_shape("heartbeats", 1, "compact", msg, sizeof(msg)),
+	                 KM_OK);
+	assert_int_equal(
+	    km_internal_topic_shape("heartbeats", 1, "compact,delete", msg, sizeof(msg)), KM_OK);
+	assert_int_equal(
+	    km_internal_topic_shape("heartbeats", 1, "delete, compact", msg, sizeof(msg)), KM_OK);
+	assert_int_equal(km_internal_topic_shape("heartbeats", 1, NULL, msg, sizeof(msg)), KM_OK);
+	assert_int_equal(km_internal_topic_shape("heartbeats", 3, "compact", msg, sizeof(msg)),
+	                 KM_ERR_EXISTS);
+	assert_string_equal(msg, "topic heartbeats has 3 partitions; MirrorMaker 2's internal "
+	                         "topics have one (only partition 0 is read): delete it and let "
+	                         "kmirror create it again");
+	assert_int_equal(km_internal_topic_shape("heartbeats", 1, "delete", msg, sizeof(msg)),
+	                 KM_ERR_EXISTS);
+	assert_string_equal(msg, "topic heartbeats has cleanup.policy=delete; MirrorMaker 2's "
+	                         "internal topics are compacted, so that the latest record of each "
+	                         "key is kept: set cleanup.policy=compact on it, or delete it and "
+	                         "let kmirror create it again");
+	/* a word that only contains "compact" is not it */
+	assert_int_equal(km_internal_topic_shape("x", 1, "compaction", msg, sizeof(msg)),
+	                 KM_ERR_EXISTS);
+	assert_int_equal(km_internal_topic_shape("x", 1, "", msg, sizeof(msg)), KM_ERR_EXISTS);
+	assert_non_null(strstr(msg, "cleanup.policy=(empty)"));
+}
+
+static void test_internal_topic_refused(void **state) {
+	char msg[512];
+
+	(void)state;
+	assert_int_equal(km_internal_topic_refused("create", "heartbeats",
+	                                           RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+	                                           NULL, msg, sizeof(msg)),
+	                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+	assert_string_equal(msg,
+	                    "not allowed to create topic heartbeats (TopicAuthorizationFailed): "
+	                    "kmirror's principal needs the CREATE ACL on topic heartbeats or "
+	                    "on the cluster");
+	assert_int_equal(km_internal_topic_refused("describe the configs of", "heartbeats",
+	                                           RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+	                                           NULL, msg, sizeof(msg)),
+	                 RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+	assert_string_equal(msg, "not allowed to describe the configs of topic heartbeats "
+	                         "(ClusterAuthorizationFailed): kmirror's principal needs the "
+	                         "DESCRIBE_CONFIGS ACL on the cluster");
+	assert_int_equal(km_internal_topic_refused("describe", "t",
+	                                           RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+	                                           NULL, msg, sizeof(msg)),
+	                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+	assert_string_equal(msg, "not allowed to describe topic t (TopicAuthorizationFailed): "
+	                         "kmirror's principal needs the DESCRIBE ACL on topic t");
+	assert_int_equal(km_internal_topic_refused("create", "t",
+	                                           RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR,
+	                                           "Replication factor: 3 larger than available "
+	                                           "brokers: 1.",
+	                                           msg, sizeof(msg)),
+	                 RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR);
+	assert_string_equal(msg, "cannot create topic t: Replication factor: 3 larger than "
+	                         "available brokers: 1.");
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_progress_format),
+	    cmocka_unit_test(test_internal_topic_shape),
+	    cmocka_unit_test(test_internal_topic_refused),
 	    cmocka_unit_test(test_progress_parse),
 	    cmocka_unit_test(test_progress_map_grows_and_forgets),
 	    cmocka_unit_test(test_batch_add_and_arena),
