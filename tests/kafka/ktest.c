@@ -900,6 +900,7 @@ void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, co
 	         "    refresh.topics.interval: 1s\n"
 	         "    sync.topic.configs.interval: 2s\n"
 	         "    topics: {include: ['%s']}\n"
+	         "    heartbeats.replication.enabled: false\n"
 	         "%s",
 	         flow, topic, extra ? extra : "");
 	ktest_daemon_config(d, yaml);

@@ -189,7 +189,9 @@ void ktest_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t ktest_now_ms(void);
 
 /* Starts the daemon @p d on a flow @p flow from a to b copying exactly
- * @p topic, refreshing topics every second and configs every 2 s, then
+ * @p topic (heartbeats topics only if @p topic names them:
+ * heartbeats.replication.enabled false), refreshing topics every second
+ * and configs every 2 s, then
  * @p extra (more flow keys, YAML); waits until it loaded its progress. */
 void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra,
                       int timeout_ms);

@@ -504,10 +504,9 @@ static void test_dead_letter_topic_not_a_mirror(void **state) {
 	produce_keyed(other, 0, "k", 0, 2);
 	snprintf(extra, sizeof(extra),
 	         "    on_error: dead-letter\n"
-	         "    dead_letter.topic: a.%s\n"
-	         "    heartbeats.replication.enabled: false\n",
+	         "    dead_letter.topic: a.%s\n",
 	         topic);
-	/* both topics, and only those (no heartbeats topics) */
+	/* both topics, and only those */
 	snprintf(pattern, sizeof(pattern), "dlq(clash|fine)-%d-[0-9]+", (int)getpid());
 	ktest_flow_start(d, "clash", pattern, extra, WAIT_MS);
 	snprintf(want, sizeof(want),

@@ -32,6 +32,7 @@ static void start_copy(ktest_daemon_t *d, const char *flow, char *topic, size_t 
 	         "    target: b\n"
 	         "    refresh.topics.interval: 500ms\n"
 	         "    producer.connections: 3\n"
+	         "    heartbeats.replication.enabled: false\n" /* its topic alone */
 	         "    topics:\n"
 	         "      include: ['%s']\n",
 	         flow, topic);

@@ -16,16 +16,19 @@
 
 static void flow_yaml(char *buf, size_t size, const char *flow, const char *topic,
                       const char *extra) {
-	snprintf(buf, size,
-	         "flows:\n"
-	         "  - name: %s\n"
-	         "    source: a\n"
-	         "    target: b\n"
-	         "    refresh.topics.interval: 500ms\n"
-	         "    topics:\n"
-	         "      include: ['%s']\n"
-	         "%s",
-	         flow, topic, extra ? extra : "");
+	int n = snprintf(buf, size,
+	                 "flows:\n"
+	                 "  - name: %s\n"
+	                 "    source: a\n"
+	                 "    target: b\n"
+	                 "    refresh.topics.interval: 500ms\n"
+	                 "    topics:\n"
+	                 "      include: ['%s']\n"
+	                 "    heartbeats.replication.enabled: false\n" /* its topic alone */
+	                 "%s",
+	                 flow, topic, extra ? extra : "");
+
+	assert_true(n > 0 && (size_t)n < size);
 }
 
 /* 100,000 varied records over 6 partitions arrive equal, in order; a

@@ -91,6 +91,7 @@ static void flow_yaml(char *buf, size_t size, const char *flow, const char *sour
 	         "    refresh.topics.interval: 500ms\n"
 	         "    topics:\n"
 	         "      include: ['%s']\n"
+	         "    heartbeats.replication.enabled: false\n" /* its topic alone */
 	         "%s",
 	         len ? "" : "flows:\n", flow, source, target, topic, extra ? extra : "");
 }

@@ -187,9 +187,7 @@ static void test_new_topic_mirrored_with_configs(void **state) {
 	(void)state;
 	ktest_topic_name(topic, sizeof(topic), "newtopic");
 	snprintf(mirror, sizeof(mirror), "a.%s", topic);
-	/* no heartbeats topics: topics_created counts the one topic */
-	ktest_flow_start(d, "newtopic", topic, "    heartbeats.replication.enabled: false\n",
-	                 WAIT_MS);
+	ktest_flow_start(d, "newtopic", topic, NULL, WAIT_MS);
 
 	/* created while kmirrord runs, with settings of its own */
 	ktest_create_topic(a, topic, 3, "retention.ms", "3600000", "cleanup.policy", "compact",
