@@ -23,6 +23,7 @@ core_libkmcore_la_SOURCES = \
 	core/murmur2.c core/murmur2.h \
 	core/mm2_codec.c core/mm2_codec.h \
 	core/mm2_translate.c core/mm2_translate.h \
+	core/xlate.c core/xlate.h \
 	core/flow.c core/flow.h core/flow_int.h \
 	core/clients.c \
 	core/data_thread.c \
