@@ -13,6 +13,7 @@ core_libkmcore_la_SOURCES = \
 	core/policy.c core/policy.h \
 	core/pipeline.c core/pipeline.h \
 	core/progress.c core/progress.h \
+	core/topic_read.c core/topic_read.h \
 	core/internal_topics.c core/internal_topics.h \
 	core/status.c core/status.h \
 	core/inflight.c core/inflight.h \

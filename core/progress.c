@@ -12,6 +12,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "progress.h"
+#include "topic_read.h"
 
 /* Open-addressing hash of "topic/partition" -> next offset. */
 typedef struct km_pentry {
@@ -195,107 +196,28 @@ km_err_t km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *
 	return err;
 }
 
-static int64_t now_ms(void) {
-	struct timespec ts;
+struct load_arg {
+	km_progress_map_t *m;
+	const char *flow;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+static int load_record(void *arg, const rd_kafka_message_t *msg) {
+	struct load_arg *a = arg;
+
+	return km_progress_parse(a->m, a->flow, msg->key, msg->key_len, msg->payload, msg->len) < 0
+	           ? -1
+	           : 0;
 }
 
 km_err_t km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
                           char *errstr, size_t errstr_size) {
-	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_topic_partition_list_t *parts = NULL;
-	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, KM_PROGRESS_TOPIC, NULL);
-	int64_t *end = NULL, deadline = now_ms() + timeout_ms;
-	int pcnt, done = 0, bad = 0;
-	km_err_t ret = KM_ERR_KAFKA;
-	rd_kafka_resp_err_t err;
+	struct load_arg a = {m, flow};
+	size_t bad = 0;
+	km_err_t err = km_topic_read(rk, KM_PROGRESS_TOPIC, "progress", timeout_ms, load_record, &a,
+	                             &bad, errstr, errstr_size);
 
-	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-	if (err || md->topic_cnt != 1 || md->topics[0].err) {
-		err = err ? err : md->topic_cnt ? md->topics[0].err : err;
-		snprintf(errstr, errstr_size, "reading progress topic %s: %s", KM_PROGRESS_TOPIC,
-		         rd_kafka_err2str(err));
-		if (err)
-			ret = km_kafka_err2km(err);
-		goto out;
-	}
-	pcnt = md->topics[0].partition_cnt;
-	parts = rd_kafka_topic_partition_list_new(pcnt);
-	if (!(end = calloc((size_t)pcnt + 1, sizeof(*end)))) {
-		snprintf(errstr, errstr_size, "reading progress topic %s: out of memory",
-		         KM_PROGRESS_TOPIC);
-		ret = KM_ERR_NOMEM;
-		goto out;
-	}
-	for (int p = 0; p < pcnt; p++) {
-		int64_t lo, hi;
-		err = rd_kafka_query_watermark_offsets(rk, KM_PROGRESS_TOPIC, p, &lo, &hi,
-		                                       timeout_ms);
-		if (err) {
-			snprintf(errstr, errstr_size, "reading progress topic %s [%d]: %s",
-			         KM_PROGRESS_TOPIC, p, rd_kafka_err2str(err));
-			ret = km_kafka_err2km(err);
-			goto out;
-		}
-		end[p] = hi;
-		if (hi > lo)
-			rd_kafka_topic_partition_list_add(parts, KM_PROGRESS_TOPIC, p)->offset =
-			    RD_KAFKA_OFFSET_BEGINNING;
-		else
-			done++;
-	}
-	if (done == pcnt) {
-		ret = KM_OK;
-		goto out;
-	}
-	if ((err = rd_kafka_assign(rk, parts))) {
-		snprintf(errstr, errstr_size, "reading progress topic: assign: %s",
-		         rd_kafka_err2str(err));
-		ret = km_kafka_err2km(err);
-		goto out;
-	}
-	while (done < pcnt) {
-		rd_kafka_message_t *msg;
-		int64_t left = deadline - now_ms();
-
-		if (left <= 0) {
-			snprintf(errstr, errstr_size,
-			         "reading progress topic %s: not read to its end within %d ms",
-			         KM_PROGRESS_TOPIC, timeout_ms);
-			ret = KM_ERR_TIMEOUT;
-			goto out;
-		}
-		if (!(msg = rd_kafka_consumer_poll(rk, (int)(left > 1000 ? 1000 : left))))
-			continue;
-		/* The consumer reports the end of a partition (enable.partition.eof):
-		 * everything written before the load started has been read. */
-		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			if (msg->partition >= 0 && msg->partition < pcnt &&
-			    end[msg->partition] != INT64_MAX &&
-			    msg->offset >= end[msg->partition]) {
-				end[msg->partition] = INT64_MAX;
-				done++;
-			}
-		} else if (msg->err) {
-			km_warn("reading progress topic: %s", rd_kafka_message_errstr(msg));
-		} else if (km_progress_parse(m, flow, msg->key, msg->key_len, msg->payload,
-		                             msg->len) < 0) {
-			bad++;
-		}
-		rd_kafka_message_destroy(msg);
-	}
 	if (bad)
-		km_warn("progress topic %s: %d malformed records ignored", KM_PROGRESS_TOPIC, bad);
-	ret = KM_OK;
-out:
-	rd_kafka_assign(rk, NULL);
-	if (md)
-		rd_kafka_metadata_destroy(md);
-	if (parts)
-		rd_kafka_topic_partition_list_destroy(parts);
-	free(end);
-	rd_kafka_topic_destroy(rkt);
-	return ret;
+		km_warn("progress topic %s: %zu malformed record(s) ignored", KM_PROGRESS_TOPIC,
+		        bad);
+	return err;
 }
