@@ -110,6 +110,19 @@ static rd_kafka_t *make_progress_producer(km_flow_t *f, char *errstr, size_t err
 	                     defaults, NULL, errstr, errstr_size);
 }
 
+/* The offset syncs' producer: a plain one (MM2's is too), on the cluster
+ * offset-syncs.topic.location names, with the flow's producer properties
+ * when that is the target. Not rebuilt with the data producers: it raises
+ * no fatal error. */
+static rd_kafka_t *make_osync_producer(km_flow_t *f, char *errstr, size_t errstr_size) {
+	const char *defaults[] = {"acks", "all", "linger.ms", "10", NULL};
+	int on_target = !strcmp(f->osync_cluster, f->target);
+
+	return km_client_new(
+	    f, RD_KAFKA_PRODUCER, "offset-syncs", on_target ? f->fc->target : f->fc->source,
+	    on_target ? &f->fc->producer : NULL, defaults, NULL, errstr, errstr_size);
+}
+
 /* Every producer's event queue (delivery reports, errors) signals the wake
  * pipe when it gets events, so the data thread can wait on all at once. */
 static void wake_on_events(km_flow_t *f, rd_kafka_t *rk) {
@@ -195,8 +208,11 @@ km_err_t km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size) {
 	    !(f->c.dst_admin = km_client_new(f, RD_KAFKA_PRODUCER, "target-admin", f->fc->target,
 	                                     NULL, NULL, NULL, errstr, errstr_size)) ||
 	    km_producers_make(f, errstr, errstr_size) != KM_OK ||
-	    !(cl->consumer = make_consumer(f, errstr, errstr_size)))
+	    !(cl->consumer = make_consumer(f, errstr, errstr_size)) ||
+	    (f->osync_on && !(cl->oproducer = make_osync_producer(f, errstr, errstr_size))))
 		return KM_ERR_KAFKA; /* librdkafka would not make a client */
+	if (cl->oproducer)
+		wake_on_events(f, cl->oproducer);
 	if ((err = rd_kafka_poll_set_consumer(cl->consumer))) {
 		snprintf(errstr, errstr_size, "flow %s: %s", f->name, rd_kafka_err2str(err));
 		return km_kafka_err2km(err);
@@ -217,6 +233,11 @@ void km_clients_close(km_flow_t *f) {
 	}
 	cl->consumer = NULL;
 	km_producers_destroy(f);
+	if (cl->oproducer) {
+		rd_kafka_flush(cl->oproducer, 5000); /* the last delayed syncs */
+		rd_kafka_destroy(cl->oproducer);
+	}
+	cl->oproducer = NULL;
 	if (f->c.src_admin)
 		rd_kafka_destroy(f->c.src_admin);
 	if (f->c.dst_admin)
@@ -262,6 +283,8 @@ static void producers_tear_down(km_flow_t *f) {
 			 * again from its first one consumed */
 			if (p->next < 0 && first >= 0)
 				p->next = first;
+			if (p->xl && p->next >= 0) /* what is copied again lands anew */
+				km_xlate_rewind(p->xl, p->next);
 		}
 	d->pw.active = d->pw.pending = d->pw.failed = 0;
 	for (km_stopic_t *st = d->topics; st; st = st->next)

@@ -21,7 +21,7 @@ static const km_param_t km_no_params[] = {{0}};
 static const char *const km_top_keys[] = {"clusters", "flows", NULL};
 static const char *const km_cluster_keys[] = {"kafka", NULL};
 static const char *const km_flow_keys[] = {"name",     "source",   "target",   "topics", "policy",
-                                           "pipeline", "consumer", "producer", NULL};
+                                           "pipeline", "consumer", "producer", "groups", NULL};
 
 /* librdkafka properties kmirror sets itself, and why. */
 static const struct {
@@ -42,6 +42,9 @@ static const struct {
      "kmirror's producers are idempotent, not transactional: with a transactional id librdkafka "
      "would refuse every record sent outside a transaction"},
 };
+
+static km_err_t km_regex_list_check(const km_params_t *p, const char *name, const char *key,
+                                    char *errstr, size_t errstr_size);
 
 static int km_prop_sensitive(const char *name) {
 	return strstr(name, "password") || strstr(name, "secret") || strstr(name, "ssl.key.pem") ||
@@ -375,7 +378,7 @@ static km_err_t km_flow_dead_letter_check(const km_params_t *p, char *errstr, si
 static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, char *errstr,
                               size_t errstr_size) {
 	km_flow_conf_t *f = &conf->flows[idx];
-	char where[32];
+	char where[32], gwhere[48];
 	const km_node_t *v;
 	km_err_t err;
 
@@ -485,25 +488,24 @@ static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *fl
 	                           errstr_size)) != KM_OK)
 		return err;
 
-	{
-		const km_node_t *list = km_params_node(f->params, "config.properties.exclude");
-		for (size_t i = 0; list && list->type == KM_NODE_SEQ && i < list->cnt; i++) {
-			const km_node_t *item = list->vals[i];
-			char why[300];
-			pcre2_code *re;
-			if (item->type != KM_NODE_SCALAR)
-				continue; /* the binder refused it already */
-			if (!(re = km_cfg_exclude_compile(item->scalar, why, sizeof(why)))) {
-				km_node_err(
-				    errstr, errstr_size, item,
-				    "key 'config.properties.exclude': '%s' is not a regular "
-				    "expression: %s",
-				    item->scalar, why);
-				return KM_ERR_INVALID;
-			}
-			pcre2_code_free(re);
-		}
+	if (km_regex_list_check(f->params, "config.properties.exclude", "config.properties.exclude",
+	                        errstr, errstr_size) != KM_OK)
+		return KM_ERR_INVALID;
+	snprintf(gwhere, sizeof(gwhere), "%s.groups", where);
+	v = km_node_get(flow, "groups");
+	if (v && v->type != KM_NODE_MAP) {
+		km_node_err(errstr, errstr_size, v,
+		            "key 'groups' is %s; it must be a mapping: {include: [REGEX, ...], "
+		            "exclude: [REGEX, ...]}",
+		            km_node_type_name(v));
+		return KM_ERR_INVALID;
 	}
+	if (!(f->groups = km_params_bind(km_group_params, v, gwhere, NULL, errstr, errstr_size)) ||
+	    km_regex_list_check(f->groups, "include", "groups.include", errstr, errstr_size) !=
+	        KM_OK ||
+	    km_regex_list_check(f->groups, "exclude", "groups.exclude", errstr, errstr_size) !=
+	        KM_OK)
+		return KM_ERR_INVALID;
 	if (km_flow_dead_letter_check(f->params, errstr, errstr_size) != KM_OK)
 		return KM_ERR_INVALID;
 	for (const char *const *rf =
@@ -641,6 +643,7 @@ void km_config_destroy(km_config_t *conf) {
 		free(f->consumer.kvs);
 		free(f->producer.kvs);
 		km_params_destroy(f->params);
+		km_params_destroy(f->groups);
 	}
 	free(conf->flows);
 	km_params_destroy(conf->params);
@@ -654,6 +657,29 @@ const km_cluster_conf_t *km_config_cluster(const km_config_t *conf, const char *
 		if (conf->clusters[i].alias && !strcmp(conf->clusters[i].alias, alias))
 			return &conf->clusters[i];
 	return NULL;
+}
+
+/* Each item of the list parameter @p name compiles (km_cfg_exclude_compile);
+ * else the error names the item's position and @p key. */
+static km_err_t km_regex_list_check(const km_params_t *p, const char *name, const char *key,
+                                    char *errstr, size_t errstr_size) {
+	const km_node_t *list = km_params_node(p, name);
+
+	for (size_t i = 0; list && list->type == KM_NODE_SEQ && i < list->cnt; i++) {
+		const km_node_t *item = list->vals[i];
+		char why[300];
+		pcre2_code *re;
+		if (item->type != KM_NODE_SCALAR)
+			continue; /* the binder refused it already */
+		if (!(re = km_cfg_exclude_compile(item->scalar, why, sizeof(why)))) {
+			km_node_err(errstr, errstr_size, item,
+			            "key '%s': '%s' is not a regular expression: %s", key,
+			            item->scalar, why);
+			return KM_ERR_INVALID;
+		}
+		pcre2_code_free(re);
+	}
+	return KM_OK;
 }
 
 pcre2_code *km_cfg_exclude_compile(const char *re, char *errstr, size_t errstr_size) {

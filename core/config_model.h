@@ -14,6 +14,7 @@
  *       topics: {include: [...], exclude: [...]}   # topic filter instance
  *       policy: prefix | {plugin: identity, ...}   # policy instance
  *       pipeline: [{plugin: NAME, ...}, ...]        # record stages, in order
+ *       groups: {include: [...], exclude: [...]}  # groups checkpointed
  *       consumer: {librdkafka properties for this flow's source consumer}
  *       producer: {librdkafka properties for this flow's target producer}
  *       ...the options of km_flow_params (start, on_error, ...)
@@ -66,6 +67,7 @@ typedef struct km_flow_conf {
 	km_kvlist_t consumer; /* overrides of the source cluster's properties */
 	km_kvlist_t producer; /* overrides of the target cluster's properties */
 	km_params_t *params;  /* bound against km_flow_params */
+	km_params_t *groups;  /* `groups:`, bound against km_group_params */
 	const km_node_t *node;
 } km_flow_conf_t;
 
@@ -87,6 +89,10 @@ extern const km_param_t km_config_params[];
  * refresh.topics.interval, sync.topic.configs, ..., max.inflight.records,
  * batch.records, enabled. */
 extern const km_param_t km_flow_params[];
+
+/* A flow's consumer-group filter (`groups: {include: [...], exclude:
+ * [...]}`): the groups whose offsets are checkpointed. */
+extern const km_param_t km_group_params[];
 
 /* Loads and checks @p path completely: YAML, keys, types, ranges, cluster
  * references, unique names, librdkafka properties (each one checked with

@@ -47,6 +47,30 @@ const km_param_t km_flow_params[] = {
      .doc = "Copy topic configurations from the source to the target"},
     {.name = "sync.topic.configs.interval", .type = KM_PARAM_DURATION, .def = "60s",
      .min = 1000, .max = INT64_MAX, .doc = "How often topic configurations are copied"},
+    {.name = "emit.offset-syncs", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Write offset syncs (MirrorMaker 2's format) for the records copied"},
+    {.name = "offset-syncs.topic.location", .type = KM_PARAM_ENUM, .def = "source",
+     .choices = "source|target",
+     .doc = "The cluster of the offset-syncs topic: mm2-offset-syncs.TARGET.internal on the "
+            "source, or mm2-offset-syncs.SOURCE.internal on the target"},
+    {.name = "offset.lag.max", .type = KM_PARAM_INT, .def = "100", .min = 0,
+     .max = 1000000000,
+     .doc = "An offset sync goes out at once when the target offset moved this many "
+            "records past the last one"},
+    {.name = "offset-syncs.flush.interval", .type = KM_PARAM_DURATION, .def = "10s",
+     .min = 100, .max = 3600000,
+     .doc = "How often each partition's newest offset sync not yet written goes out, so "
+            "that idle partitions translate to their end"},
+    {.name = "emit.checkpoints", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Write checkpoints (MirrorMaker 2's format) of the source's consumer groups "
+            "to SOURCE.checkpoints.internal on the target"},
+    {.name = "emit.checkpoints.interval", .type = KM_PARAM_DURATION, .def = "60s",
+     .min = 1000, .max = INT64_MAX, .doc = "How often the groups' offsets are checkpointed"},
+    {.name = "sync.group.offsets", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Commit the checkpointed offsets of groups that are empty or absent on the "
+            "target, never moving a group backwards"},
+    {.name = "sync.group.offsets.interval", .type = KM_PARAM_DURATION, .def = "60s",
+     .min = 1000, .max = INT64_MAX, .doc = "How often group offsets are committed on the target"},
     {.name = "config.properties.exclude", .type = KM_PARAM_LIST,
      .def = "follower\\.replication\\.throttled\\.replicas,"
             "leader\\.replication\\.throttled\\.replicas,"
@@ -86,6 +110,14 @@ const km_param_t km_flow_params[] = {
      .min = -1, .max = 10000,
      .doc = "Replication factor of the heartbeats, checkpoints and offset-syncs topics kmirror "
             "creates; -1: the broker's default"},
+    {0},
+};
+
+const km_param_t km_group_params[] = {
+    {.name = "include", .type = KM_PARAM_LIST, .def = ".*",
+     .doc = "Regular expressions of the consumer groups checkpointed (whole names)"},
+    {.name = "exclude", .type = KM_PARAM_LIST, .def = "console-consumer-.*,connect-.*,__.*",
+     .doc = "Regular expressions of groups not checkpointed; exclude wins over include"},
     {0},
 };
 /* clang-format on */

@@ -120,6 +120,13 @@ static void publish(km_flow_t *f) {
 		if (hs->last_ts > c->st.last_heartbeat_ms)
 			c->st.last_heartbeat_ms = hs->last_ts;
 	}
+	km_ckpt_status(f, &c->st);
+	c->st.groups_synced = c->groups_synced;
+	c->st.group_offsets_synced = c->group_offsets_synced;
+	c->st.group_sync_failures = c->group_sync_failures;
+	c->st.groups_skipped = c->groups_skipped;
+	memcpy(c->st.groups_skipped_names, c->groups_skipped_names,
+	       sizeof(c->st.groups_skipped_names));
 	memcpy(c->st.last_error, c->last_error, sizeof(c->st.last_error));
 	c->st.task_cnt = km_tasks_status(&c->tasks, c->st.tasks, km_wall_ms);
 	km_flow_publish_ctl(f);
@@ -228,6 +235,13 @@ static void start_tasks(km_flow_t *f) {
 	km_tasks_add(t, "resets", km_task_resets, f, KM_RESET_INTERVAL_MS, 0);
 	km_tasks_add(t, "heartbeats", km_task_heartbeats, f,
 	             f->emit_heartbeats ? f->heartbeats_ms : 0, 0);
+	/* it also makes the offset-syncs topic before the data thread writes */
+	km_tasks_add(t, "checkpoints", km_task_checkpoints, f,
+	             f->ckpt_on    ? f->ckpt_ms
+	             : f->osync_on ? 10000
+	                           : 0,
+	             0);
+	km_tasks_add(t, "groups", km_task_groups, f, f->group_sync_on ? f->group_sync_ms : 0, 0);
 }
 
 void *km_control_main(void *arg) {
@@ -261,5 +275,7 @@ void *km_control_main(void *arg) {
 		free(f->c.target_known);
 		f->c.target_known = NULL;
 	}
+	km_ckpt_free(f);
+	km_groups_free(f);
 	return NULL;
 }

@@ -62,19 +62,20 @@ static int window_on(const km_flow_t *f) {
 	return f->d.ifl.part_cap != SIZE_MAX;
 }
 
-/* A produce request's opaque: its entry, with the low bit set when the
- * record goes to the dead-letter topic (entries are 8-byte aligned), so
- * that its report is told apart per record, whatever topic handle it
- * shares. */
+/* A produce request's opaque: its entry, with the low bits saying where
+ * the record goes (entries are 8-byte aligned): 1, the dead-letter topic;
+ * 2, a topic or partition other than the entry's mirror partition. Its
+ * report is so told apart per record, whatever topic handle it shares. */
+#define KM_TAG_BITS 3u
 static void *send_opaque(km_entry_t *e, unsigned flags) {
-	return (char *)e + ((flags & KM_SEND_DEAD_LETTER) ? 1 : 0);
+	return (char *)e + (flags & KM_TAG_BITS);
 }
 
 void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 	km_flow_t *f = opaque;
 	km_data_t *d = &f->d;
 	uintptr_t tag = (uintptr_t)m->_private;
-	km_entry_t *e = (km_entry_t *)(tag & ~(uintptr_t)1);
+	km_entry_t *e = (km_entry_t *)(tag & ~(uintptr_t)KM_TAG_BITS);
 	rd_kafka_headers_t *h = NULL;
 	size_t cost = 0;
 
@@ -86,6 +87,10 @@ void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 			km_warn("flow %s: storing progress failed: %s (will retry)", f->name,
 			        rd_kafka_err2str(m->err));
 		}
+		return;
+	}
+	if (m->_private == &d->osync_marker) {
+		km_osync_report(f, m);
 		return;
 	}
 	if (m->_private == &d->unsourced_marker) {
@@ -104,7 +109,7 @@ void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		cost = batch_cost(m->key_len, m->len, h);
 	if (!m->err)
 		km_data_error_ended(f, KM_ERRSRC_TARGET);
-	if (tag & 1) {
+	if (tag & KM_SEND_DEAD_LETTER) {
 		/* the dead-letter topic's answer: no offset of a mirror */
 		if (m->err && !km_rebuild_error(f, m->err))
 			e->mark = KM_MARK_DLQ_REFUSED;
@@ -116,7 +121,10 @@ void km_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 		km_inflight_ack(&d->ifl, e, 0, -1, cost);
 		return;
 	}
-	km_inflight_ack(&d->ifl, e, m->err, m->err ? -1 : m->offset, cost);
+	if (tag & KM_SEND_ROUTED) /* no offset pair of its mirror partition */
+		e->routed = 1;
+	km_inflight_ack(&d->ifl, e, m->err, m->err || (tag & KM_SEND_ROUTED) ? -1 : m->offset,
+	                cost);
 }
 
 /* Pops one resolved head entry: progress moves past it. An entry that
@@ -139,7 +147,11 @@ static int pop_entry(void *arg, km_entry_t *e) {
 	if (e->dst_offset >= 0) {
 		p->last_src = e->offset;
 		p->last_dst = e->dst_offset;
+		if (p->xl)
+			km_osync_note(f, p, e);
 	}
+	if (e->routed)
+		p->routed++;
 	/* the next record to copy is the next entry, when there is one */
 	p->next_ts = e->next >= 0 ? f->d.ifl.ring[e->next].ts : -1;
 	km_progress_mark(f, p);
@@ -170,6 +182,8 @@ static int poll_producers(km_flow_t *f) {
 
 	for (int i = 0; i < cl->nprod; i++)
 		served += rd_kafka_poll(cl->producers[i], 0);
+	if (cl->oproducer)
+		served += rd_kafka_poll(cl->oproducer, 0);
 	return served + rd_kafka_poll(cl->pproducer, 0);
 }
 
@@ -282,6 +296,11 @@ void km_copy_produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topi
 	int lacks =
 	    (flags & KM_SEND_DEAD_LETTER) ? partition < 0 : km_wait_lacks(f, p, topic, partition);
 
+	if (e && p && !(flags & KM_SEND_DEAD_LETTER) && partition != p->partition)
+		flags |= KM_SEND_ROUTED;
+	else if (e && p && !(flags & KM_SEND_DEAD_LETTER) && topic != p->st->target &&
+	         strcmp(topic, p->st->target))
+		flags |= KM_SEND_ROUTED;
 	if (p && p->failing) { /* it stops at a record a stage failed: nothing after it */
 		if (hdrs)
 			rd_kafka_headers_destroy(hdrs);

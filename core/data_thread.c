@@ -85,6 +85,7 @@ static km_part_t *new_part(km_flow_t *f, km_stopic_t *st, int32_t i) {
 	p->held_tail = &p->held;
 	p->since_ms = km_wall_ms();
 	km_ifq_init(&p->q, p);
+	km_osync_part_init(f, p);
 	return p;
 }
 
@@ -119,6 +120,8 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 		p->consumed = p->next;
 		p->next_ts = -1;
 		p->sent = -1;
+		p->routed = 0;
+		km_osync_part_init(f, p); /* a new log: the old runs say nothing of it */
 		km_part_set_reason(p, "%s", "");
 		if (p->next >= 0)
 			km_progress_mark(f, p);
@@ -263,6 +266,10 @@ static void apply_cmds(km_flow_t *f) {
 		case KM_CMD_NO_PARTITION:
 			km_copy_no_partition(f, c->topic, c->cnt);
 			break;
+		case KM_CMD_TRANSLATE:
+			km_osync_translate(f, c->job);
+			c->job = NULL; /* answered: the control thread's again */
+			break;
 		}
 		km_cmd_free(c);
 	}
@@ -319,6 +326,7 @@ static void publish(km_flow_t *f) {
 			s->lag += ps->lag;
 			ps->last_src = p->last_src;
 			ps->last_dst = p->last_dst;
+			ps->routed = p->routed;
 			ps->records = p->records;
 			ps->bytes = p->bytes;
 			ps->lost = p->lost;
@@ -336,6 +344,9 @@ static void publish(km_flow_t *f) {
 	s->fetch_wakes = d->fetch_wakes;
 	s->ticks = d->ticks;
 	s->unsourced_dropped = d->unsourced_failed;
+	s->osyncs_written = d->osyncs_written;
+	s->osyncs_failed = d->osyncs_failed;
+	s->osync_last_ms = d->osync_last_ms;
 	memcpy(s->last_error, d->last_error, sizeof(s->last_error));
 	s->last_error_ms = d->last_error_ms;
 	d->last_status_ms = km_mono_ms();
@@ -414,6 +425,8 @@ void *km_data_main(void *arg) {
 		 * acknowledgements closely. */
 		if (d->progress_dirty || now - d->last_progress_ms >= KM_PROGRESS_INTERVAL_MS)
 			km_progress_write(f);
+		if (now - d->osync_flushed_ms >= f->osync_flush_ms)
+			km_osync_flush(f, now);
 		if (now - d->last_status_ms >= KM_STATUS_INTERVAL_MS) {
 			km_copy_skips_said(f, now);
 			publish(f);
@@ -448,6 +461,7 @@ void *km_data_main(void *arg) {
 			publish(f);
 	}
 	clean = !d->ifl.cnt && !d->pw.active && d->ifl.stored >= d->ifl.popped;
+	km_osync_flush(f, km_mono_ms()); /* km_clients_close waits for them */
 	if (!clean)
 		km_err("flow %s: stopped with %zu record(s) not acknowledged by the target; they "
 		       "will be copied again at the next start",

@@ -41,6 +41,64 @@ static int compile_excludes(km_flow_t *f, char *errstr, size_t errstr_size) {
 	return (f->c.cfg_md = pcre2_match_data_create(1, NULL)) ? 0 : -1;
 }
 
+/* The groups list @p name as one anchored regex, its items joined as
+ * MirrorMaker 2 joins them; NULL for an empty list (it matches nothing).
+ * The config check compiled each item already. */
+static int compile_groups(const km_params_t *p, const char *name, pcre2_code **re) {
+	const char *const *items;
+	size_t n = km_params_list(p, name, &items), len = 1;
+	char *all, *w, why[300];
+
+	*re = NULL;
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(items[i]) + 6;
+	if (!(w = all = malloc(len)))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		w += sprintf(w, "%s(?:%s)", i ? "|" : "", items[i]);
+	*re = km_cfg_exclude_compile(all, why, sizeof(why));
+	free(all);
+	return *re ? 0 : -1;
+}
+
+/* The options of offset syncs and checkpoints, and their topics' names as
+ * the policy gives them. */
+static int failover_init(km_flow_t *f, char *errstr, size_t errstr_size) {
+	const km_params_t *p = f->fc->params;
+	const km_policy_ops_t *ops = f->policy->plugin->policy;
+	int on_target = !strcmp(km_params_str(p, "offset-syncs.topic.location"), "target");
+	char name[KM_TOPIC_MAX];
+
+	f->osync_on = km_params_bool(p, "emit.offset-syncs");
+	f->ckpt_on = km_params_bool(p, "emit.checkpoints");
+	f->xlate_on = f->osync_on || f->ckpt_on;
+	f->lag_max = km_params_int(p, "offset.lag.max");
+	f->osync_flush_ms = km_params_int(p, "offset-syncs.flush.interval");
+	f->ckpt_ms = km_params_int(p, "emit.checkpoints.interval");
+	f->group_sync_on = f->ckpt_on && km_params_bool(p, "sync.group.offsets");
+	f->group_sync_ms = km_params_int(p, "sync.group.offsets.interval");
+	f->osync_cluster = on_target ? f->target : f->source;
+	if (ops->offset_syncs_topic(f->policy->data, on_target ? f->source : f->target, name,
+	                            sizeof(name)) != KM_OK ||
+	    !(f->osync_topic = strdup(name)) ||
+	    ops->checkpoints_topic(f->policy->data, f->source, name, sizeof(name)) != KM_OK ||
+	    !(f->ckpt_topic = strdup(name))) {
+		snprintf(
+		    errstr, errstr_size,
+		    "flow %s: the policy gave no name for its offset-syncs or checkpoints topic",
+		    f->name);
+		return -1;
+	}
+	if (compile_groups(f->fc->groups, "include", &f->groups_include) ||
+	    compile_groups(f->fc->groups, "exclude", &f->groups_exclude)) {
+		snprintf(errstr, errstr_size, "flow %s: groups: out of memory", f->name);
+		return -1;
+	}
+	return 0;
+}
+
 km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *errstr,
                        size_t errstr_size) {
 	const km_params_t *p = fc->params;
@@ -95,6 +153,8 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	    !(f->filter = km_instance_new(host, &fc->topics, KM_PLUGIN_TOPIC_FILTER, f->name,
 	                                  f->source, f->target, errstr, errstr_size)))
 		goto fail;
+	if (failover_init(f, errstr, errstr_size))
+		goto fail;
 	if (fc->pipeline_cnt &&
 	    !(f->pipeline.stages = calloc(fc->pipeline_cnt, sizeof(*f->pipeline.stages))))
 		goto oom;
@@ -122,6 +182,8 @@ fail:
 }
 
 void km_cmd_free(km_cmd_t *c) {
+	/* a job still here was never answered: its asker gave up on it */
+	km_xjob_free(c->job);
 	free(c->topic);
 	free(c->target);
 	free(c->starts);
@@ -164,6 +226,10 @@ void km_flow_destroy(km_flow_t *f) {
 	km_tmeta_release(f->pub_tmeta);
 	free(f->name);
 	free(f->dlq_topic);
+	free(f->osync_topic);
+	free(f->ckpt_topic);
+	pcre2_code_free(f->groups_include);
+	pcre2_code_free(f->groups_exclude);
 	free(f->source);
 	free(f->target);
 	pthread_mutex_destroy(&f->lock);
@@ -383,6 +449,7 @@ static void free_topics(km_flow_t *f) {
 		next = st->next;
 		for (int32_t i = 0; i < st->cnt; i++) {
 			km_copy_drop_held(f, st->parts[i]);
+			free(st->parts[i]->xl);
 			free(st->parts[i]);
 		}
 		free(st->parts);

@@ -11,6 +11,7 @@
  *                   waiting.c     records the target cannot take yet
  *                   failed.c      records that failed: on_error, dead-letter
  *                   progress_writer.c  progress records on the target
+ *                   offset_syncs.c     offset syncs; translations asked for
  *                   clients.c     the consumer and producers (rebuilt here)
  *                   inflight.c    the entry pool and per-partition queues
  *   control thread  control.c     progress loading, then a table of tasks:
@@ -20,6 +21,8 @@
  *                   task_routes.c      topics that stages route records to
  *                   task_resets.c      positions outside the source's log
  *                   task_heartbeats.c  MirrorMaker 2's heartbeats
+ *                   task_checkpoints.c MirrorMaker 2's checkpoints
+ *                   task_groups.c      group offsets committed on the target
  *                   internal_topics.c  creating and checking internal topics
  *
  * The threads share nothing they both write, except through the flow's
@@ -48,6 +51,7 @@
 #include "status.h"
 #include "tasks.h"
 #include "tmeta.h"
+#include "xlate.h"
 
 #define KM_TOPIC_MAX        256
 #define KM_MAX_CONNECTIONS  16
@@ -80,6 +84,9 @@ typedef struct km_part {
 	int64_t since_ms; /* wall clock: when state or reason last changed */
 	char reason[256];
 	char fail_msg[256]; /* why a stage failed a record of it (the first) */
+	/* offset syncs and translation (offset_syncs.c) */
+	km_xlate_t *xl;  /* its runs; NULL when the flow neither syncs nor checkpoints */
+	uint64_t routed; /* records made from its records that went elsewhere */
 } km_part_t;
 
 struct km_stopic {
@@ -92,9 +99,30 @@ struct km_stopic {
 	km_stopic_t *next;
 };
 
+/* Committed source offsets for the data thread to translate (the
+ * checkpoint task's), one item each. The control thread makes it and
+ * waits for the answer; when it stops waiting first, the data thread
+ * frees it. state is under the flow's lock. */
+typedef struct km_xitem {
+	char *topic; /* the source topic */
+	int32_t partition;
+	int64_t offset; /* the group's committed source offset */
+	int64_t down;   /* answer: where to resume on the target; -1: no translation */
+	int exact;      /* answer: 1 exact, 0 MM2's rule (may give records again) */
+	int routed;     /* answer: records of the partition went to other topics too */
+	int64_t meta;   /* the caller's */
+} km_xitem_t;
+typedef struct km_xjob {
+	km_xitem_t *items;
+	size_t cnt;
+	enum { KM_XJOB_ASKED, KM_XJOB_ANSWERED, KM_XJOB_ABANDONED } state;
+} km_xjob_t;
+void km_xjob_free(km_xjob_t *job);
+
 /* A command from the control thread to the data thread. */
 typedef struct km_cmd {
-	enum { KM_CMD_ADD, KM_CMD_GONE, KM_CMD_RESET, KM_CMD_NO_PARTITION } type;
+	enum { KM_CMD_ADD, KM_CMD_GONE, KM_CMD_RESET, KM_CMD_NO_PARTITION, KM_CMD_TRANSLATE } type;
+	km_xjob_t *job; /* TRANSLATE */
 	char *topic, *target;
 	int32_t cnt;       /* ADD: partition count now; NO_PARTITION: the target's count */
 	int64_t *starts;   /* ADD: start offset per partition (RD_KAFKA_OFFSET_*) */
@@ -120,6 +148,8 @@ typedef struct km_clients {
 	rd_kafka_t *producers[KM_MAX_CONNECTIONS]; /* each owns fixed partitions */
 	rd_kafka_t *pproducer; /* progress records: their own connection, so they
 	                          never wait behind megabytes of data */
+	rd_kafka_t *oproducer; /* offset syncs, on the cluster offset-syncs.topic.location
+	                          names; NULL when emit.offset-syncs is off */
 	int nprod;
 	int wake[2]; /* a pipe the producers' event queues signal */
 } km_clients_t;
@@ -182,6 +212,11 @@ typedef struct km_data {
 		int64_t backoff_ms; /* the wait before the next after that */
 	} rb;                       /* the producer rebuild */
 	int64_t test_fatal_after;
+	/* offset syncs (offset_syncs.c) */
+	int osync_marker;
+	uint64_t osyncs_inflight, osyncs_written, osyncs_failed, osyncs_unsent;
+	int64_t osync_flushed_ms; /* mono */
+	int64_t osync_last_ms;    /* wall clock: the last one acknowledged */
 } km_data_t;
 
 /* ---- control-thread producers and heartbeats (task_heartbeats.c) ---- */
@@ -252,6 +287,14 @@ typedef struct km_ctl {
 	rd_kafka_t *src_producer; /* to the source */
 	/* heartbeats (task_heartbeats.c) */
 	km_hb_t hb;
+	/* checkpoints (task_checkpoints.c) */
+	struct km_ckpt *ckpt; /* the last checkpoints and counters; NULL until the first run */
+	uint64_t ckpt_groups, ckpt_untranslated, ckpt_routed, ckpt_unwritable, ckpt_exact,
+	    ckpt_queued;
+	/* group offset sync (task_groups.c) */
+	km_strmap_t group_seen; /* group -> how its last sync went (skipped or written) */
+	uint64_t groups_synced, group_offsets_synced, group_sync_failures, groups_skipped;
+	char groups_skipped_names[512]; /* those skipped in the last run, ", "-separated */
 } km_ctl_t;
 
 struct km_flow {
@@ -274,6 +317,19 @@ struct km_flow {
 	int64_t heartbeats_ms;      /* emit.heartbeats.interval */
 	int heartbeats_replication; /* heartbeats.replication.enabled */
 	int internal_rf;            /* internal.topics.replication.factor */
+	/* offset syncs and checkpoints */
+	int xlate_on;    /* offset syncs or checkpoints: partitions keep runs */
+	int osync_on;    /* emit.offset-syncs */
+	int64_t lag_max; /* offset.lag.max */
+	int64_t osync_flush_ms;
+	char *osync_topic;         /* on osync_cluster, named by the policy */
+	const char *osync_cluster; /* the alias offset-syncs.topic.location names */
+	int ckpt_on;               /* emit.checkpoints */
+	int64_t ckpt_ms;
+	char *ckpt_topic;  /* on the target, named by the policy */
+	int group_sync_on; /* sync.group.offsets (and emit.checkpoints) */
+	int64_t group_sync_ms;
+	pcre2_code *groups_include, *groups_exclude; /* NULL: matches nothing */
 
 	/* shared, under lock */
 	pthread_mutex_t lock;
@@ -287,6 +343,7 @@ struct km_flow {
 	km_ctl_status_t pub_ctl;
 	km_tmeta_t *pub_tmeta; /* the target's topics, for the data thread */
 	_Atomic uint64_t tmeta_gen;
+	_Atomic int osync_ready; /* the offset-syncs topic is there (control thread) */
 
 	/* each thread's own */
 	km_data_t d;
@@ -390,6 +447,7 @@ int km_fail_batch_logged(km_flow_t *f);
 
 /* km_copy_send and km_wait_hold flags */
 #define KM_SEND_DEAD_LETTER 0x1 /* the source record of the entry, to the dead-letter topic */
+#define KM_SEND_ROUTED      0x2 /* to a topic or partition other than the entry's mirror */
 /* Sends one record made from @p e (NULL: no source). 0: sent, or failed
  * for good (km_copy_send_failed); 1: the target does not know the topic
  * or partition yet. @p hdrs is handed over when 0. */
@@ -443,6 +501,18 @@ static inline void km_data_error_ended(km_flow_t *f, km_errsrc_t from) {
 	}
 }
 
+/* offset_syncs.c @locality data thread */
+/* Gives @p p its runs (again: a recreated topic), when the flow keeps them. */
+void km_osync_part_init(km_flow_t *f, km_part_t *p);
+/* @p e, popped, made records in its mirror partition (e->dst_first >= 0). */
+void km_osync_note(km_flow_t *f, km_part_t *p, const km_entry_t *e);
+/* Writes every partition's delayed offset sync. */
+void km_osync_flush(km_flow_t *f, int64_t now);
+/* An offset sync's delivery report. */
+void km_osync_report(km_flow_t *f, const rd_kafka_message_t *m);
+/* Answers a translation job (KM_CMD_TRANSLATE). */
+void km_osync_translate(km_flow_t *f, km_xjob_t *job);
+
 /* progress_writer.c @locality data thread */
 void km_progress_mark(km_flow_t *f, km_part_t *p);
 void km_progress_mark_all(km_flow_t *f);
@@ -477,6 +547,21 @@ km_err_t km_task_heartbeats(void *f, int64_t now);
 void km_ctl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 void km_ctl_producers_open(km_flow_t *f);
 void km_ctl_producers_close(km_flow_t *f);
+km_err_t km_task_checkpoints(void *f, int64_t now);
+/* task_checkpoints.c: its part of the status, and its end */
+void km_ckpt_status(km_flow_t *f, km_ctl_status_t *st);
+void km_ckpt_free(km_flow_t *f);
+/* The last checkpoint of each (group, partition) of this flow's mirror
+ * topics, for groups the filter takes; borrowed until the next run of
+ * task checkpoints. The caller frees the array. */
+typedef struct km_ckpt_entry {
+	const char *group, *topic; /* topic: on the target */
+	int32_t partition;
+	int64_t downstream;
+} km_ckpt_entry_t;
+km_err_t km_ckpt_entries(km_flow_t *f, km_ckpt_entry_t **out, size_t *cntp);
+km_err_t km_task_groups(void *f, int64_t now);
+void km_groups_free(km_flow_t *f);
 /* Hands a topic's ready partitions to the data thread (task_topics.c). */
 void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c);
 /* Takes the data thread's requests off the flow's queue into the tasks'. */

@@ -95,7 +95,8 @@ km_entry_t *km_inflight_push(km_inflight_t *ifl, km_ifq_t *q, void *msg, int64_t
 	e->q = q;
 	e->offset = offset;
 	e->ts = ts;
-	e->dst_offset = -1;
+	e->dst_offset = e->dst_first = -1;
+	e->routed = 0;
 	e->bytes = e->size = bytes;
 	e->cost = cost;
 	e->pending = 1; /* held by the batch until every record of it is produced */
@@ -148,8 +149,12 @@ void km_inflight_ack(km_inflight_t *ifl, km_entry_t *e, int32_t status, int64_t 
                      size_t cost) {
 	if (status && !e->status)
 		e->status = status;
-	if (!status && dst_offset > e->dst_offset)
-		e->dst_offset = dst_offset;
+	if (!status && dst_offset >= 0) {
+		if (dst_offset > e->dst_offset)
+			e->dst_offset = dst_offset;
+		if (e->dst_first < 0 || dst_offset < e->dst_first)
+			e->dst_first = dst_offset;
+	}
 	e->q->unacked -= cost < e->q->unacked ? cost : e->q->unacked;
 	maybe_ready(ifl, e->q);
 	if (--e->pending == 0)

@@ -50,14 +50,17 @@ typedef struct km_entry {
 	km_ifq_t *q;        /* its partition's queue */
 	int64_t offset;     /* source offset */
 	int64_t ts;         /* source timestamp (ms) */
-	int64_t dst_offset; /* target offset of the last record made from it, -1: none */
+	int64_t dst_offset; /* target offset of the last record made from it in its mirror
+	                       partition, -1: none */
+	int64_t dst_first;  /* ...and of the first (a stage may make several), -1: none */
 	size_t bytes;       /* counted against the bytes bound until released */
 	size_t size;        /* the record's key and value bytes, for the counters */
 	size_t cost;        /* its window cost (one.batch.per.partition), 0 without */
 	int32_t pending;    /* holds: the batch copying it, and each produce request */
 	int32_t status;     /* the first failure of a record made from it (0: none) */
 	int32_t next;       /* its queue's next entry, or the next free one (-1: none) */
-	int32_t mark;       /* the caller's; 0 when pushed */
+	int16_t mark;       /* the caller's; 0 when pushed */
+	uint16_t routed;    /* a record made from it went to another topic or partition */
 } km_entry_t;
 
 typedef void(km_release_fn)(void *msg);

@@ -13,8 +13,8 @@ core_libkmcore_la_SOURCES = \
 	core/policy.c core/policy.h \
 	core/pipeline.c core/pipeline.h \
 	core/progress.c core/progress.h \
-	core/topic_read.c core/topic_read.h \
 	core/internal_topics.c core/internal_topics.h \
+	core/topic_read.c core/topic_read.h \
 	core/status.c core/status.h \
 	core/inflight.c core/inflight.h \
 	core/tasks.c core/tasks.h \
@@ -25,6 +25,7 @@ core_libkmcore_la_SOURCES = \
 	core/mm2_codec.c core/mm2_codec.h \
 	core/mm2_translate.c core/mm2_translate.h \
 	core/xlate.c core/xlate.h \
+	core/offset_syncs.c \
 	core/flow.c core/flow.h core/flow_int.h \
 	core/clients.c \
 	core/data_thread.c \
@@ -40,6 +41,8 @@ core_libkmcore_la_SOURCES = \
 	core/task_configs.c \
 	core/task_routes.c \
 	core/task_resets.c \
+	core/task_checkpoints.c \
+	core/task_groups.c \
 	core/task_heartbeats.c
 core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(PCRE2_CFLAGS)
 core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(PCRE2_LIBS) $(LTDL_LIBS)

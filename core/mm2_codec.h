@@ -26,7 +26,7 @@
  * encoder refuses the same values, so that kmirror never writes a record it
  * would not read back.
  *
- * Not used by kmirrord yet. Unit tests: tests/unit/test_mm2_codec.c; fuzz
+ * Unit tests: tests/unit/test_mm2_codec.c; fuzz
  * targets: tests/fuzz/.
  * @locality any thread; pure, allocates nothing */
 #ifndef KM_MM2_CODEC_H

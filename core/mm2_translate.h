@@ -13,7 +13,8 @@
  * data. A consumer moved to the translation may read records again, never
  * miss one.
  *
- * Not used by kmirrord yet. Unit tests: tests/unit/test_mm2_translate.c.
+ * kmirrord falls back to it where its exact runs (xlate.h) do not reach.
+ * Unit tests: tests/unit/test_mm2_translate.c.
  * @locality the thread that owns the km_mm2_syncs_t; pure, allocates
  *           nothing */
 #ifndef KM_MM2_TRANSLATE_H

@@ -4,9 +4,9 @@
  * when it is acknowledged, every record popped before it counts as stored,
  * which frees room under max.inflight.records.
  *
- * This is where offset-syncs and exactly-once progress go next: each
- * partition keeps the offset pair of its last acknowledged record
- * (last_src -> last_dst, set by the copy loop from the delivery reports).
+ * Each partition also keeps the offset pair of its last acknowledged record
+ * (last_src -> last_dst, set by the copy loop from the delivery reports);
+ * the whole mapping, for offset syncs and checkpoints, is offset_syncs.c's.
  * @locality data thread */
 #include "config.h"
 

@@ -169,9 +169,11 @@ static void json_partitions(const km_data_status_t *d, FILE *fp) {
 		        ",\"copied\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"skipped\":%" PRIu64
 		        ",\"dead_lettered\":%" PRIu64 ",\"waiting\":%" PRIu64
 		        ",\"last_source_offset\":%" PRId64 ",\"last_target_offset\":%" PRId64
-		        ",\"since\":%" PRId64 ",\"reason\":",
+		        ",\"routed\":%" PRIu64 ",\"translation\":\"%s\",\"since\":%" PRId64
+		        ",\"reason\":",
 		        p->records, p->lost, p->skipped, p->dead_lettered, p->held, p->last_src,
-		        p->last_dst, p->since_ms);
+		        p->last_dst, p->routed, p->routed ? "none for routed records" : "exact",
+		        p->since_ms);
 		json_str(fp, d->strs ? d->strs + p->reason : "");
 		fputs(",\"target\":", fp);
 		json_str(fp, d->strs ? d->strs + p->target : "");
@@ -236,6 +238,23 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	        ",\"unsourced_dropped\":%" PRIu64,
 	        d->inflight, d->held, d->lost, d->skipped, d->dead_lettered, d->rebuilds,
 	        d->stage_errors, d->deferred, d->fetch_wakes, d->ticks, d->unsourced_dropped);
+	fprintf(fp, ",\"offset_syncs\":{\"written\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"last\":",
+	        d->osyncs_written, d->osyncs_failed);
+	json_ms(fp, d->osync_last_ms ? d->osync_last_ms : -1);
+	fprintf(fp,
+	        "},\"checkpoints\":{\"written\":%" PRIu64 ",\"failed\":%" PRIu64
+	        ",\"groups\":%" PRIu64 ",\"untranslated\":%" PRIu64 ",\"routed\":%" PRIu64
+	        ",\"skipped_records\":%" PRIu64 ",\"last\":",
+	        c->checkpoints_written, c->checkpoints_failed, c->checkpoint_groups,
+	        c->checkpoints_untranslated, c->checkpoints_routed, c->checkpoints_skipped_bad);
+	json_ms(fp, c->checkpoint_last_ms ? c->checkpoint_last_ms : -1);
+	fprintf(fp,
+	        "},\"group_offsets\":{\"groups_synced\":%" PRIu64 ",\"offsets_synced\":%" PRIu64
+	        ",\"failures\":%" PRIu64 ",\"groups_skipped\":%" PRIu64 ",\"skipped\":",
+	        c->groups_synced, c->group_offsets_synced, c->group_sync_failures,
+	        c->groups_skipped);
+	json_str(fp, c->groups_skipped_names);
+	fputc('}', fp);
 	json_tasks(c, fp);
 	json_plugins(s, fp);
 	json_partitions(d, fp);

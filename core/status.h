@@ -29,6 +29,7 @@ typedef struct km_part_status {
 	int64_t last_src; /* the last acknowledged record: source offset */
 	int64_t last_dst; /* ...and its offset on the target (-1: none yet) */
 	uint64_t records, bytes, lost, skipped, dead_lettered, held;
+	uint64_t routed;  /* records made from its records that went elsewhere */
 	int64_t since_ms; /* wall clock: when state or reason last changed */
 	size_t reason;    /* offset in km_data_status_t.strs; 0: none */
 } km_part_status_t;
@@ -41,6 +42,8 @@ typedef struct km_data_status {
 	int parts_by_state[KM_PART_NSTATES];
 	uint64_t records, bytes, inflight, lost, skipped, dead_lettered, held;
 	uint64_t rebuilds, stage_errors, deferred, fetch_wakes, ticks, unsourced_dropped;
+	uint64_t osyncs_written, osyncs_failed; /* offset syncs */
+	int64_t osync_last_ms;                  /* wall clock; 0: none yet */
 	int64_t lag;
 	int64_t taken_ms; /* wall clock when the snapshot was taken */
 	char last_error[512];
@@ -59,7 +62,7 @@ typedef struct km_task_status {
 	int64_t took_ms; /* how long the last run took */
 } km_task_status_t;
 
-#define KM_TASKS_MAX 8
+#define KM_TASKS_MAX 12
 
 /* The control thread's part. */
 typedef struct km_ctl_status {
@@ -70,6 +73,13 @@ typedef struct km_ctl_status {
 	 * delivered one's timestamp (wall ms, 0: none) */
 	uint64_t heartbeats, heartbeat_failures;
 	int64_t last_heartbeat_ms;
+	/* checkpoints (task_checkpoints.c) */
+	uint64_t checkpoints_written, checkpoints_failed, checkpoint_groups;
+	uint64_t checkpoints_untranslated, checkpoints_routed, checkpoints_skipped_bad;
+	int64_t checkpoint_last_ms; /* wall clock; 0: none yet */
+	/* group offset sync (task_groups.c) */
+	uint64_t groups_synced, group_offsets_synced, group_sync_failures, groups_skipped;
+	char groups_skipped_names[512];
 	km_task_status_t tasks[KM_TASKS_MAX];
 	size_t task_cnt;
 	char last_error[512];

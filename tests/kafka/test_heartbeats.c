@@ -155,6 +155,25 @@ static void assert_internal_shape(const char *cluster, const char *topic) {
 	ktest_destroy(rk);
 }
 
+/* MirrorClient.replicationHops(@p alias) on @p cluster prints @p want. */
+static void assert_hops(const char *cluster, const char *alias, const char *want) {
+	char *out = ktest_interop("hops %s %s", ktest_bootstrap(cluster), alias);
+
+	assert_string_equal(out, want);
+	free(out);
+}
+
+/* MirrorClient.upstreamClusters() on @p cluster names @p alias (other
+ * suites' heartbeats topics on the same bed may add more). */
+static void assert_upstream(const char *cluster, const char *alias) {
+	char *out = ktest_interop("upstream %s", ktest_bootstrap(cluster)), line[64];
+
+	snprintf(line, sizeof(line), "\n%s\n", alias); /* a whole line */
+	if (strncmp(out, line + 1, strlen(line + 1)) && !strstr(out, line))
+		fail_msg("upstreamClusters on %s: \"%s\" has no line %s", cluster, out, alias);
+	free(out);
+}
+
 /* ---- the tests ------------------------------------------------------------- */
 
 /* A flow whose filter leaves the heartbeats out: hbB gets (hbA, hbB)
@@ -195,6 +214,8 @@ static void test_heartbeats_written(void **state) {
 	ktest_recs_free(copied, n);
 	ktest_recs_free(orig, an);
 
+	assert_hops("b", "hbA", "1\n");
+	assert_upstream("b", "hbA");
 	ktest_status_wait(d, "hb", "heartbeats", 6, WAIT_MS);
 	assert_true(ktest_status_wait(d, "hb", "last_heartbeat_at", t0, WAIT_MS) <= km_wall_ms());
 	ktest_status_wait_text(d, "hb", "\"heartbeat_failures\":0,", WAIT_MS);
@@ -222,6 +243,11 @@ static void test_heartbeats_chain(void **state) {
 	wait_heartbeats(third, "hbB.heartbeats", "hbA", "hbB", t0, 2);
 	wait_heartbeats(third, "hbB.heartbeats", "hbC", "hbB", t0, 2);
 	wait_heartbeats(third, "hbB.hbA.heartbeats", "hbB", "hbA", t0, 2);
+	/* MirrorMaker 2's own MirrorClient, which looks at the topics' names */
+	assert_hops(third, "hbA", "2\n");
+	assert_hops(third, "hbB", "1\n");
+	assert_upstream(third, "hbA");
+	assert_upstream(third, "hbB");
 	ktest_daemon_finish(d);
 }
 

@@ -283,8 +283,21 @@ static void test_mirror_client(void **state) {
 	internal_topic(rk, "d.e.heartbeats");
 	ktest_destroy(rk);
 
+	/* other suites on the same bed leave heartbeats topics of their own
+	 * aliases on b: only these aliases' lines are asserted */
 	out = ktest_interop("upstream %s", b);
-	assert_output("upstreamClusters", out, "a\nc\nd\ne\n");
+	{
+		const char *want[] = {"a", "c", "d", "e"};
+		char got[64] = "";
+		for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+			if (!strcmp(line, "b")) /* b is not upstream of itself */
+				fail_msg("upstreamClusters on b names b");
+			for (size_t i = 0; i < 4; i++)
+				if (!strcmp(line, want[i]))
+					strcat(got, want[i]);
+		}
+		assert_output("upstreamClusters (a, c, d, e)", got, "acde");
+	}
 	free(out);
 	/* the fewest prefixes to walk to the alias over every heartbeat topic:
 	 * a.heartbeats names a first, c.a.heartbeats names c first */

@@ -134,13 +134,46 @@ static const bad_case_t bad_cases[] = {
      "t.yaml:9:5: flows[0] is a scalar; a flow must be a mapping (name:, source:, target:, ...)"},
     {"unknown_flow_key", FLOW "    topic: {include: [x]}\n",
      "t.yaml:12:5: key 'topic' is not known in flows[0]; allowed keys: name, source, target, "
-     "topics, policy, pipeline, consumer, producer, start, on_error, dead_letter.topic, "
-     "isolation, "
-     "replication.factor, refresh.topics.interval, refresh.target.interval, sync.topic.configs, "
-     "sync.topic.configs.interval, config.properties.exclude, batch.records, "
-     "max.inflight.records, max.inflight.bytes, producer.connections, "
+     "topics, policy, pipeline, consumer, producer, groups, start, on_error, "
+     "dead_letter.topic, isolation, replication.factor, refresh.topics.interval, "
+     "refresh.target.interval, sync.topic.configs, sync.topic.configs.interval, "
+     "emit.offset-syncs, offset-syncs.topic.location, offset.lag.max, "
+     "offset-syncs.flush.interval, emit.checkpoints, emit.checkpoints.interval, "
+     "sync.group.offsets, sync.group.offsets.interval, config.properties.exclude, "
+     "batch.records, max.inflight.records, max.inflight.bytes, producer.connections, "
      "one.batch.per.partition, enabled, emit.heartbeats, emit.heartbeats.interval, "
      "heartbeats.replication.enabled, internal.topics.replication.factor"},
+    /* offset syncs, checkpoints, groups */
+    {"groups_not_mapping", FLOW "    groups: [a]\n", 
+     "t.yaml:12:13: key 'groups' is a list; it must be a mapping: {include: [REGEX, ...], "
+     "exclude: [REGEX, ...]}"},
+    {"groups_unknown_key", FLOW "    groups: {inclde: [a]}\n", 
+     "t.yaml:12:14: key 'inclde' is not known in flows[0].groups; allowed keys: include, "
+     "exclude"},
+    {"groups_bad_regex", FLOW "    groups: {include: ['ok.*', 'bad(']}\n", 
+     "t.yaml:12:32: key 'groups.include': 'bad(' is not a regular expression: missing "
+     "closing parenthesis at offset 4"},
+    {"groups_exclude_bad_regex", FLOW "    groups:\n      exclude:\n        - '[z-a]'\n", 
+     "t.yaml:14:11: key 'groups.exclude': '[z-a]' is not a regular expression: range "
+     "out of order in character class at offset 3"},
+    {"osync_location_bad", FLOW "    offset-syncs.topic.location: both\n", 
+     "t.yaml:12:34: key 'offset-syncs.topic.location': 'both' is not allowed; use one of "
+     "source, target"},
+    {"lag_max_negative", FLOW "    offset.lag.max: -1\n", 
+     "t.yaml:12:21: key 'offset.lag.max': '-1' is out of range; it must be between 0 and "
+     "1000000000"},
+    {"osync_flush_small", FLOW "    offset-syncs.flush.interval: 10ms\n", 
+     "t.yaml:12:34: key 'offset-syncs.flush.interval': '10ms' is out of range; it must be "
+     "between 100ms and 1h"},
+    {"ckpt_interval_small", FLOW "    emit.checkpoints.interval: 500ms\n", 
+     "t.yaml:12:32: key 'emit.checkpoints.interval': '500ms' is out of range; it must be "
+     "at least 1s"},
+    {"group_sync_interval_text", FLOW "    sync.group.offsets.interval: often\n", 
+     "t.yaml:12:34: key 'sync.group.offsets.interval': 'often' is not a duration; give a "
+     "whole number with a unit: ms, s, m or h (e.g. 250ms, 5s); it must be at least 1s"},
+    {"emit_checkpoints_not_bool", FLOW "    emit.checkpoints: maybe\n", 
+     "t.yaml:12:23: key 'emit.checkpoints': 'maybe' is not a boolean; use true or false "
+     "(yes/no and on/off also work)"},
     {"missing_name", CLUSTERS "flows:\n  - source: a\n    target: b\n",
      "t.yaml:9:5: flows[0]: key 'name' is required (a unique name of letters, digits, '_', '.' "
      "and '-')"},
@@ -372,6 +405,22 @@ static void test_minimal_defaults(void **state) {
 	assert_int_equal(km_params_list(f->params, "config.properties.exclude", &items), 6);
 	assert_string_equal(items[0], "follower\\.replication\\.throttled\\.replicas");
 	assert_string_equal(items[5], "min\\.insync\\.replicas");
+	/* offset syncs, checkpoints and group offsets: MM2's names, its defaults
+	 * but for sync.group.offsets (on) and the flush (10 s) */
+	assert_int_equal(km_params_bool(f->params, "emit.offset-syncs"), 1);
+	assert_string_equal(km_params_str(f->params, "offset-syncs.topic.location"), "source");
+	assert_int_equal(km_params_int(f->params, "offset.lag.max"), 100);
+	assert_int_equal(km_params_int(f->params, "offset-syncs.flush.interval"), 10000);
+	assert_int_equal(km_params_bool(f->params, "emit.checkpoints"), 1);
+	assert_int_equal(km_params_int(f->params, "emit.checkpoints.interval"), 60000);
+	assert_int_equal(km_params_bool(f->params, "sync.group.offsets"), 1);
+	assert_int_equal(km_params_int(f->params, "sync.group.offsets.interval"), 60000);
+	assert_int_equal(km_params_list(f->groups, "include", &items), 1);
+	assert_string_equal(items[0], ".*");
+	assert_int_equal(km_params_list(f->groups, "exclude", &items), 3);
+	assert_string_equal(items[0], "console-consumer-.*");
+	assert_string_equal(items[1], "connect-.*");
+	assert_string_equal(items[2], "__.*");
 	assert_int_equal(km_params_int(f->params, "batch.records"), 1000);
 	assert_int_equal(km_params_int(f->params, "max.inflight.records"), 100000);
 	assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 64 * 1024 * 1024);
