@@ -508,6 +508,14 @@ static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *fl
 		return KM_ERR_INVALID;
 	if (km_flow_dead_letter_check(f->params, errstr, errstr_size) != KM_OK)
 		return KM_ERR_INVALID;
+	if (!km_params_bool(f->params, "emit.checkpoints") &&
+	    km_params_isset(f->params, "sync.group.offsets") &&
+	    km_params_bool(f->params, "sync.group.offsets")) {
+		km_node_err(errstr, errstr_size, km_params_node(f->params, "sync.group.offsets"),
+		            "key 'sync.group.offsets': true needs emit.checkpoints: true (group "
+		            "offsets are the checkpoints' offsets); remove one of the two");
+		return KM_ERR_INVALID;
+	}
 	for (const char *const *rf =
 	         (const char *const[]){"replication.factor", "internal.topics.replication.factor",
 	                               NULL};

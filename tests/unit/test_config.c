@@ -171,6 +171,10 @@ static const bad_case_t bad_cases[] = {
     {"group_sync_interval_text", FLOW "    sync.group.offsets.interval: often\n", 
      "t.yaml:12:34: key 'sync.group.offsets.interval': 'often' is not a duration; give a "
      "whole number with a unit: ms, s, m or h (e.g. 250ms, 5s); it must be at least 1s"},
+    {"group_sync_without_checkpoints",
+     FLOW "    emit.checkpoints: false\n    sync.group.offsets: true\n",
+     "t.yaml:13:25: key 'sync.group.offsets': true needs emit.checkpoints: true (group offsets "
+     "are the checkpoints' offsets); remove one of the two"},
     {"emit_checkpoints_not_bool", FLOW "    emit.checkpoints: maybe\n", 
      "t.yaml:12:23: key 'emit.checkpoints': 'maybe' is not a boolean; use true or false "
      "(yes/no and on/off also work)"},
@@ -477,7 +481,11 @@ static void test_full_config(void **state) {
 	                            "    target: east-1\n"
 	                            "    policy: {plugin: prefix, separator: _}\n"
 	                            "    on_error: dead-letter\n"
-	                            "    dead_letter.topic: kmirror.dead-letter_1\n");
+	                            "    dead_letter.topic: kmirror.dead-letter_1\n"
+	                            "    groups: {include: ['app-.*'], exclude: []}\n"
+	                            "    offset-syncs.topic.location: target\n"
+	                            "    offset.lag.max: 0\n"
+	                            "    emit.checkpoints: false\n");
 	const char *const *items;
 
 	assert_int_equal(conf->plugin_dir_cnt, 2);
@@ -542,6 +550,13 @@ static void test_full_config(void **state) {
 	assert_string_equal(f->policy.path, "flows[1].policy");
 	assert_string_equal(km_params_str(f->params, "on_error"), "dead-letter");
 	assert_string_equal(km_params_str(f->params, "dead_letter.topic"), "kmirror.dead-letter_1");
+	assert_int_equal(km_params_list(f->groups, "include", &items), 1);
+	assert_string_equal(items[0], "app-.*");
+	assert_int_equal(km_params_list(f->groups, "exclude", &items), 0);
+	assert_string_equal(km_params_str(f->params, "offset-syncs.topic.location"), "target");
+	assert_int_equal(km_params_int(f->params, "offset.lag.max"), 0);
+	/* without checkpoints, the default sync.group.offsets: true is no error */
+	assert_int_equal(km_params_bool(f->params, "emit.checkpoints"), 0);
 	km_config_destroy(conf);
 }
 
