@@ -341,6 +341,21 @@ static void test_plain_topic(void **state) {
 		failover_many(topic, mirror, 0, p0, 4, keep_all);
 		failover_many(topic, mirror, 1, p1, 2, keep_all);
 	}
+	/* MM2's own CheckpointFormatter reads kmirror's checkpoint */
+	{
+		char g[128], want[512], *out;
+		ktest_topic_name(g, sizeof(g), "gfmt");
+		commit(g, topic, 0, 42);
+		assert_int_equal(wait_checkpoint(g, mirror, 0, 42), 42);
+		out = ktest_interop("format %s %s checkpoint", ktest_bootstrap("b"), CKPT_TOPIC);
+		snprintf(want, sizeof(want),
+		         "Checkpoint{consumerGroupId=%s, topicPartition=%s-0, upstreamOffset=42, "
+		         "downstreamOffset=42, metadata=}\n",
+		         g, mirror);
+		if (!strstr(out, want))
+			fail_msg("CheckpointFormatter printed no \"%s\"", want);
+		free(out);
+	}
 	assert_true(ktest_status_wait(d, "fplain", "written", 1, WAIT_MS) >= 1);
 	ktest_daemon_finish(d);
 	ktest_destroy(a);
@@ -709,6 +724,23 @@ static void test_offset_syncs(void **state) {
 	}
 	/* 450 records, offset.lag.max 50: one at 0, then every 51 records */
 	assert_true(mine >= 9);
+	/* MM2's own OffsetSyncFormatter reads them: the first and the last */
+	{
+		char want[512], *out = ktest_interop("format %s %s offset-sync",
+		                                     ktest_bootstrap("a"), SYNC_TOPIC);
+		snprintf(want, sizeof(want),
+		         "OffsetSync{topicPartition=%s-0, upstreamOffset=0, downstreamOffset=0}\n",
+		         topic);
+		if (!strstr(out, want))
+			fail_msg("OffsetSyncFormatter printed no \"%s\"", want);
+		snprintf(
+		    want, sizeof(want),
+		    "OffsetSync{topicPartition=%s-0, upstreamOffset=449, downstreamOffset=449}\n",
+		    topic);
+		if (!strstr(out, want))
+			fail_msg("OffsetSyncFormatter printed no \"%s\"", want);
+		free(out);
+	}
 	ktest_recs_free(s, ns);
 	ktest_recs_free(t, nt);
 	ktest_daemon_finish(d);

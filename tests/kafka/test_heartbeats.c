@@ -193,6 +193,15 @@ static void test_heartbeats_written(void **state) {
 	start(d, NULL, yaml);
 	ktest_status_wait(d, "hb", "records", 10, WAIT_MS);
 	wait_heartbeats("b", "heartbeats", "hbA", "hbB", t0, 3);
+	/* MM2's own HeartbeatFormatter reads them */
+	{
+		char *out = ktest_interop("format %s heartbeats heartbeat", ktest_bootstrap("b"));
+		const char *want =
+		    "Heartbeat{sourceClusterAlias=hbA, targetClusterAlias=hbB, timestamp=";
+		if (!strstr(out, want))
+			fail_msg("HeartbeatFormatter printed no \"%s...\"", want);
+		free(out);
+	}
 	wait_heartbeats("a", "heartbeats", "hbB", "hbA", t0, 3);
 	wait_heartbeats("b", "hbA.heartbeats", "hbB", "hbA", t0, 3);
 	assert_internal_shape("a", "heartbeats");
