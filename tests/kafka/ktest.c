@@ -888,25 +888,56 @@ void ktest_create_partitions(rd_kafka_t *rk, const char *topic, int total) {
 	rd_kafka_queue_destroy(q);
 }
 
-void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra,
-                      int timeout_ms) {
-	char yaml[2048], ready[300];
+/* The flows section of ktest_flow_start. */
+static void flow_yaml(char *buf, size_t size, const char *flow, const char *source,
+                      const char *target, const char *topic, const char *extra) {
+	if (snprintf(buf, size,
+	             "flows:\n"
+	             "  - name: %s\n"
+	             "    source: %s\n"
+	             "    target: %s\n"
+	             "    refresh.topics.interval: 1s\n"
+	             "    sync.topic.configs.interval: 2s\n"
+	             "    topics: {include: ['%s']}\n"
+	             "    heartbeats.replication.enabled: false\n"
+	             "%s",
+	             flow, source, target, topic, extra ? extra : "") >= (int)size)
+		fail_msg("the flows section of flow %s is longer than %zu bytes", flow, size - 1);
+}
 
-	snprintf(yaml, sizeof(yaml),
-	         "flows:\n"
-	         "  - name: %s\n"
-	         "    source: a\n"
-	         "    target: b\n"
-	         "    refresh.topics.interval: 1s\n"
-	         "    sync.topic.configs.interval: 2s\n"
-	         "    topics: {include: ['%s']}\n"
-	         "    heartbeats.replication.enabled: false\n"
-	         "%s",
-	         flow, topic, extra ? extra : "");
-	ktest_daemon_config(d, yaml);
+static void flow_started(ktest_daemon_t *d, const char *flow, int timeout_ms) {
+	char ready[300];
+
 	ktest_daemon_start(d, NULL);
 	snprintf(ready, sizeof(ready), "flow %s: loaded progress", flow);
 	ktest_log_wait(d, ready, timeout_ms);
+}
+
+void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra,
+                      int timeout_ms) {
+	char yaml[2048];
+
+	flow_yaml(yaml, sizeof(yaml), flow, "a", "b", topic, extra);
+	ktest_daemon_config(d, yaml);
+	flow_started(d, flow, timeout_ms);
+}
+
+void ktest_flow_start_as(ktest_daemon_t *d, const char *flow, const char *source,
+                         const char *target, const char *topic, const char *extra, int timeout_ms) {
+	char yaml[2048], clusters[1024];
+
+	snprintf(clusters, sizeof(clusters),
+	         "clusters:\n"
+	         "  %s:\n"
+	         "    kafka:\n"
+	         "      bootstrap.servers: %s\n"
+	         "  %s:\n"
+	         "    kafka:\n"
+	         "      bootstrap.servers: %s\n",
+	         source, ktest_bootstrap("a"), target, ktest_bootstrap("b"));
+	flow_yaml(yaml, sizeof(yaml), flow, source, target, topic, extra);
+	ktest_daemon_config_clusters(d, clusters, yaml);
+	flow_started(d, flow, timeout_ms);
 }
 
 void ktest_produce_big(const char *topic, int32_t partition, size_t len) {
@@ -1230,6 +1261,64 @@ void ktest_tap_end(void) {
 	stdout = tap_filter.out;
 	fclose(tap_stream);
 	tap_stream = NULL;
+}
+
+void ktest_commit(const char *cluster, const char *group, const char *topic, int32_t part,
+                  int64_t offset) {
+	rd_kafka_t *rk = ktest_producer(cluster, NULL);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_AlterConsumerGroupOffsets_t *req;
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	const rd_kafka_group_result_t **res;
+	rd_kafka_event_t *ev;
+	size_t n = 0;
+
+	rd_kafka_topic_partition_list_add(l, topic, part)->offset = offset;
+	req = rd_kafka_AlterConsumerGroupOffsets_new(group, l);
+	rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, NULL, q);
+	rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+	ev = rd_kafka_queue_poll(q, 60000);
+	assert_non_null(ev);
+	res = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+	    rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+	if (rd_kafka_event_error(ev) || n != 1 || rd_kafka_group_result_error(res[0]))
+		fail_msg("committing %s for %s on %s: %s", topic, group, cluster,
+		         rd_kafka_event_error(ev) ? rd_kafka_event_error_string(ev)
+		                                  : "the group's result has an error");
+	rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_topic_partition_list_destroy(l);
+	ktest_destroy(rk);
+}
+
+void ktest_assert_resumes_exactly(const char *topic, const ktest_rec_t *s, size_t ns,
+                                  const ktest_rec_t *t, size_t nt, int32_t part, int64_t committed,
+                                  int64_t down, int (*kept)(const ktest_rec_t *r)) {
+	size_t j = 0;
+
+	while (j < nt && t[j].offset < down)
+		j++;
+	for (size_t i = 0; i < ns; i++) {
+		if (s[i].offset < committed || (kept && !kept(&s[i])))
+			continue;
+		if (j >= nt)
+			fail_msg(
+			    "%s [%d]: the source record at %lld is not on the target after the "
+			    "checkpoint's offset %lld",
+			    topic, part, (long long)s[i].offset, (long long)down);
+		if (!ktest_bytes_equal(s[i].key, s[i].key_len, t[j].key, t[j].key_len) ||
+		    !ktest_bytes_equal(s[i].value, s[i].value_len, t[j].value, t[j].value_len))
+			fail_msg(
+			    "%s [%d]: resuming at %lld gives target offset %lld (key %.*s) where "
+			    "source offset %lld (key %.*s) was due",
+			    topic, part, (long long)down, (long long)t[j].offset, (int)t[j].key_len,
+			    (char *)t[j].key, (long long)s[i].offset, (int)s[i].key_len,
+			    (char *)s[i].key);
+		j++;
+	}
+	if (j != nt)
+		fail_msg("%s [%d]: %zu record(s) on the target after the last one due", topic, part,
+		         nt - j);
 }
 
 /* ---- MirrorMaker 2's Java client code (tests/interop/run) ---------------- */

@@ -195,6 +195,17 @@ int64_t ktest_now_ms(void);
  * @p extra (more flow keys, YAML); waits until it loaded its progress. */
 void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, const char *extra,
                       int timeout_ms);
+/* The same with clusters named @p source (the test bed's a) and @p target
+ * (its b) instead of a and b: MM2's internal topics take their names from
+ * these (SOURCE.checkpoints.internal, mm2-offset-syncs.TARGET.internal), so
+ * that a test with names of its own has those topics to itself. */
+void ktest_flow_start_as(ktest_daemon_t *d, const char *flow, const char *source,
+                         const char *target, const char *topic, const char *extra, int timeout_ms);
+/* Commits @p offset for @p group on @p topic [@p part] on @p cluster, as a
+ * consumer that read everything before it would (through the admin API:
+ * one client serves every group). */
+void ktest_commit(const char *cluster, const char *group, const char *topic, int32_t part,
+                  int64_t offset);
 /* Produces one record keyed "big" of @p len incompressible bytes to
  * cluster a. */
 void ktest_produce_big(const char *topic, int32_t partition, size_t len);
@@ -267,5 +278,15 @@ void ktest_assert_exact_copy(const char *topic, const char *mirror, int partitio
  * and equal to it, and at most @p bound more (duplicates). Values are
  * "<tag>-<i>", unique in the partition. Returns the duplicates. */
 size_t ktest_check_at_least_once(const char *topic, const char *mirror, int p, size_t bound);
+
+/* The failover: what a group that committed @p committed on @p topic [@p
+ * part] on a reads on b from its checkpoint's offset @p down on is exactly
+ * what it had not read on a, in order: nothing skipped, nothing given
+ * twice. @p s and @p t are the source and target partitions (ktest_read_
+ * partition); @p kept says which source records the target has (NULL:
+ * all). */
+void ktest_assert_resumes_exactly(const char *topic, const ktest_rec_t *s, size_t ns,
+                                  const ktest_rec_t *t, size_t nt, int32_t part, int64_t committed,
+                                  int64_t down, int (*kept)(const ktest_rec_t *r));
 
 #endif

@@ -65,39 +65,8 @@ static void produce_n(const char *topic, int parts, int first, int n,
 	ktest_destroy(rk);
 }
 
-/* Commits @p offset for @p group on @p topic [@p part] on @p cluster, as
- * a consumer that read everything before it would (through the admin API:
- * one client serves every group). */
-static void commit_on(const char *cluster, const char *group, const char *topic, int32_t part,
-                      int64_t offset) {
-	rd_kafka_t *rk = ktest_producer(cluster, NULL);
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_AlterConsumerGroupOffsets_t *req;
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	const rd_kafka_group_result_t **res;
-	rd_kafka_event_t *ev;
-	size_t n = 0;
-
-	rd_kafka_topic_partition_list_add(l, topic, part)->offset = offset;
-	req = rd_kafka_AlterConsumerGroupOffsets_new(group, l);
-	rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, NULL, q);
-	rd_kafka_AlterConsumerGroupOffsets_destroy(req);
-	ev = rd_kafka_queue_poll(q, 60000);
-	assert_non_null(ev);
-	res = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-	    rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
-	if (rd_kafka_event_error(ev) || n != 1 || rd_kafka_group_result_error(res[0]))
-		fail_msg("committing %s for %s on %s: %s", topic, group, cluster,
-		         rd_kafka_event_error(ev) ? rd_kafka_event_error_string(ev)
-		                                  : "the group's result has an error");
-	rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_topic_partition_list_destroy(l);
-	ktest_destroy(rk);
-}
-
 static void commit(const char *group, const char *topic, int32_t part, int64_t offset) {
-	commit_on("a", group, topic, part, offset);
+	ktest_commit("a", group, topic, part, offset);
 }
 
 /* The checkpoints topic on b, decoded; every record there must decode,
@@ -260,40 +229,6 @@ static int keep_all(const ktest_rec_t *r) {
 	return 1;
 }
 
-/* The failover: what the group reads on b from the checkpoint's offset on
- * is exactly what it had not read on a (records @p kept says the target
- * has), in order: nothing skipped, nothing given twice. @p s and @p t are
- * the source and target partitions. */
-static void assert_resumes_exactly(const char *topic, const ktest_rec_t *s, size_t ns,
-                                   const ktest_rec_t *t, size_t nt, int32_t part, int64_t committed,
-                                   int64_t down, int (*kept)(const ktest_rec_t *r)) {
-	size_t j = 0;
-
-	while (j < nt && t[j].offset < down)
-		j++;
-	for (size_t i = 0; i < ns; i++) {
-		if (s[i].offset < committed || !kept(&s[i]))
-			continue;
-		if (j >= nt)
-			fail_msg(
-			    "%s [%d]: the source record at %lld is not on the target after the "
-			    "checkpoint's offset %lld",
-			    topic, part, (long long)s[i].offset, (long long)down);
-		if (!ktest_bytes_equal(s[i].key, s[i].key_len, t[j].key, t[j].key_len) ||
-		    !ktest_bytes_equal(s[i].value, s[i].value_len, t[j].value, t[j].value_len))
-			fail_msg(
-			    "%s [%d]: resuming at %lld gives target offset %lld (key %.*s) where "
-			    "source offset %lld (key %.*s) was due",
-			    topic, part, (long long)down, (long long)t[j].offset, (int)t[j].key_len,
-			    (char *)t[j].key, (long long)s[i].offset, (int)s[i].key_len,
-			    (char *)s[i].key);
-		j++;
-	}
-	if (j != nt)
-		fail_msg("%s [%d]: %zu record(s) on the target after the last one due", topic, part,
-		         nt - j);
-}
-
 /* Commits each of the @p n offsets @p committed for a group of its own on
  * @p topic [@p part], then waits for their checkpoints and checks each
  * failover. */
@@ -316,7 +251,8 @@ static void failover_many(const char *topic, const char *mirror, int32_t part,
 	for (size_t i = 0; i < n; i++) {
 		ktest_note("%s [%d]: group at %lld resumes at %lld on the target", topic, part,
 		           (long long)committed[i], (long long)downs[i]);
-		assert_resumes_exactly(topic, s, ns, t, nt, part, committed[i], downs[i], kept);
+		ktest_assert_resumes_exactly(topic, s, ns, t, nt, part, committed[i], downs[i],
+		                             kept);
 	}
 	ktest_recs_free(s, ns);
 	ktest_recs_free(t, nt);
@@ -856,7 +792,7 @@ static void test_group_offsets_synced(void **state) {
 	/* ahead on b: never moved back */
 	ktest_topic_name(g2, sizeof(g2), "gahead");
 	commit(g2, topic, 0, 10);
-	commit_on("b", g2, mirror, 0, 250);
+	ktest_commit("b", g2, mirror, 0, 250);
 	wait_checkpoint(g2, mirror, 0, 10);
 	wait_group_task(d, "fsyncg");
 	assert_int_equal(committed_on("b", g2, mirror, 0), 250);
