@@ -63,6 +63,12 @@ void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c) {
 		abort();
 	cmd->type = KM_CMD_ADD;
 	cmd->cnt = ready;
+	/* The data thread knows the target's topics before it copies: a
+	 * record for a topic it lacks then waits for it (waiting.c) instead of
+	 * going to the producer, which would fail it once the topic was not
+	 * there for topic.metadata.propagation.max.ms. The tasks after this
+	 * one may take seconds (reading the checkpoints topic, say). */
+	km_flow_publish_tmeta(f);
 	if (recreated)
 		km_progress_forget_topic(f->c.progress, c->name);
 	for (int32_t i = 0; i < ready; i++) {
