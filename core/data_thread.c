@@ -425,8 +425,13 @@ void *km_data_main(void *arg) {
 		 * acknowledgements closely. */
 		if (d->progress_dirty || now - d->last_progress_ms >= KM_PROGRESS_INTERVAL_MS)
 			km_progress_write(f);
-		if (now - d->osync_flushed_ms >= f->osync_flush_ms)
+		/* the delayed syncs go out at once when the topic becomes
+		 * ready: records copied before it have syncs waiting */
+		if (now - d->osync_flushed_ms >= f->osync_flush_ms ||
+		    (!d->osync_was_ready && atomic_load(&f->osync_ready))) {
+			d->osync_was_ready = atomic_load(&f->osync_ready);
 			km_osync_flush(f, now);
+		}
 		if (now - d->last_status_ms >= KM_STATUS_INTERVAL_MS) {
 			km_copy_skips_said(f, now);
 			publish(f);

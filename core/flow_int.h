@@ -214,6 +214,7 @@ typedef struct km_data {
 	int64_t test_fatal_after;
 	/* offset syncs (offset_syncs.c) */
 	int osync_marker;
+	int osync_was_ready; /* osync_ready was seen set */
 	uint64_t osyncs_inflight, osyncs_written, osyncs_failed, osyncs_unsent;
 	int64_t osync_flushed_ms; /* mono */
 	int64_t osync_last_ms;    /* wall clock: the last one acknowledged */

@@ -110,11 +110,13 @@ static void test_prefix_names(void **state) {
 	         "    target: b\n"
 	         "    refresh.topics.interval: 1s\n"
 	         "    topics: {include: ['%s']}\n"
+	         "    heartbeats.replication.enabled: false\n" /* its topics alone */
 	         "  - name: pfx-us\n"
 	         "    source: a\n"
 	         "    target: b\n"
 	         "    refresh.topics.interval: 1s\n"
 	         "    topics: {include: ['%s']}\n"
+	         "    heartbeats.replication.enabled: false\n"
 	         "    policy: {separator: \"_\"}\n",
 	         t1, t2);
 	start(d, yaml, (const char *const[]){"pfx-dot", "pfx-us", NULL});
