@@ -116,11 +116,11 @@ static rd_kafka_t *make_progress_producer(km_flow_t *f, char *errstr, size_t err
  * no fatal error. */
 static rd_kafka_t *make_osync_producer(km_flow_t *f, char *errstr, size_t errstr_size) {
 	const char *defaults[] = {"acks", "all", "linger.ms", "10", NULL};
-	int on_target = !strcmp(f->osync_cluster, f->target);
 
-	return km_client_new(
-	    f, RD_KAFKA_PRODUCER, "offset-syncs", on_target ? f->fc->target : f->fc->source,
-	    on_target ? &f->fc->producer : NULL, defaults, NULL, errstr, errstr_size);
+	return km_client_new(f, RD_KAFKA_PRODUCER, "offset-syncs",
+	                     f->osync_on_target ? f->fc->target : f->fc->source,
+	                     f->osync_on_target ? &f->fc->producer : NULL, defaults, NULL, errstr,
+	                     errstr_size);
 }
 
 /* Every producer's event queue (delivery reports, errors) signals the wake

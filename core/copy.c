@@ -296,10 +296,10 @@ void km_copy_produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topi
 	int lacks =
 	    (flags & KM_SEND_DEAD_LETTER) ? partition < 0 : km_wait_lacks(f, p, topic, partition);
 
-	if (e && p && !(flags & KM_SEND_DEAD_LETTER) && partition != p->partition)
-		flags |= KM_SEND_ROUTED;
-	else if (e && p && !(flags & KM_SEND_DEAD_LETTER) && topic != p->st->target &&
-	         strcmp(topic, p->st->target))
+	/* not to its mirror partition: no offset pair for translation (the
+	 * mirror's name is the same pointer unless a stage set another) */
+	if (e && p && !(flags & KM_SEND_DEAD_LETTER) &&
+	    (partition != p->partition || (topic != p->st->target && strcmp(topic, p->st->target))))
 		flags |= KM_SEND_ROUTED;
 	if (p && p->failing) { /* it stops at a record a stage failed: nothing after it */
 		if (hdrs)

@@ -24,7 +24,7 @@ static void set_state(km_flow_t *f, const char *state) {
 	f->d.state_since_ms = km_wall_ms();
 }
 
-static km_stopic_t *find_stopic(km_flow_t *f, const char *name) {
+km_stopic_t *km_data_topic(km_flow_t *f, const char *name) {
 	for (km_stopic_t *st = f->d.topics; st; st = st->next)
 		if (!strcmp(st->name, name))
 			return st;
@@ -91,7 +91,7 @@ static km_part_t *new_part(km_flow_t *f, km_stopic_t *st, int32_t i) {
 
 static void apply_add(km_flow_t *f, km_cmd_t *c) {
 	km_data_t *d = &f->d;
-	km_stopic_t *st = find_stopic(f, c->topic);
+	km_stopic_t *st = km_data_topic(f, c->topic);
 	rd_kafka_topic_partition_list_t *l, *again;
 	rd_kafka_error_t *error;
 	int32_t first;
@@ -161,7 +161,7 @@ static void apply_add(km_flow_t *f, km_cmd_t *c) {
 }
 
 static void apply_gone(km_flow_t *f, km_cmd_t *c) {
-	km_stopic_t *st = find_stopic(f, c->topic);
+	km_stopic_t *st = km_data_topic(f, c->topic);
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_resp_err_t err;
 
@@ -190,7 +190,7 @@ static void apply_gone(km_flow_t *f, km_cmd_t *c) {
 /* The control thread found the bounds of a log whose position the
  * consumer refused: retention ran past it, or the topic was recreated. */
 static void apply_reset(km_flow_t *f, km_cmd_t *c) {
-	km_stopic_t *st = find_stopic(f, c->topic);
+	km_stopic_t *st = km_data_topic(f, c->topic);
 	km_part_t *p = st && c->partition < st->cnt ? st->parts[c->partition] : NULL;
 	int64_t lo = c->lo, pos;
 	rd_kafka_topic_partition_list_t *l;

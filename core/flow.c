@@ -80,6 +80,7 @@ static int failover_init(km_flow_t *f, char *errstr, size_t errstr_size) {
 	f->group_sync_on = f->ckpt_on && km_params_bool(p, "sync.group.offsets");
 	f->group_sync_ms = km_params_int(p, "sync.group.offsets.interval");
 	f->osync_cluster = on_target ? f->target : f->source;
+	f->osync_on_target = on_target;
 	if (ops->offset_syncs_topic(f->policy->data, on_target ? f->source : f->target, name,
 	                            sizeof(name)) != KM_OK ||
 	    !(f->osync_topic = strdup(name)) ||

@@ -110,7 +110,6 @@ typedef struct km_xitem {
 	int64_t down;   /* answer: where to resume on the target; -1: no translation */
 	int exact;      /* answer: 1 exact, 0 MM2's rule (may give records again) */
 	int routed;     /* answer: records of the partition went to other topics too */
-	int64_t meta;   /* the caller's */
 } km_xitem_t;
 typedef struct km_xjob {
 	km_xitem_t *items;
@@ -290,8 +289,7 @@ typedef struct km_ctl {
 	km_hb_t hb;
 	/* checkpoints (task_checkpoints.c) */
 	struct km_ckpt *ckpt; /* the last checkpoints and counters; NULL until the first run */
-	uint64_t ckpt_groups, ckpt_untranslated, ckpt_routed, ckpt_unwritable, ckpt_exact,
-	    ckpt_queued;
+	uint64_t ckpt_groups, ckpt_untranslated, ckpt_routed, ckpt_exact;
 	/* group offset sync (task_groups.c) */
 	km_strmap_t group_seen; /* group -> how its last sync went (skipped or written) */
 	uint64_t groups_synced, group_offsets_synced, group_sync_failures, groups_skipped;
@@ -325,6 +323,7 @@ struct km_flow {
 	int64_t osync_flush_ms;
 	char *osync_topic;         /* on osync_cluster, named by the policy */
 	const char *osync_cluster; /* the alias offset-syncs.topic.location names */
+	int osync_on_target;       /* ...which is the target */
 	int ckpt_on;               /* emit.checkpoints */
 	int64_t ckpt_ms;
 	char *ckpt_topic;  /* on the target, named by the policy */
@@ -523,6 +522,8 @@ void km_progress_settle(km_flow_t *f);
 
 /* data_thread.c */
 void *km_data_main(void *arg);
+/* The source topic @p name the data thread copies, or NULL. */
+km_stopic_t *km_data_topic(km_flow_t *f, const char *name);
 
 /* control.c @locality control thread */
 void *km_control_main(void *arg);

@@ -103,9 +103,8 @@ void km_osync_translate(km_flow_t *f, km_xjob_t *job) {
 		it->down = -1;
 		it->exact = 0;
 		it->routed = 0;
-		if (!st || strcmp(st->name, it->topic))
-			for (st = f->d.topics; st && strcmp(st->name, it->topic); st = st->next)
-				;
+		if (!st || strcmp(st->name, it->topic)) /* items come by group, then topic */
+			st = km_data_topic(f, it->topic);
 		if (!st || it->partition < 0 || it->partition >= st->cnt)
 			continue;
 		p = st->parts[it->partition];

@@ -242,11 +242,12 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	        d->osyncs_written, d->osyncs_failed);
 	json_ms(fp, d->osync_last_ms ? d->osync_last_ms : -1);
 	fprintf(fp,
-	        "},\"checkpoints\":{\"written\":%" PRIu64 ",\"failed\":%" PRIu64
-	        ",\"groups\":%" PRIu64 ",\"untranslated\":%" PRIu64 ",\"routed\":%" PRIu64
-	        ",\"skipped_records\":%" PRIu64 ",\"last\":",
-	        c->checkpoints_written, c->checkpoints_failed, c->checkpoint_groups,
-	        c->checkpoints_untranslated, c->checkpoints_routed, c->checkpoints_skipped_bad);
+	        "},\"checkpoints\":{\"written\":%" PRIu64 ",\"exact\":%" PRIu64
+	        ",\"failed\":%" PRIu64 ",\"groups\":%" PRIu64 ",\"untranslated\":%" PRIu64
+	        ",\"routed\":%" PRIu64 ",\"skipped_records\":%" PRIu64 ",\"last\":",
+	        c->checkpoints_written, c->checkpoints_exact, c->checkpoints_failed,
+	        c->checkpoint_groups, c->checkpoints_untranslated, c->checkpoints_routed,
+	        c->checkpoints_skipped_bad);
 	json_ms(fp, c->checkpoint_last_ms ? c->checkpoint_last_ms : -1);
 	fprintf(fp,
 	        "},\"group_offsets\":{\"groups_synced\":%" PRIu64 ",\"offsets_synced\":%" PRIu64

@@ -74,7 +74,7 @@ typedef struct km_ctl_status {
 	uint64_t heartbeats, heartbeat_failures;
 	int64_t last_heartbeat_ms;
 	/* checkpoints (task_checkpoints.c) */
-	uint64_t checkpoints_written, checkpoints_failed, checkpoint_groups;
+	uint64_t checkpoints_written, checkpoints_failed, checkpoint_groups, checkpoints_exact;
 	uint64_t checkpoints_untranslated, checkpoints_routed, checkpoints_skipped_bad;
 	int64_t checkpoint_last_ms; /* wall clock; 0: none yet */
 	/* group offset sync (task_groups.c) */

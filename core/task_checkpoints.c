@@ -27,6 +27,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "mm2_codec.h"
+#include "topic_admin.h"
 #include "topic_read.h"
 
 #define KM_XLATE_WAIT_MS 30000
@@ -60,6 +61,7 @@ struct km_ckpt {
 	int loaded;
 	size_t bad;       /* records of the checkpoints topic that did not parse */
 	size_t bad_syncs; /* ...of the offset-syncs topic */
+	char said[512];   /* the last internal-topic error logged */
 	km_ctl_sent_t sent;
 };
 
@@ -183,12 +185,19 @@ static int load_sync(void *arg, const rd_kafka_message_t *m) {
 /* Makes sure an internal topic is there; else the task fails with why. */
 static km_err_t ensure(km_flow_t *f, rd_kafka_t *admin, const char *topic, const char *cluster,
                        const char *advice) {
+	struct km_ckpt *k = f->c.ckpt;
 	char errstr[512];
 	km_err_t err = km_internal_topic_ensure(admin, topic, f->internal_rf, KM_ADMIN_TIMEOUT_MS,
 	                                        errstr, sizeof(errstr));
 
-	if (err != KM_OK)
-		km_ctl_error(f, "cluster %s: %s%s", cluster, errstr, advice);
+	if (err == KM_OK)
+		return KM_OK;
+	km_ctl_error(f, "cluster %s: %s%s", cluster, errstr, advice);
+	/* logged once while it stays the same (it is retried with backoff) */
+	if (strcmp(k->said, f->c.last_error)) {
+		km_err("flow %s: %s", f->name, f->c.last_error);
+		snprintf(k->said, sizeof(k->said), "%s", f->c.last_error);
+	}
 	return err;
 }
 
@@ -230,8 +239,10 @@ static km_err_t load(km_flow_t *f, struct km_ckpt *k) {
 	if (k->bad)
 		km_warn("flow %s: %zu record(s) of %s on %s are not checkpoints and were skipped",
 		        f->name, k->bad, f->ckpt_topic, f->target);
-	if (f->osync_on && (err = read_once(f, f->osync_cluster, f->osync_topic, "offset-syncs",
-	                                    load_sync, k)) != KM_OK)
+	/* (without the offset-syncs topic, checkpoints go on without them) */
+	if (atomic_load(&f->osync_ready) &&
+	    (err = read_once(f, f->osync_cluster, f->osync_topic, "offset-syncs", load_sync, k)) !=
+	        KM_OK)
 		return err;
 	if (k->bad_syncs)
 		km_warn("flow %s: %zu record(s) of %s on %s are not offset syncs and were skipped",
@@ -253,78 +264,45 @@ static int group_selected(km_flow_t *f, const char *group, pcre2_match_data *md)
 	         pcre2_match(f->groups_exclude, (PCRE2_SPTR)group, len, 0, 0, md, NULL) >= 0);
 }
 
-/* The source's groups that pass the filter: a NULL-terminated array of
- * strings, or NULL with the error in the status. */
-static char **list_groups(km_flow_t *f, size_t *cntp) {
-	rd_kafka_queue_t *q = rd_kafka_queue_new(f->c.src_admin);
-	rd_kafka_event_t *ev;
-	const rd_kafka_ConsumerGroupListing_t **l;
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	char **out = NULL;
-	size_t n = 0, cnt = 0;
+/* The source's groups that pass the filter, as a growing array. */
+struct groups {
+	km_flow_t *f;
+	pcre2_match_data *md;
+	char **names;
+	size_t cnt, cap;
+};
 
-	rd_kafka_ListConsumerGroups(f->c.src_admin, NULL, q);
-	if (!md || !(ev = km_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT))) {
-		km_ctl_error(f, "listing the consumer groups of %s: no answer", f->source);
-		goto out;
+static int take_group(void *arg, const char *group, rd_kafka_consumer_group_state_t state) {
+	struct groups *g = arg;
+
+	(void)state;
+	if (!group_selected(g->f, group, g->md))
+		return 0;
+	if (g->cnt == g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 16;
+		char **nn = realloc(g->names, nc * sizeof(*nn));
+		if (!nn)
+			return -1;
+		g->names = nn;
+		g->cap = nc;
 	}
-	if (rd_kafka_event_error(ev)) {
-		km_ctl_error(f, "listing the consumer groups of %s: %s", f->source,
-		             rd_kafka_event_error_string(ev));
-	} else {
-		l = rd_kafka_ListConsumerGroups_result_valid(
-		    rd_kafka_event_ListConsumerGroups_result(ev), &n);
-		if ((out = calloc(n + 1, sizeof(*out))))
-			for (size_t i = 0; i < n; i++) {
-				const char *g = rd_kafka_ConsumerGroupListing_group_id(l[i]);
-				if (group_selected(f, g, md) && !(out[cnt++] = strdup(g)))
-					cnt--;
-			}
-	}
-	rd_kafka_event_destroy(ev);
-out:
-	pcre2_match_data_free(md);
-	rd_kafka_queue_destroy(q);
-	*cntp = cnt;
-	return out;
+	return (g->names[g->cnt] = strdup(group)) ? (g->cnt++, 0) : -1;
 }
 
-/* Adds @p group's committed offsets on copied topics to @p job / @p pends.
- * KM_OK, or the error (in the status). */
+/* Adds @p group's committed offsets on copied topics to @p job / @p pends
+ * (the same index in both). KM_OK, or KM_ERR_NOMEM; a group whose offsets
+ * cannot be read is passed over. */
 static km_err_t group_offsets(km_flow_t *f, const char *group, km_xjob_t *job, pend_t **pends,
                               size_t *cap) {
-	rd_kafka_ListConsumerGroupOffsets_t *req =
-	    rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
-	rd_kafka_queue_t *q = rd_kafka_queue_new(f->c.src_admin);
-	rd_kafka_event_t *ev;
-	const rd_kafka_group_result_t **res;
-	const rd_kafka_topic_partition_list_t *parts;
+	rd_kafka_topic_partition_list_t *parts =
+	    km_group_offsets(f, f->c.src_admin, f->source, group);
 	km_err_t ret = KM_OK;
-	size_t n;
 
-	rd_kafka_ListConsumerGroupOffsets(f->c.src_admin, &req, 1, NULL, q);
-	rd_kafka_ListConsumerGroupOffsets_destroy(req);
-	if (!(ev = km_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT))) {
-		km_ctl_error(f, "the offsets of group %s on %s: no answer", group, f->source);
-		rd_kafka_queue_destroy(q);
-		return KM_ERR_TIMEOUT;
-	}
-	res = rd_kafka_ListConsumerGroupOffsets_result_groups(
-	    rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
-	if (rd_kafka_event_error(ev) || n != 1 || rd_kafka_group_result_error(res[0])) {
-		/* a group deleted since it was listed, or not authorized: the
-		 * others go on */
-		km_dbg("flow %s: the offsets of group %s on %s: %s", f->name, group, f->source,
-		       rd_kafka_event_error(ev) ? rd_kafka_event_error_string(ev)
-		       : n == 1 ? rd_kafka_error_string(rd_kafka_group_result_error(res[0]))
-		                : "no result");
-		goto out;
-	}
-	parts = rd_kafka_group_result_partitions(res[0]);
 	for (int i = 0; parts && i < parts->cnt; i++) {
 		const rd_kafka_topic_partition_t *tp = &parts->elems[i];
 		km_ctopic_t *ct = km_catalog_topic(&f->c.cat, tp->topic);
 		km_xitem_t *it;
+		pend_t *pd;
 		if (tp->err || tp->offset < 0 || !ct || !ct->selected || !ct->target)
 			continue;
 		if (job->cnt == *cap) {
@@ -341,25 +319,21 @@ static km_err_t group_offsets(km_flow_t *f, const char *group, km_xjob_t *job, p
 			*cap = nc;
 		}
 		it = &job->items[job->cnt];
-		*it = (km_xitem_t){
-		    .partition = tp->partition, .offset = tp->offset, .meta = (int64_t)job->cnt};
-		(*pends)[job->cnt] = (pend_t){group, ct, NULL, 0};
+		pd = &(*pends)[job->cnt];
+		*it = (km_xitem_t){.partition = tp->partition, .offset = tp->offset};
+		*pd = (pend_t){group, ct, NULL, tp->metadata_size};
 		if (!(it->topic = strdup(tp->topic)) ||
-		    (tp->metadata_size &&
-		     !((*pends)[job->cnt].metadata = malloc(tp->metadata_size)))) {
+		    (tp->metadata_size && !(pd->metadata = malloc(tp->metadata_size)))) {
 			free(it->topic);
 			ret = KM_ERR_NOMEM;
 			break;
 		}
-		if (tp->metadata_size) {
-			memcpy((*pends)[job->cnt].metadata, tp->metadata, tp->metadata_size);
-			(*pends)[job->cnt].metadata_len = tp->metadata_size;
-		}
+		if (tp->metadata_size)
+			memcpy(pd->metadata, tp->metadata, tp->metadata_size);
 		job->cnt++;
 	}
-out:
-	rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
+	if (parts)
+		rd_kafka_topic_partition_list_destroy(parts);
 	return ret;
 }
 
@@ -412,7 +386,7 @@ static void write_checkpoints(km_flow_t *f, struct km_ckpt *k, const km_xjob_t *
 
 	for (size_t i = 0; i < job->cnt; i++) {
 		const km_xitem_t *it = &job->items[i];
-		const pend_t *pd = &pends[it->meta];
+		const pend_t *pd = &pends[i];
 		km_mm2_checkpoint_t cp = {{pd->group, strlen(pd->group)},
 		                          {pd->topic->target, strlen(pd->topic->target)},
 		                          it->partition,
@@ -444,7 +418,7 @@ static void write_checkpoints(km_flow_t *f, struct km_ckpt *k, const km_xjob_t *
 		    !(vb = malloc(vl)) ||
 		    km_mm2_checkpoint_value_encode(&cp, vb, vl, &vl, NULL, 0) != KM_OK) {
 			free(vb); /* a group name or metadata MM2 could not hold */
-			c->ckpt_unwritable++;
+			k->sent.failed++;
 			continue;
 		}
 		err = rd_kafka_producev(c->dst_producer, RD_KAFKA_V_TOPIC(f->ckpt_topic),
@@ -461,51 +435,50 @@ static void write_checkpoints(km_flow_t *f, struct km_ckpt *k, const km_xjob_t *
 		if (last_set(k, key, &cp) != KM_OK)
 			continue;
 		c->ckpt_exact += it->exact;
-		c->ckpt_queued++;
 	}
 }
 
 km_err_t km_task_checkpoints(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	struct km_ckpt *k = ckpt(f);
-	km_xjob_t *job;
+	struct groups g = {.f = f};
+	km_xjob_t *job = NULL;
 	pend_t *pends = NULL;
-	char **groups;
-	size_t ngroups, cap = 0;
+	size_t cap = 0, cnt = 0;
 	int64_t listed_ms = km_wall_ms();
-	km_err_t err = KM_OK;
+	km_err_t err = KM_OK, osync_err = KM_OK;
 
 	(void)now;
 	if (!k)
 		return KM_ERR_NOMEM;
+	/* An offset-syncs topic kmirror cannot use stops the syncs only: the
+	 * task fails (retried with backoff) after the checkpoints. */
 	if (f->osync_on && !atomic_load(&f->osync_ready)) {
-		int on_target = !strcmp(f->osync_cluster, f->target);
-		if ((err = ensure(f, on_target ? f->c.dst_admin : f->c.src_admin, f->osync_topic,
-		                  f->osync_cluster,
-		                  on_target ? ""
-		                            : " (or set offset-syncs.topic.location: target to "
-		                              "keep them on the target)")) != KM_OK)
-			return err;
-		atomic_store(&f->osync_ready, 1);
+		osync_err =
+		    ensure(f, f->osync_on_target ? f->c.dst_admin : f->c.src_admin, f->osync_topic,
+		           f->osync_cluster,
+		           f->osync_on_target ? ""
+		                              : "; or set offset-syncs.topic.location: target "
+		                                "to keep them on the target");
+		if (osync_err == KM_OK)
+			atomic_store(&f->osync_ready, 1);
 	}
 	if (!f->ckpt_on)
-		return KM_OK;
+		return osync_err;
 	if (!f->c.dst_producer) {
 		km_ctl_error(f, "flow %s: no producer for the target: checkpoints wait", f->name);
 		return KM_ERR_STATE;
 	}
 	if (!k->loaded && (err = load(f, k)) != KM_OK)
 		return err;
-	if (!(groups = list_groups(f, &ngroups)))
-		return KM_ERR_KAFKA;
-	if (!(job = calloc(1, sizeof(*job)))) {
+	if (!(g.md = pcre2_match_data_create(1, NULL)) || !(job = calloc(1, sizeof(*job))))
 		err = KM_ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < ngroups && err == KM_OK && !atomic_load(&f->stop); i++)
-		err = group_offsets(f, groups[i], job, &pends, &cap);
-	if (err == KM_OK && job->cnt) {
-		size_t cnt = job->cnt;
+	else
+		err = km_list_groups(f, f->c.src_admin, f->source, take_group, &g);
+	for (size_t i = 0; i < g.cnt && err == KM_OK && !atomic_load(&f->stop); i++)
+		err = group_offsets(f, g.names[i], job, &pends, &cap);
+	cnt = job ? job->cnt : 0;
+	if (err == KM_OK && cnt) {
 		if (translate(f, job)) {
 			write_checkpoints(f, k, job, pends, listed_ms);
 			km_xjob_free(job);
@@ -516,22 +489,20 @@ km_err_t km_task_checkpoints(void *arg, int64_t now) {
 			             f->name, cnt, KM_XLATE_WAIT_MS);
 			err = KM_ERR_TIMEOUT;
 		}
-		job = NULL; /* the data thread's now, when not answered */
-		for (size_t i = 0; i < cnt; i++)
-			free(pends[i].metadata);
-	} else {
-		for (size_t i = 0; i < job->cnt; i++)
-			free(pends[i].metadata);
-		km_xjob_free(job);
+		job = NULL; /* freed above, or the data thread's now */
 	}
-	f->c.ckpt_groups = ngroups;
-	rd_kafka_poll(f->c.dst_producer, 0);
-out:
-	for (size_t i = 0; i < ngroups; i++)
-		free(groups[i]);
-	free(groups);
+	km_xjob_free(job);
+	for (size_t i = 0; i < cnt; i++)
+		free(pends[i].metadata);
 	free(pends);
-	return err;
+	if (err == KM_OK)
+		f->c.ckpt_groups = g.cnt;
+	for (size_t i = 0; i < g.cnt; i++)
+		free(g.names[i]);
+	free(g.names);
+	pcre2_match_data_free(g.md);
+	rd_kafka_poll(f->c.dst_producer, 0);
+	return err != KM_OK ? err : osync_err;
 }
 
 km_err_t km_ckpt_entries(km_flow_t *f, km_ckpt_entry_t **out, size_t *cntp) {
@@ -577,6 +548,7 @@ void km_ckpt_status(km_flow_t *f, km_ctl_status_t *st) {
 	st->checkpoints_failed = k ? k->sent.failed : 0;
 	st->checkpoint_last_ms = k ? k->sent.last_ts : 0;
 	st->checkpoint_groups = f->c.ckpt_groups;
+	st->checkpoints_exact = f->c.ckpt_exact;
 	st->checkpoints_untranslated = f->c.ckpt_untranslated;
 	st->checkpoints_routed = f->c.ckpt_routed;
 	st->checkpoints_skipped_bad = k ? k->bad + k->bad_syncs : 0;

@@ -21,6 +21,7 @@
 #include "flow_int.h"
 #include "kafka.h"
 #include "log.h"
+#include "topic_admin.h"
 
 /* Whether a group was last skipped (to log a skip once per change). */
 #define KM_GROUP_SKIPPED ((void *)1)
@@ -36,76 +37,16 @@ static int cmp_entry(const void *a, const void *b) {
 	           : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-/* The target's groups and their states: a map group -> state + 1. */
-static km_err_t target_states(km_flow_t *f, km_strmap_t *states, char ***names) {
-	rd_kafka_queue_t *q = rd_kafka_queue_new(f->c.dst_admin);
-	rd_kafka_event_t *ev;
-	const rd_kafka_ConsumerGroupListing_t **l;
-	size_t n = 0;
-	km_err_t err = KM_OK;
+/* The target's groups and their states: a map group -> state + 1 that
+ * owns its keys. */
+static int take_state(void *arg, const char *group, rd_kafka_consumer_group_state_t state) {
+	km_strmap_t *states = arg;
+	char *key = strdup(group);
 
-	*names = NULL;
-	rd_kafka_ListConsumerGroups(f->c.dst_admin, NULL, q);
-	if (!(ev = km_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT))) {
-		km_ctl_error(f, "listing the consumer groups of %s: no answer", f->target);
-		rd_kafka_queue_destroy(q);
-		return KM_ERR_TIMEOUT;
-	}
-	if (rd_kafka_event_error(ev)) {
-		km_ctl_error(f, "listing the consumer groups of %s: %s", f->target,
-		             rd_kafka_event_error_string(ev));
-		err = km_kafka_err2km(rd_kafka_event_error(ev));
-		goto out;
-	}
-	l = rd_kafka_ListConsumerGroups_result_valid(rd_kafka_event_ListConsumerGroups_result(ev),
-	                                             &n);
-	if (!(*names = calloc(n + 1, sizeof(**names)))) {
-		err = KM_ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!((*names)[i] = strdup(rd_kafka_ConsumerGroupListing_group_id(l[i]))) ||
-		    km_strmap_put(states, (*names)[i],
-		                  (void *)(uintptr_t)(rd_kafka_ConsumerGroupListing_state(l[i]) +
-		                                      1)) != KM_OK) {
-			err = KM_ERR_NOMEM;
-			break;
-		}
-	}
-out:
-	rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
-	return err;
-}
-
-/* The committed offsets of @p group on the target (NULL when it has none
- * or they could not be read: then nothing is written). */
-static rd_kafka_topic_partition_list_t *target_offsets(km_flow_t *f, const char *group,
-                                                       int *failed) {
-	rd_kafka_ListConsumerGroupOffsets_t *req =
-	    rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
-	rd_kafka_queue_t *q = rd_kafka_queue_new(f->c.dst_admin);
-	rd_kafka_topic_partition_list_t *out = NULL;
-	const rd_kafka_group_result_t **res;
-	rd_kafka_event_t *ev;
-	size_t n = 0;
-
-	*failed = 1;
-	rd_kafka_ListConsumerGroupOffsets(f->c.dst_admin, &req, 1, NULL, q);
-	rd_kafka_ListConsumerGroupOffsets_destroy(req);
-	if ((ev = km_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT))) {
-		res = rd_kafka_ListConsumerGroupOffsets_result_groups(
-		    rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
-		if (!rd_kafka_event_error(ev) && n == 1 && !rd_kafka_group_result_error(res[0])) {
-			const rd_kafka_topic_partition_list_t *p =
-			    rd_kafka_group_result_partitions(res[0]);
-			*failed = 0;
-			out = p ? rd_kafka_topic_partition_list_copy(p) : NULL;
-		}
-		rd_kafka_event_destroy(ev);
-	}
-	rd_kafka_queue_destroy(q);
-	return out;
+	if (key && km_strmap_put(states, key, (void *)(uintptr_t)(state + 1)) == KM_OK)
+		return 0;
+	free(key);
+	return -1;
 }
 
 /* Commits @p l for @p group on the target; KM_OK or the error, logged. */
@@ -200,7 +141,6 @@ static void sync_group(km_flow_t *f, const km_ckpt_entry_t *e, size_t n,
 	       : RD_KAFKA_CONSUMER_GROUP_STATE_DEAD;
 	rd_kafka_topic_partition_list_t *have = NULL, *l;
 	char why[160];
-	int failed = 0;
 
 	if (st && state != RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY) {
 		snprintf(why, sizeof(why),
@@ -211,7 +151,7 @@ static void sync_group(km_flow_t *f, const km_ckpt_entry_t *e, size_t n,
 		note_skip(f, group, why);
 		return;
 	}
-	if (st && !(have = target_offsets(f, group, &failed)) && failed) {
+	if (st && !(have = km_group_offsets(f, f->c.dst_admin, f->target, group))) {
 		f->c.group_sync_failures++;
 		return;
 	}
@@ -248,7 +188,6 @@ void km_groups_free(km_flow_t *f) {
 km_err_t km_task_groups(void *arg, int64_t now) {
 	km_flow_t *f = arg;
 	km_strmap_t states = {0};
-	char **names = NULL;
 	km_ckpt_entry_t *e = NULL;
 	size_t n = 0;
 	km_err_t err;
@@ -259,7 +198,7 @@ km_err_t km_task_groups(void *arg, int64_t now) {
 		return err;
 	}
 	qsort(e, n, sizeof(*e), cmp_entry);
-	if ((err = target_states(f, &states, &names)) != KM_OK)
+	if ((err = km_list_groups(f, f->c.dst_admin, f->target, take_state, &states)) != KM_OK)
 		goto out;
 	f->c.groups_skipped = 0;
 	f->c.groups_skipped_names[0] = '\0';
@@ -269,9 +208,8 @@ km_err_t km_task_groups(void *arg, int64_t now) {
 		sync_group(f, e + i, j - i, &states);
 	}
 out:
-	for (size_t i = 0; names && names[i]; i++)
-		free(names[i]);
-	free(names);
+	for (size_t i = 0; i < states.cap; i++)
+		free((char *)states.keys[i]);
 	km_strmap_free(&states);
 	free(e);
 	return err;

@@ -296,3 +296,69 @@ void km_create_partitions(km_flow_t *f, km_ctopic_t **todo, size_t n) {
 	free(nps);
 	rd_kafka_queue_destroy(q);
 }
+
+km_err_t km_list_groups(km_flow_t *f, rd_kafka_t *rk, const char *cluster, km_group_fn *fn,
+                        void *arg) {
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_event_t *ev;
+	const rd_kafka_ConsumerGroupListing_t **l;
+	size_t n = 0;
+	km_err_t err = KM_OK;
+
+	rd_kafka_ListConsumerGroups(rk, NULL, q);
+	if (!(ev = km_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT))) {
+		km_ctl_error(f, "listing the consumer groups of %s: no answer", cluster);
+		rd_kafka_queue_destroy(q);
+		return KM_ERR_TIMEOUT;
+	}
+	if (rd_kafka_event_error(ev)) {
+		km_ctl_error(f, "listing the consumer groups of %s: %s", cluster,
+		             rd_kafka_event_error_string(ev));
+		err = km_kafka_err2km(rd_kafka_event_error(ev));
+	} else {
+		l = rd_kafka_ListConsumerGroups_result_valid(
+		    rd_kafka_event_ListConsumerGroups_result(ev), &n);
+		for (size_t i = 0; i < n && err == KM_OK; i++)
+			if (fn(arg, rd_kafka_ConsumerGroupListing_group_id(l[i]),
+			       rd_kafka_ConsumerGroupListing_state(l[i])))
+				err = KM_ERR_NOMEM;
+	}
+	rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	return err;
+}
+
+rd_kafka_topic_partition_list_t *km_group_offsets(km_flow_t *f, rd_kafka_t *rk, const char *cluster,
+                                                  const char *group) {
+	rd_kafka_ListConsumerGroupOffsets_t *req =
+	    rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_topic_partition_list_t *out = NULL;
+	const rd_kafka_group_result_t **res;
+	rd_kafka_event_t *ev;
+	size_t n = 0;
+
+	rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, NULL, q);
+	rd_kafka_ListConsumerGroupOffsets_destroy(req);
+	if (!(ev = km_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT))) {
+		km_dbg("flow %s: the offsets of group %s on %s: no answer", f->name, group,
+		       cluster);
+		rd_kafka_queue_destroy(q);
+		return NULL;
+	}
+	res = rd_kafka_ListConsumerGroupOffsets_result_groups(
+	    rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+	if (rd_kafka_event_error(ev) || n != 1 || rd_kafka_group_result_error(res[0])) {
+		km_dbg("flow %s: the offsets of group %s on %s: %s", f->name, group, cluster,
+		       rd_kafka_event_error(ev) ? rd_kafka_event_error_string(ev)
+		       : n == 1 ? rd_kafka_error_string(rd_kafka_group_result_error(res[0]))
+		                : "no result");
+	} else {
+		const rd_kafka_topic_partition_list_t *p = rd_kafka_group_result_partitions(res[0]);
+		out = p ? rd_kafka_topic_partition_list_copy(p)
+		        : rd_kafka_topic_partition_list_new(0);
+	}
+	rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	return out;
+}

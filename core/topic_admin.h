@@ -55,4 +55,22 @@ int32_t km_target_topic_partitions(km_flow_t *f, const char *topic);
 /* Grows each mirror topic of @p todo to its source's partition count. */
 void km_create_partitions(km_flow_t *f, km_ctopic_t **todo, size_t n);
 
+/* Consumer groups (the checkpoint and group tasks'). */
+
+/* Takes one listed group: its id and state. Non-zero stops the listing
+ * with KM_ERR_NOMEM. */
+typedef int(km_group_fn)(void *arg, const char *group, rd_kafka_consumer_group_state_t state);
+
+/* Lists the consumer groups of @p rk's cluster, named @p cluster in the
+ * error, which goes to the status. KM_OK, or the error. */
+km_err_t km_list_groups(km_flow_t *f, rd_kafka_t *rk, const char *cluster, km_group_fn *fn,
+                        void *arg);
+
+/* @p group's committed offsets on @p rk's cluster, a copy the caller
+ * destroys (empty when it has none); NULL when they could not be read:
+ * no answer, or the group's own error (deleted since it was listed, not
+ * authorized), said at debug level. */
+rd_kafka_topic_partition_list_t *km_group_offsets(km_flow_t *f, rd_kafka_t *rk, const char *cluster,
+                                                  const char *group);
+
 #endif

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
@@ -719,6 +720,72 @@ static void test_group_filter_and_bad_records(void **state) {
 	ktest_destroy(b);
 }
 
+/* Starts a flow from @p src to @p dst (the test bed's a and b named so,
+ * for internal topics of its own) over a new topic of 20 records; a group
+ * commits 5 on it. */
+static void start_named(ktest_daemon_t *d, const char *flow, const char *src, const char *dst,
+                        char *topic, size_t size) {
+	rd_kafka_t *a = ktest_producer("a", NULL);
+	char group[128];
+
+	ktest_topic_name(topic, size, flow);
+	ktest_create_topic(a, topic, 1, NULL);
+	produce_n(topic, 1, 0, 20, NULL);
+	ktest_topic_name(group, sizeof(group), "gshape");
+	commit(group, topic, 0, 5);
+	ktest_flow_start_as(d, flow, src, dst, topic, FAST, WAIT_MS);
+	ktest_destroy(a);
+}
+
+/* MM2's internal topics of the wrong shape, made before kmirror: each is
+ * reported (log and status) with what to do, and stops only what it is
+ * for. An offset-syncs topic of several partitions: no offset sync, but
+ * the data and the checkpoint go on. A checkpoints topic that is not
+ * compacted: no checkpoint, the data goes on. */
+static void test_internal_topic_shapes(void **state) {
+	char src[32], dst[32], topic[128], mirror[160], name[200], want[900];
+	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
+	ktest_daemon_t *d = &ktest_the_daemon;
+
+	(void)state;
+	snprintf(src, sizeof(src), "shs%d", (int)getpid());
+	snprintf(dst, sizeof(dst), "shd%d", (int)getpid());
+	snprintf(name, sizeof(name), "mm2-offset-syncs.%s.internal", dst);
+	ktest_create_topic(a, name, 2, "cleanup.policy", "compact", NULL);
+	start_named(d, "fshape1", src, dst, topic, sizeof(topic));
+	snprintf(mirror, sizeof(mirror), "%s.%s", src, topic);
+	snprintf(want, sizeof(want),
+	         "cluster %s: topic %s has 2 partitions; MirrorMaker 2's internal topics have one "
+	         "(only partition 0 is read): delete it and let kmirror create it again; or set "
+	         "offset-syncs.topic.location: target to keep them on the target",
+	         src, name);
+	ktest_log_wait(d, want, WAIT_MS);
+	ktest_status_wait_text(d, "fshape1", want, WAIT_MS);
+	ktest_wait_count(b, mirror, 20, WAIT_MS);
+	ktest_status_wait_text(d, "fshape1", "\"checkpoints\":{\"written\":1,", WAIT_MS);
+	ktest_status_wait_text(d, "fshape1", "\"offset_syncs\":{\"written\":0,", WAIT_MS);
+	assert_int_equal(ktest_log_count(d, want), 1); /* once, though retried */
+	ktest_daemon_finish(d);
+
+	snprintf(src, sizeof(src), "shs%db", (int)getpid());
+	snprintf(dst, sizeof(dst), "shd%db", (int)getpid());
+	snprintf(name, sizeof(name), "%s.checkpoints.internal", src);
+	ktest_create_topic(b, name, 1, "cleanup.policy", "delete", NULL);
+	start_named(d, "fshape2", src, dst, topic, sizeof(topic));
+	snprintf(mirror, sizeof(mirror), "%s.%s", src, topic);
+	snprintf(want, sizeof(want),
+	         "cluster %s: topic %s has cleanup.policy=delete; MirrorMaker 2's internal topics "
+	         "are compacted, so that the latest record of each key is kept: set "
+	         "cleanup.policy=compact on it, or delete it and let kmirror create it again",
+	         dst, name);
+	ktest_log_wait(d, want, WAIT_MS);
+	ktest_status_wait_text(d, "fshape2", want, WAIT_MS);
+	ktest_wait_count(b, mirror, 20, WAIT_MS);
+	ktest_daemon_finish(d);
+	ktest_destroy(a);
+	ktest_destroy(b);
+}
+
 /* A stage routes some records of a partition to another topic: the status
  * says those have no translation. */
 static void test_routed_status(void **state) {
@@ -826,6 +893,7 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_after_kill, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_group_filter_and_bad_records, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_routed_status, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_internal_topic_shapes, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_group_offsets_synced, ktest_daemon_teardown),
 	};
 

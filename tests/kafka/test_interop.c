@@ -301,26 +301,21 @@ static void test_mirror_client(void **state) {
 	}
 	free(out);
 	/* the fewest prefixes to walk to the alias over every heartbeat topic:
-	 * ia.heartbeats names ia first, ic.ia.heartbeats names ic first */
-	out = ktest_interop("hops %s ia", b);
-	assert_output("replicationHops(ia)", out, "1\n");
-	free(out);
-	out = ktest_interop("hops %s ic", b);
-	assert_output("replicationHops(ic)", out, "1\n");
-	free(out);
-	out = ktest_interop("hops %s id", b);
-	assert_output("replicationHops(id)", out, "1\n");
-	free(out);
-	out = ktest_interop("hops %s ie", b);
-	assert_output("replicationHops(ie)", out, "2\n");
-	free(out);
-	/* b itself and an alias no topic names are not reachable */
-	out = ktest_interop("hops %s b", b);
-	assert_output("replicationHops(b)", out, "-1\n");
-	free(out);
-	out = ktest_interop("hops %s nowhere", b);
-	assert_output("replicationHops(nowhere)", out, "-1\n");
-	free(out);
+	 * ia.heartbeats names ia first, ic.ia.heartbeats names ic first; b
+	 * itself and an alias no topic names are not reachable */
+	{
+		const struct {
+			const char *alias, *hops;
+		} want[] = {{"ia", "1\n"}, {"ic", "1\n"}, {"id", "1\n"},
+		            {"ie", "2\n"}, {"b", "-1\n"}, {"nowhere", "-1\n"}};
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			char what[64];
+			out = ktest_interop("hops %s %s", b, want[i].alias);
+			snprintf(what, sizeof(what), "replicationHops(%s)", want[i].alias);
+			assert_output(what, out, want[i].hops);
+			free(out);
+		}
+	}
 }
 
 /* ---- Java consumers on the KIP-848 protocol, seen by librdkafka --------------- */
