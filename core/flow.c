@@ -18,6 +18,15 @@ const char *km_flow_name(const km_flow_t *f) {
 	return f->name;
 }
 
+int km_flow_files_same(const km_flow_t *a, const km_flow_t *b) {
+	if (a->instance_cnt != b->instance_cnt)
+		return 0;
+	for (size_t i = 0; i < a->instance_cnt; i++)
+		if (!km_params_files_same(a->instances[i]->params, b->instances[i]->params))
+			return 0;
+	return 1;
+}
+
 static int32_t stage_target_partitions(void *owner, const char *topic);
 
 static int compile_excludes(km_flow_t *f, char *errstr, size_t errstr_size) {

@@ -42,6 +42,10 @@ km_err_t km_flow_join(km_flow_t *f);
 void km_flow_destroy(km_flow_t *f);
 
 const char *km_flow_name(const km_flow_t *f);
+/* 1 when the files the plugins of @p a and @p b name (PATH parameters, such
+ * as a Lua script) did not change between the two: with equal YAML, the
+ * flow is unchanged by a reload. @locality main */
+int km_flow_files_same(const km_flow_t *a, const km_flow_t *b);
 
 /* 1 once a stopped flow's data thread finished (km_flow_join will not
  * wait long), or the flow never started. @locality any thread */

@@ -189,10 +189,13 @@ static km_err_t stop_flow(km_running_t *r) {
 	return err;
 }
 
-/* Two flows are the same when their YAML and their clusters' YAML are. */
-static int same_flow(const km_flow_conf_t *a, const km_flow_conf_t *b) {
-	return km_node_equal(a->node, b->node) && km_node_equal(a->source->node, b->source->node) &&
-	       km_node_equal(a->target->node, b->target->node);
+/* Two flows are the same when their YAML and their clusters' YAML are, and
+ * the files their plugins read (scripts) did not change. */
+static int same_flow(const km_running_t *a, const km_running_t *b) {
+	return km_node_equal(a->fc->node, b->fc->node) &&
+	       km_node_equal(a->fc->source->node, b->fc->source->node) &&
+	       km_node_equal(a->fc->target->node, b->fc->target->node) &&
+	       km_flow_files_same(a->flow, b->flow);
 }
 
 static void reload(const char *path) {
@@ -237,7 +240,7 @@ static void reload(const char *path) {
 		for (size_t i = 0; i < made_cnt; i++) {
 			if (strcmp(km_flow_name(running[j].flow), km_flow_name(made[i].flow)))
 				continue;
-			keep[i] = same_flow(running[j].fc, made[i].fc) ? &running[j] : NULL;
+			keep[i] = same_flow(&running[j], &made[i]) ? &running[j] : NULL;
 			stopping[j] = keep[i] ? NULL : "changed: restarting it";
 		}
 		if (stopping[j]) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "params.h"
 
@@ -22,6 +23,8 @@ typedef struct km_pval {
 	int64_t num;           /* INT, BOOL, DURATION, SIZE */
 	char **items;          /* LIST */
 	size_t item_cnt;
+	km_value_t *tree; /* TREE: one allocation, see km_tree_make() */
+	struct stat st;   /* PATH: the file when bound (st_ino 0: none) */
 } km_pval_t;
 
 struct km_params {
@@ -46,6 +49,10 @@ static const char *km_type_word(km_param_type_t t) {
 		return "duration";
 	case KM_PARAM_SIZE:
 		return "size";
+	case KM_PARAM_PATH:
+		return "path";
+	case KM_PARAM_TREE:
+		return "any";
 	}
 	return "?";
 }
@@ -120,6 +127,14 @@ static void km_expect(const km_param_t *pd, char *errstr, size_t errstr_size) {
 	switch (pd->type) {
 	case KM_PARAM_STRING:
 		km_errcat(errstr, errstr_size, "give a text value");
+		break;
+	case KM_PARAM_PATH:
+		km_errcat(errstr, errstr_size,
+		          "give a file's path (a relative one is taken from the configuration "
+		          "file's directory)");
+		break;
+	case KM_PARAM_TREE:
+		km_errcat(errstr, errstr_size, "give a value, a mapping or a list");
 		break;
 	case KM_PARAM_INT:
 		km_errcat(errstr, errstr_size, "give a whole number%s%s", *range ? " that " : "",
@@ -197,6 +212,8 @@ static km_err_t km_param_parse(const km_param_t *pd, const char *text, int secre
 	km_fmt_range(pd, range, sizeof(range));
 	switch (pd->type) {
 	case KM_PARAM_STRING:
+	case KM_PARAM_PATH: /* made absolute by km_param_bind_node() */
+	case KM_PARAM_TREE: /* never parsed from text: no default */
 		v->str = strdup(text);
 		if (!v->str)
 			goto nomem;
@@ -344,6 +361,9 @@ nomem:
 static void km_pval_clear(km_pval_t *v) {
 	free(v->str);
 	v->str = NULL;
+	free(v->tree);
+	v->tree = NULL;
+	memset(&v->st, 0, sizeof(v->st));
 	for (size_t i = 0; i < v->item_cnt; i++)
 		free(v->items[i]);
 	free(v->items);
@@ -352,9 +372,91 @@ static void km_pval_clear(km_pval_t *v) {
 	v->num = 0;
 }
 
+/* A TREE value: the values, then the keys' pointer arrays, in one block.
+ * Texts and keys point into the YAML tree, which outlives the parameters. */
+static void km_tree_count(const km_node_t *n, size_t *vals, size_t *keys) {
+	(*vals)++;
+	if (n->type == KM_NODE_MAP)
+		*keys += n->cnt;
+	if (n->type != KM_NODE_SCALAR)
+		for (size_t i = 0; i < n->cnt; i++)
+			km_tree_count(n->vals[i], vals, keys);
+}
+
+static void km_tree_fill(const km_node_t *n, km_value_t *v, km_value_t **next_val,
+                         const char ***next_key) {
+	memset(v, 0, sizeof(*v));
+	if (n->type == KM_NODE_SCALAR) {
+		v->kind = n->null ? KM_VALUE_NULL : KM_VALUE_SCALAR;
+		v->text = n->null ? NULL : n->scalar;
+		v->quoted = n->quoted;
+		v->secret = n->secret;
+		return;
+	}
+	km_value_t *items = *next_val;
+	*next_val += n->cnt;
+	v->kind = n->type == KM_NODE_MAP ? KM_VALUE_MAP : KM_VALUE_LIST;
+	v->cnt = n->cnt;
+	v->items = items;
+	if (n->type == KM_NODE_MAP) {
+		const char **keys = *next_key;
+		*next_key += n->cnt;
+		for (size_t i = 0; i < n->cnt; i++)
+			keys[i] = n->keys[i]->scalar;
+		v->keys = keys;
+	}
+	for (size_t i = 0; i < n->cnt; i++)
+		km_tree_fill(n->vals[i], &items[i], next_val, next_key);
+}
+
+static km_value_t *km_tree_make(const km_node_t *n) {
+	size_t vals = 0, keys = 0;
+	km_value_t *t, *next_val;
+	const char **next_key;
+
+	km_tree_count(n, &vals, &keys);
+	if (!(t = malloc(vals * sizeof(*t) + keys * sizeof(char *))))
+		return NULL;
+	next_val = t + 1;
+	next_key = (const char **)(void *)(t + vals);
+	km_tree_fill(n, t, &next_val, &next_key);
+	return t;
+}
+
+/* A PATH: relative to the directory of the file @p n is in. */
+static km_err_t km_path_bind(const km_param_t *pd, const km_node_t *n, km_pval_t *v, char *errstr,
+                             size_t errstr_size) {
+	const char *slash = n->file ? strrchr(n->file, '/') : NULL;
+	size_t dlen = slash ? (size_t)(slash - n->file) : 0;
+
+	if (!*n->scalar) {
+		km_errcat(errstr, errstr_size, "key '%s' is empty; ", pd->name);
+		km_expect(pd, errstr, errstr_size);
+		return KM_ERR_INVALID;
+	}
+	if (n->scalar[0] == '/' || !slash)
+		v->str = strdup(n->scalar);
+	else if ((v->str = malloc(dlen + 1 + strlen(n->scalar) + 1)))
+		sprintf(v->str, "%.*s/%s", (int)dlen, n->file, n->scalar);
+	if (!v->str) {
+		km_errcat(errstr, errstr_size, "key '%s': out of memory", pd->name);
+		return KM_ERR_NOMEM;
+	}
+	if (stat(v->str, &v->st) != 0)
+		memset(&v->st, 0, sizeof(v->st));
+	return KM_OK;
+}
+
 /* Binds the value node @p n (of key node @p k) to @p v. */
 static km_err_t km_param_bind_node(const km_param_t *pd, const km_node_t *k, const km_node_t *n,
                                    km_pval_t *v, char *errstr, size_t errstr_size) {
+	if (pd->type == KM_PARAM_TREE) {
+		if (!(v->tree = km_tree_make(n))) {
+			km_node_err(errstr, errstr_size, n, "out of memory");
+			return KM_ERR_NOMEM;
+		}
+		return KM_OK;
+	}
 	if (n->type == KM_NODE_SCALAR && n->null) {
 		km_node_err(errstr, errstr_size, k, "key '%s' has no value; ", pd->name);
 		km_expect(pd, errstr, errstr_size);
@@ -390,6 +492,8 @@ static km_err_t km_param_bind_node(const km_param_t *pd, const km_node_t *k, con
 		return KM_ERR_INVALID;
 	}
 	km_node_err(errstr, errstr_size, n, "%s", "");
+	if (pd->type == KM_PARAM_PATH)
+		return km_path_bind(pd, n, v, errstr, errstr_size);
 	return km_param_parse(pd, n->scalar, n->secret, v, errstr, errstr_size);
 }
 
@@ -440,6 +544,11 @@ km_params_t *km_params_bind_at(const km_param_t *schema, const km_node_t *map, c
 	for (size_t i = 0; i < cnt; i++) {
 		const km_param_t *pd = &schema[i];
 		p->vals[i].param = pd;
+		if (pd->type == KM_PARAM_TREE && pd->def) {
+			fprintf(stderr, "kmirror: bug: parameter '%s' is a tree with a default\n",
+			        pd->name);
+			abort();
+		}
 		if (pd->type == KM_PARAM_ENUM && !pd->choices) {
 			fprintf(stderr, "kmirror: bug: enum parameter '%s' has no choices\n",
 			        pd->name);
@@ -533,7 +642,32 @@ static const km_pval_t *km_params_get(const km_params_t *p, const char *name, in
 }
 
 const char *km_params_str(const km_params_t *p, const char *name) {
-	return km_params_get(p, name, KM_PARAM_STRING, KM_PARAM_ENUM, KM_PARAM_ENUM)->str;
+	return km_params_get(p, name, KM_PARAM_STRING, KM_PARAM_ENUM, KM_PARAM_PATH)->str;
+}
+
+const km_value_t *km_params_tree(const km_params_t *p, const char *name) {
+	return km_params_get(p, name, KM_PARAM_TREE, KM_PARAM_TREE, KM_PARAM_TREE)->tree;
+}
+
+int km_params_files_same(const km_params_t *a, const km_params_t *b) {
+	if (!a || !b)
+		return a == b;
+	if (a->schema != b->schema || a->cnt != b->cnt)
+		return 0;
+	for (size_t i = 0; i < a->cnt; i++) {
+		const struct stat *x = &a->vals[i].st, *y = &b->vals[i].st;
+		if (a->schema[i].type != KM_PARAM_PATH)
+			continue;
+		if (x->st_dev != y->st_dev || x->st_ino != y->st_ino || x->st_size != y->st_size ||
+		    x->st_mtim.tv_sec != y->st_mtim.tv_sec ||
+		    x->st_mtim.tv_nsec != y->st_mtim.tv_nsec)
+			return 0;
+	}
+	return 1;
+}
+
+int km_param_type_known(km_param_type_t t) {
+	return t >= KM_PARAM_STRING && t <= KM_PARAM_TREE;
 }
 
 int64_t km_params_int(const km_params_t *p, const char *name) {

@@ -26,6 +26,13 @@ void km_params_destroy(km_params_t *p);
 /* Accessors; the same functions are in the plugin host table. Asking for a
  * name not in the schema or of another type aborts (a programming error). */
 const char *km_params_str(const km_params_t *p, const char *name);
+const km_value_t *km_params_tree(const km_params_t *p, const char *name);
+/* 1 when every PATH parameter of @p a and @p b (bound from the same schema)
+ * names a file that did not change between the two bindings (device,
+ * inode, size, modification time): for reloads, with km_node_equal(). */
+int km_params_files_same(const km_params_t *a, const km_params_t *b);
+/* 1 when this host knows parameter type @p t. */
+int km_param_type_known(km_param_type_t t);
 int64_t km_params_int(const km_params_t *p, const char *name);
 int km_params_bool(const km_params_t *p, const char *name);
 size_t km_params_list(const km_params_t *p, const char *name, const char *const **items);

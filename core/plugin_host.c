@@ -257,6 +257,16 @@ static km_err_t check_descriptor(const km_plugin_t *d, const char *name, const c
 		goto lacks;
 	if ((err = copy_ops(out, ops, path, errstr, errstr_size)) != KM_OK)
 		return err;
+	for (const km_param_t *pd = out->params; pd && pd->name; pd++)
+		if (!km_param_type_known(pd->type)) {
+			snprintf(errstr, errstr_size,
+			         "%s: parameter '%s' has type %d, which this kmirrord (plugin ABI "
+			         "%d.%d) does not know: use a kmirrord as new as the plugin's SDK "
+			         "(%u.%u)",
+			         path, pd->name, (int)pd->type, KM_PLUGIN_ABI_MAJOR,
+			         KM_PLUGIN_ABI_MINOR, out->abi_major, out->abi_minor);
+			return KM_ERR_ABI;
+		}
 	if ((out->kind == KM_PLUGIN_TOPIC_FILTER && !out->topic_filter->filter) ||
 	    (out->kind == KM_PLUGIN_STAGE && !out->stage->process))
 		goto lacks;
@@ -552,4 +562,5 @@ const km_host_api_t km_host_api = {
     .murmur2_partition = km_murmur2_partition,
     .target_partitions = host_target_partitions,
     .param_error = host_param_error,
+    .param_tree = km_params_tree,
 };

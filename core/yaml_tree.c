@@ -523,6 +523,7 @@ static int km_load_event(km_loader_t *l, yaml_event_t *ev) {
 		km_node_t *n = km_node_new(l, KM_NODE_SCALAR, &ev->start_mark);
 		if (!n)
 			return -1;
+		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 		if (is_key) {
 			if (strlen(text) != len) {
 				KM_LERR(l, ev->start_mark, "a key holds a NUL character");

@@ -28,6 +28,8 @@ typedef struct km_node {
 	char *scalar;     /* KM_NODE_SCALAR: text after expansion, NUL-terminated */
 	int secret;       /* scalar came from ${env:...} or ${file:...} */
 	int null;         /* scalar was a YAML null (~, null, or empty) */
+	int quoted;       /* scalar was written in quotes (or as a block): text,
+	                     never a number or a boolean */
 	/* KM_NODE_MAP: keys[i] (scalar nodes) maps to vals[i], in file order;
 	 * KM_NODE_SEQ: vals[i] are the items. */
 	struct km_node **keys;

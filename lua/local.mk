@@ -1,4 +1,20 @@
 # lua/: the Lua 5.4 record stage, itself a plugin (lua.so), built only when
 # configure finds Lua 5.4 (--disable-lua turns it off): a build without Lua
-# still has every other plugin.
-EXTRA_DIST += lua/README.md
+# still has every other plugin. The helper modules in lua/lib/ are built
+# into lua.so (lua/embed.sh), so a script needs no module path.
+EXTRA_DIST += lua/README.md lua/embed.sh $(KM_LUA_LIBS)
+KM_LUA_LIBS =
+
+if HAVE_LUA
+plugins_LTLIBRARIES += lua/lua.la
+lua_lua_la_SOURCES = lua/stage.c lua/sandbox.c lua/record.c lua/lua_stage.h lua/lua_embed.h
+nodist_lua_lua_la_SOURCES = lua/lua_libs.c
+lua_lua_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS) -I$(top_srcdir)/lua
+lua_lua_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(LUA_CFLAGS)
+lua_lua_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+lua_lua_la_LIBADD = $(LUA_LIBS)
+CLEANFILES += lua/lua_libs.c
+endif
+
+lua/lua_libs.c: $(KM_LUA_LIBS) $(top_srcdir)/lua/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) lua && $(SHELL) $(top_srcdir)/lua/embed.sh $(top_srcdir) $(KM_LUA_LIBS) > $@.tmp && mv $@.tmp $@

@@ -181,7 +181,7 @@ static const fh_value_t *fh_param(const km_params_t *p, const char *name, km_par
 }
 
 static const char *fh_param_str(const km_params_t *p, const char *name) {
-	return fh_param(p, name, KM_PARAM_STRING, KM_PARAM_ENUM, KM_PARAM_ENUM)->str;
+	return fh_param(p, name, KM_PARAM_STRING, KM_PARAM_ENUM, KM_PARAM_PATH)->str;
 }
 
 static int64_t fh_param_int(const km_params_t *p, const char *name) {
@@ -294,8 +294,12 @@ static int fh_parse_value(const km_param_t *pd, fh_value_t *v, const char *text,
 
 	switch (pd->type) {
 	case KM_PARAM_STRING:
+	case KM_PARAM_PATH: /* as given: the fake host has no configuration file */
 		v->str = fh_strdup(text);
 		return 0;
+	case KM_PARAM_TREE: /* the fake host binds text only */
+		bad = 1;
+		break;
 	case KM_PARAM_ENUM: {
 		const char *c = pd->choices ? pd->choices : "";
 		size_t len = strlen(text);

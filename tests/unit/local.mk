@@ -18,3 +18,4 @@ include tests/unit/murmur2.mk
 include tests/unit/ctl.mk
 include tests/unit/logs.mk
 include tests/unit/mm2.mk
+include tests/unit/lua.mk

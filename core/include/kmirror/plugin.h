@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define KM_PLUGIN_ABI_MAJOR 2
-#define KM_PLUGIN_ABI_MINOR 1
+#define KM_PLUGIN_ABI_MINOR 2
 
 /** The name of the one symbol a plugin exports. */
 #define KM_PLUGIN_SYMBOL "km_plugin"
@@ -67,7 +67,38 @@ typedef enum km_param_type {
 	KM_PARAM_DURATION,   /**< a number with a unit: ms, s, m, h; read as ms */
 	KM_PARAM_SIZE,       /**< a number with an optional unit: B, KB, MB, GB
 	                          (powers of 1024); read as bytes */
+	/* ABI 2.2 */
+	KM_PARAM_PATH, /**< a file's path, read with param_str(): a relative
+	                    path is taken from the directory of the
+	                    configuration file that holds it. When the file
+	                    changes (size, time or inode), a reload (SIGHUP)
+	                    restarts the instance's flow as if its YAML had
+	                    changed. The host does not open the file. */
+	KM_PARAM_TREE, /**< any YAML value (a scalar, a mapping or a list, nested),
+	                    read with param_tree(); no default */
 } km_param_type_t;
+
+/** What a km_value_t holds. */
+typedef enum km_value_kind {
+	KM_VALUE_NULL = 0, /**< YAML null (~, null, or nothing) */
+	KM_VALUE_SCALAR,   /**< `text` */
+	KM_VALUE_MAP,      /**< `cnt` pairs keys[i]: items[i], in file order */
+	KM_VALUE_LIST,     /**< `cnt` items */
+} km_value_kind_t;
+
+/** A YAML value as a KM_PARAM_TREE parameter gives it: read-only, owned by
+ *  the instance's parameters (as long as the instance lives). */
+typedef struct km_value {
+	km_value_kind_t kind;
+	const char *text;             /**< SCALAR: the text, NUL-terminated, ${env:} and
+	                                   ${file:} expanded; NULL otherwise */
+	int quoted;                   /**< SCALAR: written in quotes (or as a block), so text
+	                                   as written, never a number or a boolean */
+	int secret;                   /**< SCALAR: came from ${env:} or ${file:}: never log it */
+	size_t cnt;                   /**< MAP, LIST: the number of entries */
+	const char *const *keys;      /**< MAP: the keys */
+	const struct km_value *items; /**< MAP: the values; LIST: the items */
+} km_value_t;
 
 /** km_param_t.flags */
 #define KM_PARAM_F_REQUIRED  0x1 /**< the key must be given */
@@ -142,7 +173,8 @@ typedef struct km_host_api {
 	const char *(*flow_target)(const km_ctx_t *ctx);
 
 	/** Parameter values, by the name in the schema. STRING and ENUM give a
-	 *  NUL-terminated string (NULL when unset with no default); INT,
+	 *  NUL-terminated string (NULL when unset with no default), and so
+	 *  does PATH, with a relative path made absolute; INT,
 	 *  DURATION and SIZE an integer; BOOL 0 or 1; LIST the count, with
 	 *  @p items pointed at the strings. All borrowed from @p p, which lives
 	 *  as long as the instance. Asking for a name not in the schema, or
@@ -221,6 +253,16 @@ typedef struct km_host_api {
 	 *  A host older than ABI 2.1 lacks it: call it only when
 	 *  KM_HOST_HAS(host, param_error). @locality create() */
 	void (*param_error)(km_ctx_t *ctx, const char *name, size_t item);
+
+	/* ABI 2.2 */
+
+	/** The value of a KM_PARAM_TREE parameter, NULL when the key was not
+	 *  given; borrowed from @p p, as the other param_* accessors. This
+	 *  host refuses a schema whose parameter types it does not know;
+	 *  hosts before ABI 2.2 did not check, so a plugin with PATH or TREE
+	 *  parameters refuses in create() a host without param_tree
+	 *  (KM_HOST_HAS). @locality any */
+	const km_value_t *(*param_tree)(const km_params_t *p, const char *name);
 } km_host_api_t;
 
 /** 1 when the host table @p host has the function @p fn (and it is set):
