@@ -2,7 +2,7 @@
 # configure finds Lua 5.4 (--disable-lua turns it off): a build without Lua
 # still has every other plugin. The helper modules in lua/lib/ are built
 # into lua.so (lua/embed.sh), so a script needs no module path.
-EXTRA_DIST += lua/README.md lua/embed.sh $(KM_LUA_LIBS)
+EXTRA_DIST += lua/README.md lua/embed.sh docs/lua.md $(KM_LUA_LIBS)
 KM_LUA_LIBS =
 
 if HAVE_LUA

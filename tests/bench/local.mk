@@ -16,7 +16,7 @@ tests_bench_klat_SOURCES = tests/bench/klat.c tests/bench/benchutil.c tests/benc
 tests_bench_klat_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_bench_klat_LDADD = $(RDKAFKA_LIBS) -lm
 
-EXTRA_DIST += tests/bench/run tests/bench/README.md tests/bench/mm2.properties.in tests/bench/plot tests/bench/scale tests/bench/heap \
+EXTRA_DIST += tests/bench/run tests/bench/keep90.lua tests/bench/README.md tests/bench/mm2.properties.in tests/bench/plot tests/bench/scale tests/bench/heap \
 	tests/bench/proxy tests/bench/toxiproxy/go.mod tests/bench/toxiproxy/go.sum \
 	tests/bench/toxiproxy/tools.go
 

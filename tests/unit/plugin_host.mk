@@ -10,7 +10,7 @@ TP_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -rpath /nowhere
 TP_PLUGINS = tests/plugins/tp_abi99.la tests/plugins/tp_tiny.la \
 	tests/plugins/tp_misnamed.la tests/plugins/tp_nosym.la tests/plugins/tp_noops.la \
 	tests/plugins/tp_failing.la tests/plugins/tp_oldminor.la tests/plugins/tp_newer.la \
-	tests/plugins/tp_opsize.la tests/plugins/tp_oldstage.la
+	tests/plugins/tp_opsize.la tests/plugins/tp_oldstage.la tests/plugins/tp_newtype.la
 check_LTLIBRARIES += $(TP_PLUGINS)
 EXTRA_DIST += tests/plugins/tp_common.h
 
@@ -44,6 +44,10 @@ tests_plugins_tp_opsize_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
 tests_plugins_tp_oldstage_la_SOURCES = tests/plugins/tp_oldstage.c
 tests_plugins_tp_oldstage_la_LDFLAGS = $(TP_LDFLAGS)
 tests_plugins_tp_oldstage_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+
+tests_plugins_tp_newtype_la_SOURCES = tests/plugins/tp_newtype.c
+tests_plugins_tp_newtype_la_LDFLAGS = $(TP_LDFLAGS)
+tests_plugins_tp_newtype_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
 
 tests_unit_test_plugin_host_SOURCES = tests/unit/test_plugin_host.c
 tests_unit_test_plugin_host_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -304,6 +304,20 @@ static void test_abi_major_mismatch(void **state) {
 	km_plugin_host_destroy(h);
 }
 
+/* A parameter type from a later SDK is refused, not bound as garbage. */
+static void test_unknown_param_type(void **state) {
+	char want[2048];
+	km_plugin_host_t *h = host_of(tp_dir, NULL, NULL);
+
+	(void)state;
+	snprintf(want, sizeof(want),
+	         "%s/tp_newtype.so: parameter 'shape' has type 42, which this kmirrord (plugin "
+	         "ABI %d.%d) does not know: use a kmirrord as new as the plugin's SDK (%d.99)",
+	         tp_dir, KM_PLUGIN_ABI_MAJOR, KM_PLUGIN_ABI_MINOR, KM_PLUGIN_ABI_MAJOR);
+	expect_refused(h, "tp_newtype", want);
+	km_plugin_host_destroy(h);
+}
+
 static void test_descriptor_too_small(void **state) {
 	char want[2048];
 	km_plugin_host_t *h = host_of(tp_dir, NULL, NULL);
@@ -920,6 +934,7 @@ int main(void) {
 	    cmocka_unit_test(test_not_a_shared_object),
 	    cmocka_unit_test(test_no_symbol),
 	    cmocka_unit_test(test_abi_major_mismatch),
+	    cmocka_unit_test(test_unknown_param_type),
 	    cmocka_unit_test(test_descriptor_too_small),
 	    cmocka_unit_test(test_ops_without_size),
 	    cmocka_unit_test(test_name_differs_from_file),
