@@ -9,3 +9,49 @@ plugins_topic_regex_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
 plugins_topic_regex_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(PCRE2_CFLAGS)
 plugins_topic_regex_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
 plugins_topic_regex_la_LIBADD = $(PCRE2_LIBS)
+
+
+# Record-stage transforms, one module each (docs/plugins.md). The helpers
+# they share are linked into each: transform_common.c into all, and
+# transform_regex.c (PCRE2) into those with regular expressions.
+TX_COMMON = plugins/transform_common.c plugins/transform_common.h
+TX_REGEX = $(TX_COMMON) plugins/transform_regex.c plugins/transform_regex.h
+
+plugins_LTLIBRARIES += plugins/header_insert.la
+plugins_header_insert_la_SOURCES = plugins/header_insert.c $(TX_COMMON)
+plugins_header_insert_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_header_insert_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_header_insert_la_CFLAGS = $(KM_PLUGIN_CFLAGS)
+
+plugins_LTLIBRARIES += plugins/header_drop.la
+plugins_header_drop_la_SOURCES = plugins/header_drop.c $(TX_REGEX)
+plugins_header_drop_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_header_drop_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_header_drop_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(PCRE2_CFLAGS)
+plugins_header_drop_la_LIBADD = $(PCRE2_LIBS)
+
+plugins_LTLIBRARIES += plugins/topic_router.la
+plugins_topic_router_la_SOURCES = plugins/topic_router.c $(TX_REGEX)
+plugins_topic_router_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_topic_router_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_topic_router_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(PCRE2_CFLAGS)
+plugins_topic_router_la_LIBADD = $(PCRE2_LIBS)
+
+plugins_LTLIBRARIES += plugins/filter.la
+plugins_filter_la_SOURCES = plugins/filter.c $(TX_REGEX)
+plugins_filter_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_filter_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_filter_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(PCRE2_CFLAGS)
+plugins_filter_la_LIBADD = $(PCRE2_LIBS)
+
+plugins_LTLIBRARIES += plugins/timestamp.la
+plugins_timestamp_la_SOURCES = plugins/timestamp.c $(TX_COMMON)
+plugins_timestamp_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_timestamp_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_timestamp_la_CFLAGS = $(KM_PLUGIN_CFLAGS)
+
+plugins_LTLIBRARIES += plugins/partition.la
+plugins_partition_la_SOURCES = plugins/partition.c $(TX_COMMON)
+plugins_partition_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_partition_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_partition_la_CFLAGS = $(KM_PLUGIN_CFLAGS)

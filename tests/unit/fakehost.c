@@ -508,6 +508,12 @@ void fh_plugin_unload(fh_module_t *mod) {
 
 km_err_t fh_instance_create(fh_instance_t *fi, const km_plugin_t *plugin, const char *flow_source,
                             const char *flow_target, const char *const *kv) {
+	return fh_instance_create_with(fi, &fh_host, plugin, flow_source, flow_target, kv);
+}
+
+km_err_t fh_instance_create_with(fh_instance_t *fi, const km_host_api_t *host,
+                                 const km_plugin_t *plugin, const char *flow_source,
+                                 const char *flow_target, const char *const *kv) {
 	km_err_t err;
 
 	memset(fi, 0, sizeof(*fi));
@@ -517,7 +523,7 @@ km_err_t fh_instance_create(fh_instance_t *fi, const km_plugin_t *plugin, const 
 	          fh_params_bind(plugin->params, kv, fi->fhi_errstr, sizeof(fi->fhi_errstr))))
 		return KM_ERR_INVALID;
 	fi->fhi_ctx->params = fi->fhi_params;
-	err = plugin->create(&fh_host, fi->fhi_ctx, fi->fhi_params, &fi->fhi_inst, fi->fhi_errstr,
+	err = plugin->create(host, fi->fhi_ctx, fi->fhi_params, &fi->fhi_inst, fi->fhi_errstr,
 	                     sizeof(fi->fhi_errstr));
 	fi->fhi_ctx->params = NULL;
 	return err;

@@ -4,7 +4,9 @@
  * defaults from the plugin's schema, isset, unknown and required keys), plus
  * loading the real built plugin with libltdl. Test code only.
  *
- * The stage functions (arena_alloc, batch_add) are not faked: they are NULL.
+ * The stage functions (arena_alloc, batch_add, murmur2, target_partitions)
+ * are NULL: a stage test fills them into a copy of the table (e.g. with the
+ * core's batches) and creates through fh_instance_create_with().
  */
 #ifndef KMIRROR_TESTS_FAKEHOST_H
 #define KMIRROR_TESTS_FAKEHOST_H
@@ -75,6 +77,11 @@ typedef struct fh_instance {
  */
 km_err_t fh_instance_create(fh_instance_t *fi, const km_plugin_t *plugin, const char *flow_source,
                             const char *flow_target, const char *const *kv);
+/** The same with the host table @p host (e.g. a copy of fh_host with the
+ *  stage functions filled in); it must outlive the instance. */
+km_err_t fh_instance_create_with(fh_instance_t *fi, const km_host_api_t *host,
+                                 const km_plugin_t *plugin, const char *flow_source,
+                                 const char *flow_target, const char *const *kv);
 void fh_instance_destroy(fh_instance_t *fi);
 
 #endif /* KMIRROR_TESTS_FAKEHOST_H */

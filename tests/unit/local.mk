@@ -2,6 +2,7 @@
 # program (cmocka, TAP output).
 include tests/unit/config.mk
 include tests/unit/policies.mk
+include tests/unit/transforms.mk
 include tests/unit/core.mk
 include tests/kafka/daemon.mk
 include tests/kafka/topics.mk
