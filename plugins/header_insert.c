@@ -1,6 +1,8 @@
 /* The header_insert record stage: adds a header to every record, with a
  * static value or a template of where the record came from, e.g.
- * "${source.topic}/${source.partition}". The template is parsed once, in
+ * "%{source.topic}/%{source.partition}" (not ${...}: the configuration
+ * reads that as a reference to the environment or a file before the plugin
+ * sees it). The template is parsed once, in
  * create(); a record costs one arena allocation for its headers and, when
  * the value has fields, one for the value. */
 #include <stdio.h>
@@ -14,11 +16,11 @@
 /* What a piece of the template stands for. */
 typedef enum hi_kind {
 	HI_LITERAL,
-	HI_CLUSTER,   /* ${source.cluster} */
-	HI_TOPIC,     /* ${source.topic} */
-	HI_PARTITION, /* ${source.partition} */
-	HI_OFFSET,    /* ${source.offset} */
-	HI_TIMESTAMP, /* ${timestamp} */
+	HI_CLUSTER,   /* %{source.cluster} */
+	HI_TOPIC,     /* %{source.topic} */
+	HI_PARTITION, /* %{source.partition} */
+	HI_OFFSET,    /* %{source.offset} */
+	HI_TIMESTAMP, /* %{timestamp} */
 } hi_kind_t;
 
 static const struct {
@@ -29,9 +31,10 @@ static const struct {
     {"source.offset", HI_OFFSET},   {"timestamp", HI_TIMESTAMP},
 };
 
+/* In the messages, which are printf formats. */
 #define HI_FIELD_LIST                                                                              \
-	"${source.cluster}, ${source.topic}, ${source.partition}, ${source.offset} and "           \
-	"${timestamp}"
+	"%%{source.cluster}, %%{source.topic}, %%{source.partition}, %%{source.offset} and "       \
+	"%%{timestamp}"
 
 /* Decimal digits of an int64_t, sign included. */
 #define HI_INT_MAX 20
@@ -45,7 +48,7 @@ typedef struct header_insert {
 	const km_host_api_t *hi_host;
 	const char *hi_name;
 	int hi_replace;
-	char *hi_lits; /* the template's literal text, "$$" made "$" */
+	char *hi_lits; /* the template's literal text, "%%{" made "%{" */
 	hi_seg_t *hi_segs;
 	size_t hi_seg_cnt;
 	size_t hi_fixed_len; /* literal bytes, plus the cluster's */
@@ -62,9 +65,9 @@ static const km_param_t header_insert_params[] = {
     {.name = "value",
      .type = KM_PARAM_STRING,
      .flags = KM_PARAM_F_REQUIRED,
-     .doc = "Its value: text, with the fields ${source.cluster}, ${source.topic}, "
-            "${source.partition}, ${source.offset} and ${timestamp} replaced by the record's; "
-            "$$ is a literal $."},
+     .doc = "Its value: text, with the fields %{source.cluster}, %{source.topic}, "
+            "%{source.partition}, %{source.offset} and %{timestamp} replaced by the record's; "
+            "%%{ is a literal %{."},
     {.name = "replace",
      .type = KM_PARAM_BOOL,
      .def = "false",
@@ -101,26 +104,22 @@ static km_err_t hi_parse(header_insert_t *hi, km_ctx_t *ctx, const char *v, char
 		const char *name, *end;
 		size_t f, nlen;
 
-		if (v[i] != '$') {
+		if (v[i] == '%' && v[i + 1] == '%' && v[i + 2] == '{') {
+			hi->hi_lits[lit++] = '%';
+			hi->hi_lits[lit++] = '{';
+			i += 3;
+			continue;
+		}
+		if (v[i] != '%' || v[i + 1] != '{') {
 			hi->hi_lits[lit++] = v[i++];
 			continue;
 		}
-		if (v[i + 1] == '$') {
-			hi->hi_lits[lit++] = '$';
-			i += 2;
-			continue;
-		}
-		if (v[i + 1] != '{')
-			return tx_refuse(hi->hi_host, ctx, "value", 0, errstr, errstr_size,
-			                 "the '$' at offset %zu starts no field; write a field as "
-			                 "${NAME} (" HI_FIELD_LIST ") and a literal '$' as $$",
-			                 i);
 		name = v + i + 2;
 		if (!(end = strchr(name, '}')))
 			return tx_refuse(
 			    hi->hi_host, ctx, "value", 0, errstr, errstr_size,
 			    "the field at offset %zu has no closing '}'; write a field "
-			    "as ${NAME}: " HI_FIELD_LIST,
+			    "as %%{NAME}: " HI_FIELD_LIST ", and a literal '%%{' as %%%%{",
 			    i);
 		nlen = (size_t)(end - name);
 		for (f = 0; f < sizeof(hi_fields) / sizeof(hi_fields[0]); f++)
@@ -129,8 +128,8 @@ static km_err_t hi_parse(header_insert_t *hi, km_ctx_t *ctx, const char *v, char
 				break;
 		if (f == sizeof(hi_fields) / sizeof(hi_fields[0]))
 			return tx_refuse(hi->hi_host, ctx, "value", 0, errstr, errstr_size,
-			                 "unknown field ${%.*s}; the fields are " HI_FIELD_LIST
-			                 " (a literal '$' is $$)",
+			                 "unknown field %%{%.*s}; the fields are " HI_FIELD_LIST
+			                 " (a literal '%%{' is %%%%{)",
 			                 (int)nlen, name);
 		hi_add_literal(hi, start, lit);
 		start = lit;

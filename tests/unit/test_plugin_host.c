@@ -870,6 +870,24 @@ static void test_check_config_plugin_refuses_value(void **state) {
 	     "kmirrord: @CONF@:13:27: key 'include': item 2: 'b(' is not a valid regular "
 	     "expression: missing closing parenthesis at offset 2; the items are PCRE2 patterns, "
 	     "each matched against whole topic names\n"},
+	    /* the bundled transforms (tests/unit/test_transforms.c has every case) */
+	    {"    pipeline: [{plugin: header_insert, name: h, value: 'x%{nope}'}]\n",
+	     "kmirrord: @CONF@:13:56: key 'value': unknown field %{nope}; the fields are "
+	     "%{source.cluster}, %{source.topic}, %{source.partition}, %{source.offset} and "
+	     "%{timestamp} (a literal '%{' is %%{)\n"},
+	    {"    pipeline: [{plugin: header_drop, names: [a, '']}]\n",
+	     "kmirrord: @CONF@:13:49: key 'names': item 2: a header name cannot be empty; "
+	     "give the names of the headers to remove\n"},
+	    {"    pipeline: [{plugin: timestamp, mode: shift}]\n",
+	     "kmirrord: @CONF@:13:16: flows[0].pipeline[0]: key 'shift': mode shift "
+	     "needs it; give a signed duration, e.g. shift: -1h\n"},
+	    {"    pipeline: [{plugin: filter, action: keep}]\n",
+	     "kmirrord: @CONF@:13:41: key 'action': there is no condition to match; give "
+	     "at least one of header (with header.value or header.regex), key.regex, value.null, "
+	     "older_than\n"},
+	    {"    pipeline: [{plugin: topic_router, regex: 'a\\.(.*)', replacement: 'b.$2'}]\n",
+	     "kmirrord: @CONF@:13:70: key 'replacement': $2 refers to group 2, but the "
+	     "regex has 1 group; use $0..$1\n"},
 	};
 
 	(void)state;

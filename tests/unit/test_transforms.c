@@ -253,7 +253,7 @@ static void test_header_insert_template(void **state) {
 
 	(void)state;
 	make(&fi, P_HEADER_INSERT,
-	     KV("name", "src", "value", "${source.topic}/${source.partition}"));
+	     KV("name", "src", "value", "%{source.topic}/%{source.partition}"));
 	REC("k", "v", 1);
 	r = REC("k", "v", 2);
 	r->source_topic = "payments";
@@ -274,9 +274,9 @@ static void test_header_insert_template(void **state) {
 	/* a record a stage added with no source */
 	assert_non_null(km_batch_add(b, NULL));
 	run(&fi);
-	HDR(&R(0)->headers[0], "all", "A|orders|3|42|1700000000123|${x}|$");
-	HDR(&R(1)->headers[0], "all", "A|orders|3|9223372036854775807|-1|${x}|$");
-	HDR(&R(2)->headers[0], "all", "A||-1|-1|-1|${x}|$");
+	HDR(&R(0)->headers[0], "all", "A|orders|3|42|1700000000123|%{x}|100%|%%|%");
+	HDR(&R(1)->headers[0], "all", "A|orders|3|9223372036854775807|-1|%{x}|100%|%%|%");
+	HDR(&R(2)->headers[0], "all", "A||-1|-1|-1|%{x}|100%|%%|%");
 	fh_instance_destroy(&fi);
 }
 
@@ -298,25 +298,24 @@ static void test_header_insert_replace(void **state) {
 }
 
 #define HI_FIELDS                                                                                  \
-	"${source.cluster}, ${source.topic}, ${source.partition}, ${source.offset} and "           \
-	"${timestamp}"
+	"%{source.cluster}, %{source.topic}, %{source.partition}, %{source.offset} and "           \
+	"%{timestamp}"
 
 static void test_header_insert_refused(void **state) {
 	(void)state;
 	refuse(P_HEADER_INSERT, KV("name", "", "value", "x"), "name", 0,
 	       "a header name cannot be empty; give one, e.g. name: origin");
-	refuse(P_HEADER_INSERT, KV("name", "h", "value", "${source.host}"), "value", 0,
-	       "unknown field ${source.host}; the fields are " HI_FIELDS " (a literal '$' is $$)");
-	refuse(P_HEADER_INSERT, KV("name", "h", "value", "x-${}"), "value", 0,
-	       "unknown field ${}; the fields are " HI_FIELDS " (a literal '$' is $$)");
-	refuse(P_HEADER_INSERT, KV("name", "h", "value", "${source.topic"), "value", 0,
-	       "the field at offset 0 has no closing '}'; write a field as ${NAME}: " HI_FIELDS);
-	refuse(P_HEADER_INSERT, KV("name", "h", "value", "cost $5"), "value", 0,
-	       "the '$' at offset 5 starts no field; write a field as ${NAME} (" HI_FIELDS
-	       ") and a literal '$' as $$");
-	refuse(P_HEADER_INSERT, KV("name", "h", "value", "end$"), "value", 0,
-	       "the '$' at offset 3 starts no field; write a field as ${NAME} (" HI_FIELDS
-	       ") and a literal '$' as $$");
+	refuse(P_HEADER_INSERT, KV("name", "h", "value", "%{source.host}"), "value", 0,
+	       "unknown field %{source.host}; the fields are " HI_FIELDS
+	       " (a literal '%{' is %%{)");
+	refuse(P_HEADER_INSERT, KV("name", "h", "value", "x-%{}"), "value", 0,
+	       "unknown field %{}; the fields are " HI_FIELDS " (a literal '%{' is %%{)");
+	refuse(P_HEADER_INSERT, KV("name", "h", "value", "%{Source.Topic}"), "value", 0,
+	       "unknown field %{Source.Topic}; the fields are " HI_FIELDS
+	       " (a literal '%{' is %%{)");
+	refuse(P_HEADER_INSERT, KV("name", "h", "value", "ab%{source.topic"), "value", 0,
+	       "the field at offset 2 has no closing '}'; write a field as %{NAME}: " HI_FIELDS
+	       ", and a literal '%{' as %%{");
 }
 
 /* ---- header_drop --------------------------------------------------------- */
