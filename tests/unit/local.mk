@@ -8,6 +8,7 @@ include tests/kafka/daemon.mk
 include tests/kafka/topics.mk
 include tests/kafka/logs.mk
 include tests/kafka/deadletter.mk
+include tests/kafka/transforms.mk
 include tests/kafka/interop.mk
 include tests/kafka/heartbeats.mk
 include tests/kafka/tls.mk
