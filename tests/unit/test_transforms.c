@@ -266,8 +266,8 @@ static void test_header_insert_template(void **state) {
 	km_batchbuf_reset(&bb);
 	make(&fi, P_HEADER_INSERT,
 	     KV("name", "all", "value",
-	        "${source.cluster}|${source.topic}|${source.partition}|"
-	        "${source.offset}|${timestamp}|$${x}|$$"));
+	        "%{source.cluster}|%{source.topic}|%{source.partition}|"
+	        "%{source.offset}|%{timestamp}|%%{x}|100%|%%|%"));
 	REC("k", "v", 1700000000123);
 	r = REC("k", "v", -1);
 	r->source_offset = INT64_MAX;
