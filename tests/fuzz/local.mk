@@ -13,7 +13,15 @@ FUZZ_BUILD = $(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) -std=c11 -g -O1 \
 	-fno-omit-frame-pointer $(WARN_CFLAGS) -I$(top_builddir) -I$(top_srcdir)/core/include \
 	-I$(top_srcdir)/core $(FUZZ_SRCS) -o $@
 
-EXTRA_DIST += tests/fuzz/fuzz_mm2.c tests/fuzz/run tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/fuzz_mm2.c tests/fuzz/run tests/fuzz/corpus tests/fuzz/fuzz_lua_record.c
+
+# The Lua stage's record bridge, with the stage's own sources (built with Lua).
+if HAVE_LUA
+FUZZ_TARGETS += tests/fuzz/fuzz_lua_record
+FUZZ_LUA_SRCS = $(top_srcdir)/tests/fuzz/fuzz_lua_record.c $(top_srcdir)/lua/stage.c \
+	$(top_srcdir)/lua/record.c $(top_srcdir)/lua/sandbox.c lua/lua_libs.c \
+	$(top_srcdir)/core/pipeline.c
+endif
 
 if HAVE_FUZZ
 fuzz: $(FUZZ_TARGETS)
@@ -24,6 +32,12 @@ tests/fuzz/fuzz_checkpoint: $(FUZZ_DEPS)
 	$(FUZZ_BUILD) -DFUZZ_CODEC=checkpoint
 tests/fuzz/fuzz_heartbeat: $(FUZZ_DEPS)
 	$(FUZZ_BUILD) -DFUZZ_CODEC=heartbeat
+
+tests/fuzz/fuzz_lua_record: $(FUZZ_LUA_SRCS) $(top_srcdir)/lua/lua_stage.h config.h
+	$(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) -std=c11 -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer $(WARN_CFLAGS) -I$(top_builddir) -I$(top_srcdir)/core/include \
+	-I$(top_srcdir)/core -I$(top_srcdir)/lua $(LUA_CFLAGS) $(FUZZ_LUA_SRCS) $(LUA_LIBS) -o $@
 
 fuzz-run: $(FUZZ_TARGETS)
 	$(top_srcdir)/tests/fuzz/run --seconds $(FUZZ_SECONDS) --work tests/fuzz/work \
