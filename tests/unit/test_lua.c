@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,7 +25,7 @@
 #include "pipeline.h"
 #include "plugin_host.h"
 
-static char lua_dir[1100];
+static char lua_dir[3300]; /* plugin_dirs: the build's */
 
 typedef struct lt {
 	char dir[256];
@@ -667,6 +668,37 @@ static void test_load_errors(void **state) {
 	               "between 1000 and 1000000000000");
 }
 
+/* kmirrord --check-config, the program, refuses a script with a syntax
+ * error with both positions, and passes a good one. */
+static void test_check_config_program(void **state) {
+	const char *b = getenv("KM_TEST_BUILDDIR");
+	char cmd[2048], err[2048] = "", path[600];
+	lt_t t;
+	FILE *fp;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(lt_make(&t, "function process_record(r)\n  return r.key ==\nend\n", NULL),
+	                 KM_ERR_INVALID);
+	snprintf(path, sizeof(path), "%s/err", t.dir);
+	snprintf(cmd, sizeof(cmd), "%s/core/kmirrord --check-config -c %s/k.yaml 2>%s >/dev/null",
+	         b ? b : ".", t.dir, path);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+	assert_non_null(fp = fopen(path, "r"));
+	n = fread(err, 1, sizeof(err) - 1, fp);
+	err[n] = '\0';
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd),
+	         "k.yaml:11:17: key 'script': %s/s.lua:3: unexpected symbol near 'end'", t.dir);
+	if (!strstr(err, cmd))
+		fail_msg("stderr: %s\nwant: %s", err, cmd);
+	write_file(t.script, "function process_record(r) end\n");
+	snprintf(cmd, sizeof(cmd), "%s/core/kmirrord --check-config -c %s/k.yaml >/dev/null 2>&1",
+	         b ? b : ".", t.dir);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 0);
+	lt_free(&t);
+}
+
 /* A reload sees a changed script: the flow is not the same. */
 static void test_changed_script_restarts(void **state) {
 	lt_t a, b;
@@ -700,10 +732,12 @@ int main(void) {
 	    cmocka_unit_test(test_time_limit),
 	    cmocka_unit_test(test_memory_limit),
 	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_check_config_program),
 	    cmocka_unit_test(test_changed_script_restarts),
 	};
 
-	snprintf(lua_dir, sizeof(lua_dir), "%s/lua/.libs", b ? b : ".");
+	snprintf(lua_dir, sizeof(lua_dir), "%s/lua/.libs, %s/policies/.libs, %s/plugins/.libs",
+	         b ? b : ".", b ? b : ".", b ? b : ".");
 	km_log_level = KM_LOG_WARNING;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
