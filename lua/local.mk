@@ -1,13 +1,16 @@
 # lua/: the Lua 5.4 record stage, itself a plugin (lua.so), built only when
 # configure finds Lua 5.4 (--disable-lua turns it off): a build without Lua
-# still has every other plugin. The helper modules in lua/lib/ are built
-# into lua.so (lua/embed.sh), so a script needs no module path.
+# still has every other plugin. The helper modules a script can require are
+# built into lua.so: kmirror.json (json.c) and the Lua ones in lua/lib/
+# (kmirror.window), whose text lua/embed.sh turns into lua_libs.c, so a
+# script needs no module path.
+KM_LUA_LIBS = lua/lib/window.lua
 EXTRA_DIST += lua/README.md lua/embed.sh docs/lua.md $(KM_LUA_LIBS)
-KM_LUA_LIBS =
 
 if HAVE_LUA
 plugins_LTLIBRARIES += lua/lua.la
-lua_lua_la_SOURCES = lua/stage.c lua/sandbox.c lua/record.c lua/lua_stage.h lua/lua_embed.h
+lua_lua_la_SOURCES = lua/stage.c lua/sandbox.c lua/record.c lua/json.c lua/json.h \
+	lua/lua_stage.h lua/lua_embed.h
 nodist_lua_lua_la_SOURCES = lua/lua_libs.c
 lua_lua_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS) -I$(top_srcdir)/lua
 lua_lua_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(LUA_CFLAGS)

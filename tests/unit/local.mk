@@ -21,3 +21,6 @@ include tests/unit/ctl.mk
 include tests/unit/logs.mk
 include tests/unit/mm2.mk
 include tests/unit/lua.mk
+if HAVE_LUA
+include tests/unit/lua_json.mk
+endif
