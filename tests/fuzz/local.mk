@@ -1,6 +1,7 @@
 # tests/fuzz/: libFuzzer targets for MirrorMaker 2's record formats, one
-# per format, built with clang (FUZZ_CC, found by configure) apart from the
-# rest of the build, from the sources they test:
+# per format, and for the Lua stage's JSON module (with Lua), built with
+# clang (FUZZ_CC, found by configure) apart from the rest of the build, from
+# the sources they test:
 #   make fuzz                           builds them
 #   make fuzz-run [FUZZ_SECONDS=20]     runs each for FUZZ_SECONDS from the
 #                                       corpus in tests/fuzz/corpus/
@@ -8,20 +9,24 @@ FUZZ_TARGETS = tests/fuzz/fuzz_offset_sync tests/fuzz/fuzz_checkpoint tests/fuzz
 FUZZ_SECONDS = 20
 FUZZ_SRCS = $(top_srcdir)/tests/fuzz/fuzz_mm2.c $(top_srcdir)/core/mm2_codec.c
 FUZZ_DEPS = $(FUZZ_SRCS) $(top_srcdir)/core/mm2_codec.h config.h
-FUZZ_BUILD = $(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) -std=c11 -g -O1 \
+FUZZ_CCLD = $(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) -std=c11 -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer $(WARN_CFLAGS) -I$(top_builddir) -I$(top_srcdir)/core/include \
-	-I$(top_srcdir)/core $(FUZZ_SRCS) -o $@
+	-fno-omit-frame-pointer $(WARN_CFLAGS) -I$(top_builddir)
+FUZZ_BUILD = $(FUZZ_CCLD) -I$(top_srcdir)/core/include -I$(top_srcdir)/core $(FUZZ_SRCS) -o $@
 
-EXTRA_DIST += tests/fuzz/fuzz_mm2.c tests/fuzz/run tests/fuzz/corpus tests/fuzz/fuzz_lua_record.c
-
-# The Lua stage's record bridge, with the stage's own sources (built with Lua).
+# kmirror.json: the target includes lua/json.c, to check set's offsets.
+# The Lua stage's record bridge: with the stage's own sources.
 if HAVE_LUA
-FUZZ_TARGETS += tests/fuzz/fuzz_lua_record
-FUZZ_LUA_SRCS = $(top_srcdir)/tests/fuzz/fuzz_lua_record.c $(top_srcdir)/lua/stage.c \
-	$(top_srcdir)/lua/record.c $(top_srcdir)/lua/sandbox.c lua/lua_libs.c \
-	$(top_srcdir)/core/pipeline.c
+FUZZ_TARGETS += tests/fuzz/fuzz_lua_json tests/fuzz/fuzz_lua_record
 endif
+FUZZ_LUA_JSON_DEPS = $(top_srcdir)/tests/fuzz/fuzz_lua_json.c $(top_srcdir)/lua/json.c \
+	$(top_srcdir)/lua/json.h config.h
+FUZZ_LUA_SRCS = $(top_srcdir)/tests/fuzz/fuzz_lua_record.c $(top_srcdir)/lua/stage.c \
+	$(top_srcdir)/lua/record.c $(top_srcdir)/lua/sandbox.c $(top_srcdir)/lua/json.c \
+	lua/lua_libs.c $(top_srcdir)/core/pipeline.c
+
+EXTRA_DIST += tests/fuzz/fuzz_mm2.c tests/fuzz/fuzz_lua_json.c tests/fuzz/fuzz_lua_record.c \
+	tests/fuzz/run tests/fuzz/corpus
 
 if HAVE_FUZZ
 fuzz: $(FUZZ_TARGETS)
@@ -32,12 +37,13 @@ tests/fuzz/fuzz_checkpoint: $(FUZZ_DEPS)
 	$(FUZZ_BUILD) -DFUZZ_CODEC=checkpoint
 tests/fuzz/fuzz_heartbeat: $(FUZZ_DEPS)
 	$(FUZZ_BUILD) -DFUZZ_CODEC=heartbeat
+tests/fuzz/fuzz_lua_json: $(FUZZ_LUA_JSON_DEPS)
+	$(FUZZ_CCLD) -I$(top_srcdir)/lua $(LUA_CFLAGS) $(top_srcdir)/tests/fuzz/fuzz_lua_json.c \
+		-o $@ $(LUA_LIBS) -lm
 
 tests/fuzz/fuzz_lua_record: $(FUZZ_LUA_SRCS) $(top_srcdir)/lua/lua_stage.h config.h
-	$(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) -std=c11 -g -O1 \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer $(WARN_CFLAGS) -I$(top_builddir) -I$(top_srcdir)/core/include \
-	-I$(top_srcdir)/core -I$(top_srcdir)/lua $(LUA_CFLAGS) $(FUZZ_LUA_SRCS) $(LUA_LIBS) -o $@
+	$(FUZZ_CCLD) -I$(top_srcdir)/core/include -I$(top_srcdir)/core -I$(top_srcdir)/lua \
+		$(LUA_CFLAGS) $(FUZZ_LUA_SRCS) -o $@ $(LUA_LIBS) -lm
 
 fuzz-run: $(FUZZ_TARGETS)
 	$(top_srcdir)/tests/fuzz/run --seconds $(FUZZ_SECONDS) --work tests/fuzz/work \
