@@ -137,7 +137,10 @@ function Tumbling:close(now_ms)
 		done[n].start = starts[n]
 		self.open[starts[n]] = nil
 	end
-	table.move(starts, n + 1, #starts + n, 1)
+	if n > 0 then
+		-- shift the open ones down; the nils past the end clear the tail
+		table.move(starts, n + 1, #starts + n, 1)
+	end
 	local w, k = 1, 0
 	return function()
 		while done[w] ~= nil do
