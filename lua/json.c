@@ -10,7 +10,6 @@
  * Memory: every growing buffer is a full userdata with a __gc, allocated
  * with the state's own allocator (so the stage's memory cap applies), so an
  * error raised anywhere (out of memory) leaks nothing. */
-#include "config.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -15,7 +15,7 @@ nodist_lua_lua_la_SOURCES = lua/lua_libs.c
 lua_lua_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS) -I$(top_srcdir)/lua
 lua_lua_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(LUA_CFLAGS)
 lua_lua_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
-lua_lua_la_LIBADD = $(LUA_LIBS)
+lua_lua_la_LIBADD = $(LUA_LIBS) -lm
 CLEANFILES += lua/lua_libs.c
 endif
 

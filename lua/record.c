@@ -24,6 +24,8 @@ static km_record_t *rec_check(lua_State *L, int arg, km_lua_t *k, size_t *idxp) 
 
 	if (lua_type(L, arg) != LUA_TLIGHTUSERDATA)
 		luaL_error(L, "a record is needed here, not %s", luaL_typename(L, arg));
+	if (!h) /* the one other light userdata a script sees */
+		luaL_error(L, "json.null is not a record");
 	if (!k->batch || (h >> KM_IDX_BITS) != (k->gen & (UINTPTR_MAX >> KM_IDX_BITS)) ||
 	    idx >= k->batch->cnt)
 		luaL_error(L, "a record was used outside the call that gave it (records live "
@@ -394,7 +396,13 @@ static int rec_newindex(lua_State *L) {
 
 static int rec_tostring(lua_State *L) {
 	km_lua_t *k = km_lua_of(L);
-	km_record_t *r = rec_check(L, 1, k, NULL);
+	km_record_t *r;
+
+	if (!lua_touserdata(L, 1)) {
+		lua_pushliteral(L, "json.null");
+		return 1;
+	}
+	r = rec_check(L, 1, k, NULL);
 
 	if (r->source_topic)
 		lua_pushfstring(L, "record %s[%d]@%I", r->source_topic, (int)r->source_partition,
@@ -561,7 +569,8 @@ void km_lua_record_open(lua_State *L) {
 	km_lua_t *k = km_lua_of(L);
 
 	/* every light userdata shares this metatable: the stage gives out no
-	 * other light userdata, and rec_check() refuses foreign handles */
+	 * other light userdata than records and json.null (NULL), and
+	 * rec_check() refuses both json.null and stale handles */
 	lua_pushlightuserdata(L, NULL);
 	lua_createtable(L, 0, 5);
 	lua_pushcfunction(L, rec_index);

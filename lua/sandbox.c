@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "json.h"
 #include "lua_embed.h"
 #include "lua_stage.h"
 
@@ -17,6 +18,7 @@
 
 /* The C helper modules. */
 const km_lua_embed_t km_lua_cmods[] = {
+    {"kmirror.json", NULL, 0, km_lua_json_open},
     {NULL, NULL, 0, NULL},
 };
 

@@ -465,6 +465,43 @@ static void test_murmur2_and_partitions(void **state) {
 	lt_free(&t);
 }
 
+/* The helpers: kmirror.json edits one field and leaves every other byte;
+ * kmirror.window counts; json.null is not taken for a record. */
+static void test_helpers(void **state) {
+	static const char doc[] = "{\"id\": 1234567890123456789, \"user\": {\"email\": "
+	                          "\"a@b.eu\", \"url\": \"x\\/y\"}}";
+	static const char want[] = "{\"id\": 1234567890123456789, \"user\": {\"email\": "
+	                           "\"***\", \"url\": \"x\\/y\"}}";
+	lt_t t;
+	(void)state;
+	assert_int_equal(
+	    lt_make(&t,
+	            "local json = require('kmirror.json')\n"
+	            "local window = require('kmirror.window')\n"
+	            "assert(require('kmirror.json') == json)\n"
+	            "local w = window.tumbling{size_ms = 1000}\n"
+	            "function process_record(r)\n"
+	            "  assert(json.get(r.value, 'id') == 1234567890123456789)\n"
+	            "  r.value = json.set(r.value, 'user.email', '***')\n"
+	            "  w:add(r.timestamp, r.key)\n"
+	            "  local n = 0\n"
+	            "  for start, key, acc in w:close(r.timestamp + 1000) do n = n + acc end\n"
+	            "  assert(n == 1 and tostring(json.null) == 'json.null')\n"
+	            "  local ok, e = pcall(function() return json.null.key end)\n"
+	            "  assert(not ok and e:find('json.null is not a record'), e)\n"
+	            "  assert(not pcall(function() json.get = nil end))\n"
+	            "end\n",
+	            NULL),
+	    KM_OK);
+	lt_add(&t, "a", doc, strlen(doc), 0);
+	assert_int_equal(lt_run(&t), KM_STAGE_OK);
+	if (rec(&t, 0)->flags & KM_RECORD_F_ERROR)
+		fail_msg("%s", rec(&t, 0)->error);
+	assert_int_equal(rec(&t, 0)->value_len, strlen(want));
+	assert_memory_equal(rec(&t, 0)->value, want, strlen(want));
+	lt_free(&t);
+}
+
 /* ---- the sandbox --------------------------------------------------------- */
 
 /* Each probe is tried in its own record; each must fail with its message. */
@@ -476,7 +513,9 @@ static void test_sandbox_denies(void **state) {
 	    {"os.execute('true')", "field 'execute'"},
 	    {"os.getenv('HOME')", "field 'getenv'"},
 	    {"debug.getregistry()", "global 'debug'"},
-	    {"require('io')", "module 'io' is not available in the Lua stage"},
+	    {"require('io')", "module 'io' is not available in the Lua stage; the modules are: "
+	                      "kmirror.json kmirror.window"},
+	    {"require('cjson')", "module 'cjson' is not available"},
 	    {"package.loadlib('x', 'y')", "global 'package'"},
 	    {"dofile('/etc/passwd')", "global 'dofile'"},
 	    {"loadfile('/etc/passwd')", "global 'loadfile'"},
@@ -726,6 +765,7 @@ int main(void) {
 	    cmocka_unit_test(test_tick_emits),
 	    cmocka_unit_test(test_init_params),
 	    cmocka_unit_test(test_murmur2_and_partitions),
+	    cmocka_unit_test(test_helpers),
 	    cmocka_unit_test(test_sandbox_denies),
 	    cmocka_unit_test(test_sandbox_allows),
 	    cmocka_unit_test(test_instruction_limit),
