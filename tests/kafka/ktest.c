@@ -391,9 +391,10 @@ void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml) {
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->conf);
 	assert_non_null(fp = fopen(tmp, "w"));
 	fprintf(fp,
-	        "plugin_dirs: [%s/policies/.libs, %s/plugins/.libs, %s/tests/kafka/.libs]\n"
+	        "plugin_dirs: [%s/policies/.libs, %s/plugins/.libs, %s/lua/.libs, "
+	        "%s/tests/kafka/.libs]\n"
 	        "log_level: debug\n",
-	        builddir(), builddir(), builddir());
+	        builddir(), builddir(), builddir(), builddir());
 	if (d->clusters[0])
 		fputs(d->clusters, fp);
 	else
@@ -990,6 +991,84 @@ const char *ktest_header(const ktest_rec_t *r, const char *name, char *buf, size
 	memcpy(buf, val, sz);
 	buf[sz] = '\0';
 	return buf;
+}
+
+void ktest_assert_header(const ktest_rec_t *r, const char *name, const char *want) {
+	char buf[512];
+
+	if (!ktest_header(r, name, buf, sizeof(buf)))
+		fail_msg("record at offset %" PRId64 " has no header %s", r->offset, name);
+	if (strcmp(buf, want))
+		fail_msg("record at offset %" PRId64 ": header %s is '%s', not '%s'", r->offset,
+		         name, buf, want);
+}
+
+ktest_rec_t *ktest_read_all(const char *cluster, const char *topic, size_t *cnt) {
+	rd_kafka_t *rk = ktest_producer(cluster, NULL);
+	int parts = ktest_partitions(rk, topic);
+	ktest_rec_t *all = NULL;
+
+	*cnt = 0;
+	for (int p = 0; p < parts; p++) {
+		size_t n;
+		ktest_rec_t *r = ktest_read_partition(cluster, topic, p, &n);
+		all = realloc(all, (*cnt + n + 1) * sizeof(*all));
+		assert_non_null(all);
+		if (n)
+			memcpy(all + *cnt, r, n * sizeof(*r));
+		*cnt += n;
+		free(r); /* the records moved to @p all */
+	}
+	ktest_destroy(rk);
+	return all;
+}
+
+const ktest_rec_t *ktest_find_key(const ktest_rec_t *recs, size_t n, const char *key) {
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].key && recs[i].key_len == strlen(key) &&
+		    !memcmp(recs[i].key, key, recs[i].key_len))
+			return &recs[i];
+	fail_msg("no record keyed %s among %zu", key, n);
+	return NULL;
+}
+
+void ktest_keys_of(const char *cluster, const char *topic, int32_t partition, char *buf,
+                   size_t size) {
+	size_t n, len = 0;
+	ktest_rec_t *r = ktest_read_partition(cluster, topic, partition, &n);
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(buf + len, size - len, "%s%.*s", i ? "," : "",
+		                        (int)r[i].key_len, r[i].key ? (const char *)r[i].key : "");
+		if (len >= size)
+			fail_msg("the keys of %s [%d] (%zu records) do not fit in %zu bytes", topic,
+			         (int)partition, n, size);
+	}
+	ktest_recs_free(r, n);
+}
+
+void ktest_produce_msgs(const char *cluster, const char *topic, int32_t partition,
+                        const ktest_msg_t *m, size_t n) {
+	rd_kafka_t *rk = ktest_producer(cluster, "enable.idempotence", "true", NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_headers_t *h = rd_kafka_headers_new(4); /* none: an empty list */
+		for (size_t j = 0; m[i].headers[j]; j += 2)
+			rd_kafka_header_add(h, m[i].headers[j], -1, m[i].headers[j + 1],
+			                    m[i].headers[j + 1] ? -1 : 0);
+		assert_int_equal(
+		    rd_kafka_producev(
+		        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+		        RD_KAFKA_V_KEY(m[i].key, m[i].key ? strlen(m[i].key) : 0),
+		        RD_KAFKA_V_VALUE((void *)m[i].value, m[i].value ? strlen(m[i].value) : 0),
+		        RD_KAFKA_V_TIMESTAMP(m[i].timestamp),
+		        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+		        RD_KAFKA_V_END),
+		    0);
+	}
+	ktest_flush(rk);
+	ktest_destroy(rk);
 }
 
 /* ---- copies checked record by record --------------------------------- */

@@ -216,6 +216,31 @@ void ktest_wait_topic_config(rd_kafka_t *rk, const char *topic, const char *name
  * or longer than @p size - 1. */
 const char *ktest_header(const ktest_rec_t *r, const char *name, char *buf, size_t size);
 
+/* Fails the test unless the last header @p name of @p r is @p want. */
+void ktest_assert_header(const ktest_rec_t *r, const char *name, const char *want);
+/* Every record of @p topic on @p cluster, partition after partition; the
+ * caller frees them with ktest_recs_free. */
+ktest_rec_t *ktest_read_all(const char *cluster, const char *topic, size_t *cnt);
+/* The record of @p recs keyed @p key, or a test failure. */
+const ktest_rec_t *ktest_find_key(const ktest_rec_t *recs, size_t n, const char *key);
+/* The keys of @p topic [@p partition] on @p cluster, in order, joined by
+ * ',' (a null key as ""), into @p buf. */
+void ktest_keys_of(const char *cluster, const char *topic, int32_t partition, char *buf,
+                   size_t size);
+/* A record to produce: NULL key or value for null; headers as name, value
+ * pairs (a NULL value: a null header) up to a NULL name; timestamp 0: the
+ * producer's clock. */
+typedef struct ktest_msg {
+	const char *key;
+	const char *value;
+	const char *headers[9];
+	int64_t timestamp;
+} ktest_msg_t;
+/* Produces @p n records to @p topic [@p partition] on @p cluster, in
+ * order (idempotent producer), and waits for their delivery. */
+void ktest_produce_msgs(const char *cluster, const char *topic, int32_t partition,
+                        const ktest_msg_t *m, size_t n);
+
 /* Around cmocka_run_group_tests in main(): a test that calls skip() is
  * reported "ok N # SKIP name" (cmocka 1.1.5 says "not ok", which automake's
  * TAP driver counts as a failure). */

@@ -55,59 +55,6 @@ static void produce_keyed(const char *topic, int32_t partition, const char *pref
 	ktest_destroy(rk);
 }
 
-static void assert_header(const ktest_rec_t *r, const char *name, const char *want) {
-	char buf[512];
-
-	if (!ktest_header(r, name, buf, sizeof(buf)))
-		fail_msg("record at offset %" PRId64 " has no header %s", r->offset, name);
-	if (strcmp(buf, want))
-		fail_msg("record at offset %" PRId64 ": header %s is '%s', not '%s'", r->offset,
-		         name, buf, want);
-}
-
-/* Every record of @p topic on @p cluster, partition after partition. */
-static ktest_rec_t *read_all(const char *cluster, const char *topic, size_t *cnt) {
-	rd_kafka_t *rk = ktest_producer(cluster, NULL);
-	int parts = ktest_partitions(rk, topic);
-	ktest_rec_t *all = NULL;
-
-	*cnt = 0;
-	for (int p = 0; p < parts; p++) {
-		size_t n;
-		ktest_rec_t *r = ktest_read_partition(cluster, topic, p, &n);
-		all = realloc(all, (*cnt + n + 1) * sizeof(*all));
-		assert_non_null(all);
-		if (n)
-			memcpy(all + *cnt, r, n * sizeof(*r));
-		*cnt += n;
-		free(r); /* the records moved to @p all */
-	}
-	ktest_destroy(rk);
-	return all;
-}
-
-/* The record of @p recs keyed @p key, or a test failure. */
-static const ktest_rec_t *find_key(const ktest_rec_t *recs, size_t n, const char *key) {
-	for (size_t i = 0; i < n; i++)
-		if (recs[i].key && recs[i].key_len == strlen(key) &&
-		    !memcmp(recs[i].key, key, recs[i].key_len))
-			return &recs[i];
-	fail_msg("no record keyed %s among %zu", key, n);
-	return NULL;
-}
-
-/* Keys of partition @p partition of @p topic on b, in order, joined by ','. */
-static void keys_of(const char *topic, int32_t partition, char *buf, size_t size) {
-	size_t n, len = 0;
-	ktest_rec_t *r = ktest_read_partition("b", topic, partition, &n);
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%.*s", i ? "," : "",
-		                        (int)r[i].key_len, (const char *)r[i].key);
-	ktest_recs_free(r, n);
-}
-
 /* The source record, unchanged, with the dead-letter headers after its
  * own: its key, value, timestamp, "h" and "hnull". */
 static void assert_unchanged(const ktest_rec_t *r, int i) {
@@ -178,31 +125,32 @@ static void test_stage_record_dead_lettered(void **state) {
 	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
 
 	/* the mirror has every other record, in order */
-	keys_of(mirror, 0, keys, sizeof(keys));
+	ktest_keys_of("b", mirror, 0, keys, sizeof(keys));
 	assert_string_equal(keys, "k-0,k-1,k-2,k-3,k-4,k-6,k-7,k-8");
-	keys_of(mirror, 1, keys, sizeof(keys));
+	ktest_keys_of("b", mirror, 1, keys, sizeof(keys));
 	assert_string_equal(keys, "k-100,k-101,k-103,k-104");
 
 	/* the dead-letter topic (created with the source's 2 partitions) has
 	 * the failed ones, each in its source partition, unchanged, and why */
 	assert_int_equal(ktest_partitions(b, dlq), 2);
-	keys_of(dlq, 0, keys, sizeof(keys));
+	ktest_keys_of("b", dlq, 0, keys, sizeof(keys));
 	assert_string_equal(keys, "fail-5");
-	keys_of(dlq, 1, keys, sizeof(keys));
+	ktest_keys_of("b", dlq, 1, keys, sizeof(keys));
 	assert_string_equal(keys, "fail-102");
-	r = read_all("b", dlq, &n);
+	r = ktest_read_all("b", dlq, &n);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < 2; i++) {
-		const ktest_rec_t *x = find_key(r, n, i ? "fail-102" : "fail-5");
+		const ktest_rec_t *x = ktest_find_key(r, n, i ? "fail-102" : "fail-5");
 		assert_unchanged(x, i ? 102 : 5);
-		assert_header(x, "kmirror.error.flow", "dls");
-		assert_header(x, "kmirror.error.source.cluster", "a");
-		assert_header(x, "kmirror.error.source.topic", topic);
-		assert_header(x, "kmirror.error.source.partition", i ? "1" : "0");
-		assert_header(x, "kmirror.error.source.offset", i ? "2" : "5");
-		assert_header(x, "kmirror.error.stage", "dls/flows[0].pipeline[0]");
-		assert_header(x, "kmirror.error.code", "KM_ERR_STAGE");
-		assert_header(x, "kmirror.error.message", "stage_test fails records keyed fail*");
+		ktest_assert_header(x, "kmirror.error.flow", "dls");
+		ktest_assert_header(x, "kmirror.error.source.cluster", "a");
+		ktest_assert_header(x, "kmirror.error.source.topic", topic);
+		ktest_assert_header(x, "kmirror.error.source.partition", i ? "1" : "0");
+		ktest_assert_header(x, "kmirror.error.source.offset", i ? "2" : "5");
+		ktest_assert_header(x, "kmirror.error.stage", "dls/flows[0].pipeline[0]");
+		ktest_assert_header(x, "kmirror.error.code", "KM_ERR_STAGE");
+		ktest_assert_header(x, "kmirror.error.message",
+		                    "stage_test fails records keyed fail*");
 	}
 	ktest_recs_free(r, n);
 
@@ -339,15 +287,15 @@ static void test_batch_failure_dead_lettered(void **state) {
 	ktest_daemon_finish(d);
 
 	/* the poisoned record and those of its partition in its batch */
-	r = read_all("b", dlq, &n);
+	r = ktest_read_all("b", dlq, &n);
 	assert_int_equal(n, dl);
 	assert_true(n >= 1 && n <= 6);
-	find_key(r, n, "poison-0");
+	ktest_find_key(r, n, "poison-0");
 	for (size_t i = 0; i < n; i++) {
-		assert_header(&r[i], "kmirror.error.source.partition", "0");
-		assert_header(&r[i], "kmirror.error.stage", "poisondl/flows[0].pipeline[0]");
-		assert_header(&r[i], "kmirror.error.code", "KM_ERR_STAGE");
-		assert_header(&r[i], "kmirror.error.message", "a poisoned batch");
+		ktest_assert_header(&r[i], "kmirror.error.source.partition", "0");
+		ktest_assert_header(&r[i], "kmirror.error.stage", "poisondl/flows[0].pipeline[0]");
+		ktest_assert_header(&r[i], "kmirror.error.code", "KM_ERR_STAGE");
+		ktest_assert_header(&r[i], "kmirror.error.message", "a poisoned batch");
 	}
 	ktest_recs_free(r, n);
 	/* nothing of partition 0 lost: mirrored or dead-lettered */
@@ -408,7 +356,7 @@ static void test_target_refused_dead_lettered(void **state) {
 	assert_int_equal(ktest_status_wait(d, "dltarget", "active", 2, WAIT_MS), 2);
 	ktest_daemon_finish(d);
 
-	keys_of(mirror, 0, keys, sizeof(keys));
+	ktest_keys_of("b", mirror, 0, keys, sizeof(keys));
 	assert_string_equal(keys, "k-0,k-1,k-2,k-4,k-5");
 	r = ktest_read_partition("b", dlq, 0, &n);
 	s = ktest_read_partition("a", topic, 0, &sn);
@@ -418,10 +366,10 @@ static void test_target_refused_dead_lettered(void **state) {
 	assert_int_equal(r[0].value_len, BIG_RECORD);
 	assert_memory_equal(r[0].value, s[3].value, BIG_RECORD);
 	assert_int_equal(r[0].timestamp, s[3].timestamp);
-	assert_header(&r[0], "kmirror.error.stage", "target");
-	assert_header(&r[0], "kmirror.error.code", "KAFKA_MSG_SIZE_TOO_LARGE");
-	assert_header(&r[0], "kmirror.error.message", "Broker: Message size too large");
-	assert_header(&r[0], "kmirror.error.source.offset", "3");
+	ktest_assert_header(&r[0], "kmirror.error.stage", "target");
+	ktest_assert_header(&r[0], "kmirror.error.code", "KAFKA_MSG_SIZE_TOO_LARGE");
+	ktest_assert_header(&r[0], "kmirror.error.message", "Broker: Message size too large");
+	ktest_assert_header(&r[0], "kmirror.error.source.offset", "3");
 	ktest_recs_free(r, n);
 	ktest_recs_free(s, sn);
 	ktest_destroy(a);
@@ -482,7 +430,7 @@ static void test_dead_letter_refused_stops(void **state) {
 	assert_int_equal(ktest_status_wait(d, "dlrefused", "dead_lettered", 1, WAIT_MS), 1);
 	ktest_daemon_finish(d);
 	assert_int_equal(ktest_count(b, dlq), 1);
-	keys_of(mirror, 0, keys, sizeof(keys));
+	ktest_keys_of("b", mirror, 0, keys, sizeof(keys));
 	assert_string_equal(keys, "k-0,k-1,k-2,k-4");
 	ktest_destroy(a);
 	ktest_destroy(b);
