@@ -5,7 +5,12 @@
 # (kmirror.window), whose text lua/embed.sh turns into lua_libs.c, so a
 # script needs no module path.
 KM_LUA_LIBS = lua/lib/window.lua
-EXTRA_DIST += lua/README.md lua/embed.sh docs/lua.md $(KM_LUA_LIBS)
+# Scripts to copy (not installed): lua/examples/README.md lists them.
+KM_LUA_EXAMPLES = lua/examples/README.md lua/examples/fan_in.yaml \
+	lua/examples/drop_by_header.lua lua/examples/drop_by_json.lua \
+	lua/examples/route_by_tenant.lua lua/examples/fan_in_prefix.lua \
+	lua/examples/window_counts.lua lua/examples/mask_pii.lua lua/examples/fan_out.lua
+EXTRA_DIST += lua/README.md lua/embed.sh docs/lua.md $(KM_LUA_LIBS) $(KM_LUA_EXAMPLES)
 
 if HAVE_LUA
 plugins_LTLIBRARIES += lua/lua.la
