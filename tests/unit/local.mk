@@ -14,6 +14,7 @@ include tests/kafka/heartbeats.mk
 include tests/kafka/tls.mk
 include tests/kafka/failover.mk
 include tests/kafka/mm2_handover.mk
+include tests/kafka/lua.mk
 include tests/unit/plugin_host.mk
 include tests/bench/local.mk
 include tests/unit/murmur2.mk
