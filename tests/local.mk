@@ -65,11 +65,13 @@ check-valgrind: $(UNIT_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' TEST_SUITE_LOG=tests/valgrind-suite.log \
 		LOG_COMPILER='$(LIBTOOL) --mode=execute $(VALGRIND) $(VALGRIND_FLAGS)'
 
-# The suites share one test bed: two clusters, a and b, and `old` on the
-# older Kafka line (versions, second line) for cross-version tests, up for
-# the whole run and always stopped afterwards (with-testbed).
+# The suites share one test bed: two clusters, a and b, `old` on the
+# older Kafka line (versions, second line) for cross-version tests, and
+# `agg`, the aggregate of the Lua suite's fan-in topology (a, b and old into
+# it; about 3 s more to start), up for the whole run and always stopped
+# afterwards (with-testbed).
 check-kafka: $(KAFKA_TESTS)
-	$(top_srcdir)/tests/kafka/with-testbed a b old@`sed -n '/^[0-9]/p' $(top_srcdir)/tests/kafka/versions | sed -n 2p` -- \
+	$(top_srcdir)/tests/kafka/with-testbed a b old@`sed -n '/^[0-9]/p' $(top_srcdir)/tests/kafka/versions | sed -n 2p` agg -- \
 		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(KAFKA_TESTS)' TEST_SUITE_LOG=tests/kafka-suite.log
 
 # The API smoke test again on clusters with an authorizer, for the ACL APIs.

@@ -8,9 +8,9 @@
  * is refused, the old script goes on).
  *
  * The fan-in test needs four clusters (three regions, one aggregate): the
- * bed's a, b, old and c. Without old and c it is skipped. The examples that
- * need the helper modules kmirror.json and kmirror.window are skipped while
- * lua.so does not have them. */
+ * bed's a, b, old and agg (make check-kafka starts them); without old and
+ * agg it is skipped. The examples that need the helper modules kmirror.json
+ * and kmirror.window are skipped while lua.so does not have them. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -248,8 +248,8 @@ static void test_fan_out(void **state) {
 }
 
 /* The fan-in topology of fan_in.yaml: regions east (a), west (b) and south
- * (old) into the aggregate agg (c), a flow each with the prefix policy and
- * fan_in_prefix.lua. Each region's topic, of the same name everywhere,
+ * (old, the older Kafka line) into the aggregate agg, a flow each with the
+ * prefix policy and fan_in_prefix.lua. Each region's topic, of the same name everywhere,
  * lands in its own prefixed topic on agg, every record with its region's
  * header after its own, or with the region it already carried. */
 static void test_fan_in(void **state) {
@@ -260,8 +260,8 @@ static void test_fan_in(void **state) {
 	size_t len = 0;
 
 	(void)state;
-	if (!getenv("KM_TESTBED_old") || !getenv("KM_TESTBED_c")) {
-		ktest_note("the fan-in topology needs the bed's clusters old and c: skipped");
+	if (!getenv("KM_TESTBED_old") || !getenv("KM_TESTBED_agg")) {
+		ktest_note("the fan-in topology needs the bed's clusters old and agg: skipped");
 		skip();
 	}
 	ktest_topic_name(topic, sizeof(topic), "luafanin");
@@ -273,7 +273,7 @@ static void test_fan_in(void **state) {
 	         "  south: {kafka: {bootstrap.servers: '%s'}}\n"
 	         "  agg: {kafka: {bootstrap.servers: '%s'}}\n",
 	         ktest_bootstrap("a"), ktest_bootstrap("b"), ktest_bootstrap("old"),
-	         ktest_bootstrap("c"));
+	         ktest_bootstrap("agg"));
 	len = (size_t)snprintf(flows, sizeof(flows), "flows:\n");
 	for (int i = 0; i < 3; i++) {
 		rd_kafka_t *rk = ktest_producer(bed[i], NULL);
@@ -315,7 +315,7 @@ static void test_fan_in(void **state) {
 
 	/* each region in its own topic: nothing mixed, nothing else */
 	{
-		rd_kafka_t *c = ktest_producer("c", NULL);
+		rd_kafka_t *c = ktest_producer("agg", NULL);
 		assert_int_equal(ktest_partitions(c, topic), -1);
 		ktest_destroy(c);
 	}
@@ -324,11 +324,11 @@ static void test_fan_in(void **state) {
 		size_t ns, nt;
 		char keys[256];
 		snprintf(name, sizeof(name), "%s.%s", region[i], topic);
-		ktest_keys_of("c", name, 0, keys, sizeof(keys));
+		ktest_keys_of("agg", name, 0, keys, sizeof(keys));
 		snprintf(want, sizeof(want), "%s-0,%s-1,%s-2", region[i], region[i], region[i]);
 		assert_string_equal(keys, want);
 		s = ktest_read_partition(bed[i], topic, 0, &ns);
-		t = ktest_read_partition("c", name, 0, &nt);
+		t = ktest_read_partition("agg", name, 0, &nt);
 		assert_int_equal(nt, 3);
 		for (size_t j = 0; j < 3; j++) {
 			assert_same_data(&t[j], &s[j]);
