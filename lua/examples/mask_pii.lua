@@ -24,6 +24,8 @@ local mask = "***"
 function init(params)
   if params.fields then
     fields = params.fields
+  elseif params.field then
+    fields = {params.field} -- one field: params: {field: user.email}
   end
   mask = params.mask and tostring(params.mask) or mask
 end
