@@ -9,8 +9,7 @@
  *
  * The fan-in test needs four clusters (three regions, one aggregate): the
  * bed's a, b, old and agg (make check-kafka starts them); without old and
- * agg it is skipped. The examples that need the helper modules kmirror.json
- * and kmirror.window are skipped while lua.so does not have them. */
+ * agg it is skipped. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -53,35 +52,6 @@ static const char *write_script(char *path, size_t size, const char *name, const
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(rename(tmp, path), 0);
 	return path;
-}
-
-/* Whether lua.so has the helper module @p name (its name is in the
- * module table). */
-static int have_module(const char *name) {
-	char path[600], *buf;
-	FILE *fp;
-	long n;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "%s/lua/.libs/lua.so", getenv("KM_TEST_BUILDDIR"));
-	if (!(fp = fopen(path, "rb")))
-		return 0;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n);
-	if (buf && fread(buf, 1, (size_t)n, fp) == (size_t)n)
-		found = memmem(buf, (size_t)n, name, strlen(name) + 1) != NULL;
-	free(buf);
-	fclose(fp);
-	return found;
-}
-
-static void need_module(const char *name) {
-	if (!have_module(name)) {
-		ktest_note("lua.so has no %s yet: skipped", name);
-		skip();
-	}
 }
 
 /* The `pipeline:` of a flow with one Lua stage running @p script with
@@ -363,7 +333,6 @@ static void test_drop_by_json(void **state) {
 	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
-	need_module("kmirror.json");
 	new_topic(topic, sizeof(topic), mirror, sizeof(mirror), "luajson", 1);
 	ktest_topic_name(dlq, sizeof(dlq), "luajsondlq");
 	ktest_produce_msgs("a", topic, 0, m, sizeof(m) / sizeof(m[0]));
@@ -395,7 +364,6 @@ static void test_route_by_tenant(void **state) {
 	ktest_daemon_t *d = &ktest_the_daemon;
 
 	(void)state;
-	need_module("kmirror.json");
 	new_topic(topic, sizeof(topic), mirror, sizeof(mirror), "luatenant", 1);
 	ktest_topic_name(prefix, sizeof(prefix), "orders");
 	ktest_produce_msgs("a", topic, 0, m, sizeof(m) / sizeof(m[0]));
@@ -440,7 +408,6 @@ static void test_mask_pii(void **state) {
 	size_t ns, nt;
 
 	(void)state;
-	need_module("kmirror.json");
 	memset(m, 0, sizeof(m));
 	for (int i = 0; i < 4; i++) {
 		m[i].key = "user";
@@ -487,7 +454,6 @@ static void test_window_counts(void **state) {
 	int64_t w;
 
 	(void)state;
-	need_module("kmirror.window");
 	new_topic(topic, sizeof(topic), mirror, sizeof(mirror), "luawin", 1);
 	ktest_topic_name(summary, sizeof(summary), "luacounts");
 	ktest_create_topic(b, summary, 1, NULL);
