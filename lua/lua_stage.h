@@ -22,7 +22,12 @@ typedef struct km_lua {
 	const km_host_api_t *host;
 	km_ctx_t *ctx;
 	lua_State *L;
-	char *script; /* its absolute path: the chunk name of its messages */
+	char *script; /* its absolute path, as messages give it */
+	/* The chunk's name, "@" and the file's base name, and how Lua shows it
+	 * in its own messages: Lua cuts a long name to "...tail" (LUA_IDSIZE),
+	 * so a short one is given and messages are mapped back to the path. */
+	char *chunk;
+	char shown[LUA_IDSIZE];
 
 	/* limits */
 	size_t mem_used, mem_max;
@@ -52,6 +57,11 @@ typedef struct km_lua {
 static inline km_lua_t *km_lua_of(lua_State *L) {
 	return *(km_lua_t **)lua_getextraspace(L);
 }
+
+/* stage.c: pushes "PATH:LINE: " for the function at @p level when it is
+ * the script's (luaL_where with the script's whole path), else what
+ * luaL_where pushes. */
+void km_lua_where(lua_State *L, int level);
 
 /* sandbox.c: makes the script's environment table (with a metatable that
  * reads the safe globals) and leaves it on the stack. 0 on success. */

@@ -266,7 +266,7 @@ static int rec_fail(lua_State *L) {
 	char *e;
 	size_t n;
 
-	luaL_where(L, 1);
+	km_lua_where(L, 1);
 	lua_pushstring(L, msg);
 	lua_concat(L, 2);
 	e = (char *)lua_tolstring(L, -1, &n);

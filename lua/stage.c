@@ -87,14 +87,37 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 	return p;
 }
 
-/* Raises an error at the running function's line. */
-static int limit_error(lua_State *L, const char *msg) {
+/* The name a message gives a frame: the script's whole path for its own
+ * frames, Lua's short name for the others (helpers). */
+static const char *frame_src(km_lua_t *k, const lua_Debug *ar) {
+	return !strcmp(ar->source, k->chunk) ? k->script : ar->short_src;
+}
+
+void km_lua_where(lua_State *L, int level) {
+	km_lua_t *k = km_lua_of(L);
 	lua_Debug ar;
 
-	if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
-		lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
+	if (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+		lua_pushfstring(L, "%s:%d: ", frame_src(k, &ar), ar.currentline);
 	else
-		lua_pushstring(L, msg);
+		lua_pushliteral(L, "");
+}
+
+/* @p msg with the script's short name at its start made its whole path
+ * (the copy is pushed), or @p msg as it is. */
+static const char *full_msg(lua_State *L, km_lua_t *k, const char *msg) {
+	size_t n = strlen(k->shown);
+
+	if (n && !strncmp(msg, k->shown, n) && msg[n] == ':')
+		return lua_pushfstring(L, "%s%s", k->script, msg + n);
+	return msg;
+}
+
+/* Raises an error at the running function's line. */
+static int limit_error(lua_State *L, const char *msg) {
+	km_lua_where(L, 0);
+	lua_pushstring(L, msg);
+	lua_concat(L, 2);
 	return lua_error(L);
 }
 
@@ -134,11 +157,12 @@ static int msgh(lua_State *L) {
 		msg = lua_pushfstring(
 		    L, "%s: the script's state holds more than memory_max (%I bytes)", msg,
 		    (lua_Integer)k->mem_max);
+	msg = full_msg(L, k, msg);
 	if (!strncmp(msg, k->script, slen) && msg[slen] == ':')
 		return lua_pushstring(L, msg), 1;
 	for (int level = 1; lua_getstack(L, level, &ar); level++) {
-		if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0 || ar.source[0] != '@' ||
-		    strcmp(ar.source + 1, k->script))
+		if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0 ||
+		    strcmp(ar.source, k->chunk))
 			continue;
 		lua_pushfstring(L, "%s:%d: %s", k->script, ar.currentline, msg);
 		return 1;
@@ -244,13 +268,21 @@ typedef struct km_load {
 static int load_script(lua_State *L) {
 	km_lua_t *k = km_lua_of(L);
 	const km_load_t *ld = lua_touserdata(L, 1);
-	char chunk[4096 + 2];
+	lua_Debug ar;
 
 	km_lua_sandbox_open(k); /* leaves the script's environment */
 	km_lua_record_open(L);
-	snprintf(chunk, sizeof(chunk), "@%s", k->script);
-	if (luaL_loadbufferx(L, ld->text, ld->len, chunk, "t") != LUA_OK)
+	if (luaL_loadbufferx(L, ld->text, ld->len, k->chunk, "t") != LUA_OK) {
+		/* a syntax error: its message gives Lua's short name */
+		const char *bad = lua_tostring(L, -1);
+		size_t n = strlen(k->chunk + 1);
+		if (bad && !strncmp(bad, k->chunk + 1, n) && bad[n] == ':')
+			lua_pushfstring(L, "%s%s", k->script, bad + n);
 		return lua_error(L);
+	}
+	lua_pushvalue(L, -1);
+	if (lua_getinfo(L, ">S", &ar))
+		snprintf(k->shown, sizeof(k->shown), "%s", ar.short_src);
 	lua_pushvalue(L, -2);
 	lua_setupvalue(L, -2, 1);
 	lua_pushcfunction(L, msgh);
@@ -330,6 +362,7 @@ static void lua_destroy(void *inst) {
 	if (k->L)
 		lua_close(k->L);
 	free(k->script);
+	free(k->chunk);
 	free(k);
 }
 
@@ -347,11 +380,15 @@ static km_err_t lua_create(const km_host_api_t *host, km_ctx_t *ctx, const km_pa
 		return KM_ERR_ABI;
 	}
 	if (!(k = calloc(1, sizeof(*k))) ||
-	    !(k->script = strdup(host->param_str(params, "script")))) {
+	    !(k->script = strdup(host->param_str(params, "script"))) ||
+	    !(k->chunk = malloc(strlen(k->script) + 2))) {
+		if (k)
+			free(k->script);
 		free(k);
 		snprintf(errstr, errstr_size, "out of memory");
 		return KM_ERR_NOMEM;
 	}
+	sprintf(k->chunk, "@%s", strrchr(k->script, '/') ? strrchr(k->script, '/') + 1 : k->script);
 	k->host = host;
 	k->ctx = ctx;
 	k->mem_max = (size_t)host->param_int(params, "memory_max");

@@ -707,6 +707,47 @@ static void test_load_errors(void **state) {
 	               "between 1000 and 1000000000000");
 }
 
+/* A script whose path is longer than Lua's names (LUA_IDSIZE, 60) is still
+ * named by its whole path, in runtime errors, r:fail and syntax errors. */
+static void test_long_script_path(void **state) {
+	const char *old = getenv("TMPDIR");
+	char dir[512], *saved = old ? strdup(old) : NULL, want[1024];
+	lt_t t;
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/km-lua-a-directory-with-a-name-longer-than-lua-shows-it",
+	         old ? old : "/tmp");
+	assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
+	setenv("TMPDIR", dir, 1);
+	assert_int_equal(lt_make(&t,
+	                         "function process_record(r)\n"
+	                         "  if r.key == 'e' then error('boom') end\n"
+	                         "  if r.key == 'f' then r:fail('why') end\n"
+	                         "  if r.key == 'c' then string.rep() end\n"
+	                         "end\n",
+	                         NULL),
+	                 KM_OK);
+	lt_add(&t, "e", "v", 1, 0);
+	lt_add(&t, "f", "v", 1, 1);
+	lt_add(&t, "c", "v", 1, 2);
+	assert_int_equal(lt_run(&t), KM_STAGE_OK);
+	snprintf(want, sizeof(want), "%s:2: boom", t.script);
+	assert_string_equal(rec(&t, 0)->error, want);
+	snprintf(want, sizeof(want), "%s:3: why", t.script);
+	assert_string_equal(rec(&t, 1)->error, want);
+	snprintf(want, sizeof(want), "%s:4: bad argument #1 to 'rep'", t.script);
+	assert_int_equal(strncmp(rec(&t, 2)->error, want, strlen(want)), 0);
+	lt_free(&t);
+	expect_refused("x = = 1\n", NULL,
+	               "%s/k.yaml:11:17: key 'script': %s/s.lua:1: unexpected symbol near '='");
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	rmdir(dir);
+}
+
 /* kmirrord --check-config, the program, refuses a script with a syntax
  * error with both positions, and passes a good one. */
 static void test_check_config_program(void **state) {
@@ -772,6 +813,7 @@ int main(void) {
 	    cmocka_unit_test(test_time_limit),
 	    cmocka_unit_test(test_memory_limit),
 	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_long_script_path),
 	    cmocka_unit_test(test_check_config_program),
 	    cmocka_unit_test(test_changed_script_restarts),
 	};
