@@ -9,8 +9,6 @@
 #include <string.h>
 
 #include <librdkafka/rdkafka.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include "params.h"
 #include "config_model.h"
@@ -20,8 +18,10 @@ static const km_param_t km_no_params[] = {{0}};
 
 static const char *const km_top_keys[] = {"clusters", "flows", NULL};
 static const char *const km_cluster_keys[] = {"kafka", NULL};
-static const char *const km_flow_keys[] = {"name",     "source",   "target",   "topics", "policy",
-                                           "pipeline", "consumer", "producer", "groups", NULL};
+static const char *const km_flow_keys[] = {
+    "name",     "source",   "target",   "topics", "policy",
+    "pipeline", "consumer", "producer", "groups", "config.properties",
+    NULL};
 
 /* librdkafka properties kmirror sets itself, and why. */
 static const struct {
@@ -42,9 +42,6 @@ static const struct {
      "kmirror's producers are idempotent, not transactional: with a transactional id librdkafka "
      "would refuse every record sent outside a transaction"},
 };
-
-static km_err_t km_regex_list_check(const km_params_t *p, const char *name, const char *key,
-                                    char *errstr, size_t errstr_size);
 
 static int km_prop_sensitive(const char *name) {
 	return strstr(name, "password") || strstr(name, "secret") || strstr(name, "ssl.key.pem") ||
@@ -375,10 +372,62 @@ static km_err_t km_flow_dead_letter_check(const km_params_t *p, char *errstr, si
 	return KM_OK;
 }
 
+/* The group and config-property filters: `groups:` and
+ * `config.properties:` are plugin references (group_regex and config_regex
+ * by default); MM2's flow-level config.properties.exclude is config_regex's
+ * exclude, so the two cannot both be given. */
+static km_err_t km_flow_filters_build(km_flow_conf_t *f, const km_node_t *flow, const char *where,
+                                      char *errstr, size_t errstr_size) {
+	const km_node_t *legacy = km_params_node(f->params, "config.properties.exclude");
+	const km_node_t *cp = km_node_get(flow, "config.properties");
+	km_err_t err;
+
+	snprintf(f->groups.path, sizeof(f->groups.path), "%s.groups", where);
+	if ((err = km_plugin_ref_build(&f->groups, km_node_key(flow, "groups"),
+	                               km_node_get(flow, "groups"), flow, "group_regex", errstr,
+	                               errstr_size)) != KM_OK)
+		return err;
+	snprintf(f->configs.path, sizeof(f->configs.path), "%s.config.properties", where);
+	if (cp && legacy) {
+		const km_node_t *a = km_node_key(flow, "config.properties"),
+		                *b = km_node_key(flow, "config.properties.exclude");
+		int a_later = a->line > b->line || (a->line == b->line && a->col > b->col);
+
+		km_node_err(errstr, errstr_size, a_later ? a : b,
+		            "keys 'config.properties' (%d:%d) and 'config.properties.exclude' "
+		            "(%d:%d) are both given; keep one: config.properties.exclude: [...] is "
+		            "short for config.properties: {exclude: [...]}",
+		            a->line, a->col, b->line, b->col);
+		return KM_ERR_INVALID;
+	}
+	if (legacy) {
+		km_node_t *key = &f->configs_legacy.key, *map = &f->configs_legacy.map;
+
+		*key = *km_node_key(flow, "config.properties.exclude");
+		key->scalar = (char *)"exclude";
+		f->configs_legacy.keys[0] = key;
+		f->configs_legacy.vals[0] = (km_node_t *)legacy;
+		*map = (km_node_t){.type = KM_NODE_MAP,
+		                   .file = key->file,
+		                   .line = key->line,
+		                   .col = key->col,
+		                   .keys = f->configs_legacy.keys,
+		                   .vals = f->configs_legacy.vals,
+		                   .cnt = 1};
+		f->configs.plugin = "config_regex";
+		f->configs.node = map;
+		f->configs.where = key;
+		f->configs.key_prefix = "config.properties";
+		return KM_OK;
+	}
+	return km_plugin_ref_build(&f->configs, km_node_key(flow, "config.properties"), cp, flow,
+	                           "config_regex", errstr, errstr_size);
+}
+
 static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *flow, char *errstr,
                               size_t errstr_size) {
 	km_flow_conf_t *f = &conf->flows[idx];
-	char where[32], gwhere[48];
+	char where[32];
 	const km_node_t *v;
 	km_err_t err;
 
@@ -488,24 +537,8 @@ static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *fl
 	                           errstr_size)) != KM_OK)
 		return err;
 
-	if (km_regex_list_check(f->params, "config.properties.exclude", "config.properties.exclude",
-	                        errstr, errstr_size) != KM_OK)
-		return KM_ERR_INVALID;
-	snprintf(gwhere, sizeof(gwhere), "%s.groups", where);
-	v = km_node_get(flow, "groups");
-	if (v && v->type != KM_NODE_MAP) {
-		km_node_err(errstr, errstr_size, v,
-		            "key 'groups' is %s; it must be a mapping: {include: [REGEX, ...], "
-		            "exclude: [REGEX, ...]}",
-		            km_node_type_name(v));
-		return KM_ERR_INVALID;
-	}
-	if (!(f->groups = km_params_bind(km_group_params, v, gwhere, NULL, errstr, errstr_size)) ||
-	    km_regex_list_check(f->groups, "include", "groups.include", errstr, errstr_size) !=
-	        KM_OK ||
-	    km_regex_list_check(f->groups, "exclude", "groups.exclude", errstr, errstr_size) !=
-	        KM_OK)
-		return KM_ERR_INVALID;
+	if ((err = km_flow_filters_build(f, flow, where, errstr, errstr_size)) != KM_OK)
+		return err;
 	if (km_flow_dead_letter_check(f->params, errstr, errstr_size) != KM_OK)
 		return KM_ERR_INVALID;
 	if (!km_params_bool(f->params, "emit.checkpoints") &&
@@ -651,7 +684,6 @@ void km_config_destroy(km_config_t *conf) {
 		free(f->consumer.kvs);
 		free(f->producer.kvs);
 		km_params_destroy(f->params);
-		km_params_destroy(f->groups);
 	}
 	free(conf->flows);
 	km_params_destroy(conf->params);
@@ -665,42 +697,4 @@ const km_cluster_conf_t *km_config_cluster(const km_config_t *conf, const char *
 		if (conf->clusters[i].alias && !strcmp(conf->clusters[i].alias, alias))
 			return &conf->clusters[i];
 	return NULL;
-}
-
-/* Each item of the list parameter @p name compiles (km_cfg_exclude_compile);
- * else the error names the item's position and @p key. */
-static km_err_t km_regex_list_check(const km_params_t *p, const char *name, const char *key,
-                                    char *errstr, size_t errstr_size) {
-	const km_node_t *list = km_params_node(p, name);
-
-	for (size_t i = 0; list && list->type == KM_NODE_SEQ && i < list->cnt; i++) {
-		const km_node_t *item = list->vals[i];
-		char why[300];
-		pcre2_code *re;
-		if (item->type != KM_NODE_SCALAR)
-			continue; /* the binder refused it already */
-		if (!(re = km_cfg_exclude_compile(item->scalar, why, sizeof(why)))) {
-			km_node_err(errstr, errstr_size, item,
-			            "key '%s': '%s' is not a regular expression: %s", key,
-			            item->scalar, why);
-			return KM_ERR_INVALID;
-		}
-		pcre2_code_free(re);
-	}
-	return KM_OK;
-}
-
-pcre2_code *km_cfg_exclude_compile(const char *re, char *errstr, size_t errstr_size) {
-	int err;
-	PCRE2_SIZE off;
-	pcre2_code *code =
-	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-	                  PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &err, &off, NULL);
-
-	if (!code) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(err, msg, sizeof(msg));
-		snprintf(errstr, errstr_size, "%s at offset %zu", (char *)msg, (size_t)off);
-	}
-	return code;
 }

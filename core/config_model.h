@@ -14,16 +14,19 @@
  *       topics: {include: [...], exclude: [...]}   # topic filter instance
  *       policy: prefix | {plugin: identity, ...}   # policy instance
  *       pipeline: [{plugin: NAME, ...}, ...]        # record stages, in order
- *       groups: {include: [...], exclude: [...]}  # groups checkpointed
+ *       groups: {include: [...], exclude: [...]}  # group filter instance
+ *       config.properties: {exclude: [...]}        # config-property filter
  *       consumer: {librdkafka properties for this flow's source consumer}
  *       producer: {librdkafka properties for this flow's target producer}
  *       ...the options of km_flow_params (start, on_error, ...)
  *
- * A plugin reference ("topics", "policy", each pipeline entry) is a mapping
- * whose key `plugin` names the plugin (for topics and policy it defaults to
- * "topic_regex" and "prefix") and whose other keys are that plugin's
- * parameters, bound later against the plugin's own schema; a scalar is
- * short for {plugin: SCALAR}. */
+ * A plugin reference ("topics", "policy", "groups", "config.properties",
+ * each pipeline entry) is a mapping whose key `plugin` names the plugin
+ * (defaults: "topic_regex", "prefix", "group_regex", "config_regex") and
+ * whose other keys are that plugin's parameters, bound later against the
+ * plugin's own schema; a scalar is short for {plugin: SCALAR}. MM2's
+ * flow-level `config.properties.exclude: [...]` is the default
+ * config_regex's `exclude`. */
 #ifndef KM_CONFIG_MODEL_H
 #define KM_CONFIG_MODEL_H
 
@@ -54,6 +57,9 @@ typedef struct km_plugin_ref {
 	const km_node_t *node;  /* the mapping (params + "plugin"), NULL if none */
 	const km_node_t *where; /* for messages: the node that named it */
 	char path[64];          /* "flows[0].policy", for messages */
+	/* Messages name the plugin's keys PREFIX.KEY: the parameters were
+	 * given at the flow's level (config.properties.exclude); NULL: KEY. */
+	const char *key_prefix;
 } km_plugin_ref_t;
 
 typedef struct km_flow_conf {
@@ -64,10 +70,18 @@ typedef struct km_flow_conf {
 	km_plugin_ref_t policy;
 	km_plugin_ref_t *pipeline;
 	size_t pipeline_cnt;
-	km_kvlist_t consumer; /* overrides of the source cluster's properties */
-	km_kvlist_t producer; /* overrides of the target cluster's properties */
-	km_params_t *params;  /* bound against km_flow_params */
-	km_params_t *groups;  /* `groups:`, bound against km_group_params */
+	km_kvlist_t consumer;    /* overrides of the source cluster's properties */
+	km_kvlist_t producer;    /* overrides of the target cluster's properties */
+	km_params_t *params;     /* bound against km_flow_params */
+	km_plugin_ref_t groups;  /* the consumer groups checkpointed */
+	km_plugin_ref_t configs; /* `config.properties`: the properties copied */
+	/* config.properties.exclude as the mapping {exclude: ...} the default
+	 * config_regex binds: a key node of that name at the flow key's place,
+	 * and the flow key's value */
+	struct {
+		km_node_t map, key;
+		km_node_t *keys[1], *vals[1];
+	} configs_legacy;
 	const km_node_t *node;
 } km_flow_conf_t;
 
@@ -90,10 +104,6 @@ extern const km_param_t km_config_params[];
  * batch.records, enabled. */
 extern const km_param_t km_flow_params[];
 
-/* A flow's consumer-group filter (`groups: {include: [...], exclude:
- * [...]}`): the groups whose offsets are checkpointed. */
-extern const km_param_t km_group_params[];
-
 /* Loads and checks @p path completely: YAML, keys, types, ranges, cluster
  * references, unique names, librdkafka properties (each one checked with
  * librdkafka itself) and the properties kmirror owns (refused with the
@@ -107,11 +117,5 @@ km_config_t *km_config_load_string(const char *name, const char *text, char *err
 void km_config_destroy(km_config_t *conf);
 
 const km_cluster_conf_t *km_config_cluster(const km_config_t *conf, const char *alias);
-
-/* Compiles one config.properties.exclude pattern (anchored at both ends,
- * UTF-8), as the config check and the flow do. NULL on error, with PCRE2's
- * message and the offset in @p errstr. The caller frees the code with
- * pcre2_code_free. */
-struct pcre2_real_code_8 *km_cfg_exclude_compile(const char *re, char *errstr, size_t errstr_size);
 
 #endif

@@ -72,13 +72,9 @@ const km_param_t km_flow_params[] = {
     {.name = "sync.group.offsets.interval", .type = KM_PARAM_DURATION, .def = "60s",
      .min = 1000, .max = INT64_MAX, .doc = "How often group offsets are committed on the target"},
     {.name = "config.properties.exclude", .type = KM_PARAM_LIST,
-     .def = "follower\\.replication\\.throttled\\.replicas,"
-            "leader\\.replication\\.throttled\\.replicas,"
-            "message\\.timestamp\\.difference\\.max\\.ms,"
-            "message\\.timestamp\\.type,"
-            "unclean\\.leader\\.election\\.enable,"
-            "min\\.insync\\.replicas",
-     .doc = "Regular expressions of topic configurations that are not copied"},
+     .doc = "MirrorMaker 2's spelling of config.properties: {exclude: [...]}: regular "
+            "expressions of topic configurations not copied (the config_regex plugin's "
+            "exclude; its default when neither is given)"},
     {.name = "batch.records", .type = KM_PARAM_INT, .def = "1000", .min = 1, .max = 100000,
      .doc = "Records per batch through the pipeline"},
     {.name = "max.inflight.records", .type = KM_PARAM_INT, .def = "100000", .min = 1,
@@ -113,11 +109,4 @@ const km_param_t km_flow_params[] = {
     {0},
 };
 
-const km_param_t km_group_params[] = {
-    {.name = "include", .type = KM_PARAM_LIST, .def = ".*",
-     .doc = "Regular expressions of the consumer groups checkpointed (whole names)"},
-    {.name = "exclude", .type = KM_PARAM_LIST, .def = "console-consumer-.*,connect-.*,__.*",
-     .doc = "Regular expressions of groups not checkpointed; exclude wins over include"},
-    {0},
-};
 /* clang-format on */

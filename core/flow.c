@@ -29,49 +29,6 @@ int km_flow_files_same(const km_flow_t *a, const km_flow_t *b) {
 
 static int32_t stage_target_partitions(void *owner, const char *topic);
 
-static int compile_excludes(km_flow_t *f, char *errstr, size_t errstr_size) {
-	const char *const *items;
-	size_t n = km_params_list(f->fc->params, "config.properties.exclude", &items);
-
-	if (n && !(f->c.cfg_exclude = calloc(n, sizeof(*f->c.cfg_exclude))))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char why[300];
-		/* the config check compiled each already: this fails only for lack
-		 * of memory */
-		if (!(f->c.cfg_exclude[i] = km_cfg_exclude_compile(items[i], why, sizeof(why)))) {
-			snprintf(errstr, errstr_size,
-			         "flow %s: config.properties.exclude: '%s': %s", f->name, items[i],
-			         why);
-			return -2;
-		}
-		f->c.cfg_exclude_cnt++;
-	}
-	return (f->c.cfg_md = pcre2_match_data_create(1, NULL)) ? 0 : -1;
-}
-
-/* The groups list @p name as one anchored regex, its items joined as
- * MirrorMaker 2 joins them; NULL for an empty list (it matches nothing).
- * The config check compiled each item already. */
-static int compile_groups(const km_params_t *p, const char *name, pcre2_code **re) {
-	const char *const *items;
-	size_t n = km_params_list(p, name, &items), len = 1;
-	char *all, *w, why[300];
-
-	*re = NULL;
-	if (!n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(items[i]) + 6;
-	if (!(w = all = malloc(len)))
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		w += sprintf(w, "%s(?:%s)", i ? "|" : "", items[i]);
-	*re = km_cfg_exclude_compile(all, why, sizeof(why));
-	free(all);
-	return *re ? 0 : -1;
-}
-
 /* The options of offset syncs and checkpoints, and their topics' names as
  * the policy gives them. */
 static int failover_init(km_flow_t *f, char *errstr, size_t errstr_size) {
@@ -101,11 +58,6 @@ static int failover_init(km_flow_t *f, char *errstr, size_t errstr_size) {
 		    f->name);
 		return -1;
 	}
-	if (compile_groups(f->fc->groups, "include", &f->groups_include) ||
-	    compile_groups(f->fc->groups, "exclude", &f->groups_exclude)) {
-		snprintf(errstr, errstr_size, "flow %s: groups: out of memory", f->name);
-		return -1;
-	}
 	return 0;
 }
 
@@ -114,7 +66,6 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	const km_params_t *p = fc->params;
 	km_flow_t *f = calloc(1, sizeof(*f));
 	const char *env;
-	int rc;
 
 	if (!f)
 		goto oom;
@@ -154,14 +105,15 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	 * records, to prove the producer is rebuilt without loss. */
 	f->d.test_fatal_after = (env = getenv("KMIRROR_TEST_FATAL_AFTER")) ? atoll(env) : 0;
 
-	if ((rc = compile_excludes(f, errstr, errstr_size)) == -1)
-		goto oom;
-	if (rc)
-		goto fail;
 	if (!(f->policy = km_instance_new(host, &fc->policy, KM_PLUGIN_POLICY, f->name, f->source,
 	                                  f->target, errstr, errstr_size)) ||
 	    !(f->filter = km_instance_new(host, &fc->topics, KM_PLUGIN_TOPIC_FILTER, f->name,
-	                                  f->source, f->target, errstr, errstr_size)))
+	                                  f->source, f->target, errstr, errstr_size)) ||
+	    !(f->group_filter = km_instance_new(host, &fc->groups, KM_PLUGIN_GROUP_FILTER, f->name,
+	                                        f->source, f->target, errstr, errstr_size)) ||
+	    !(f->config_filter =
+	          km_instance_new(host, &fc->configs, KM_PLUGIN_CONFIG_FILTER, f->name, f->source,
+	                          f->target, errstr, errstr_size)))
 		goto fail;
 	if (failover_init(f, errstr, errstr_size))
 		goto fail;
@@ -177,10 +129,12 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 		f->pipeline.stages[i]->ctx.target_partitions = stage_target_partitions;
 		f->pipeline.cnt++;
 	}
-	if (!(f->instances = calloc(2 + f->pipeline.cnt, sizeof(*f->instances))))
+	if (!(f->instances = calloc(4 + f->pipeline.cnt, sizeof(*f->instances))))
 		goto oom;
 	f->instances[f->instance_cnt++] = f->policy;
 	f->instances[f->instance_cnt++] = f->filter;
+	f->instances[f->instance_cnt++] = f->group_filter;
+	f->instances[f->instance_cnt++] = f->config_filter;
 	for (size_t i = 0; i < f->pipeline.cnt; i++)
 		f->instances[f->instance_cnt++] = f->pipeline.stages[i];
 	return f;
@@ -216,12 +170,10 @@ void km_flow_destroy(km_flow_t *f) {
 	if (!f)
 		return;
 	km_flow_join(f); /* what a start made, if it failed half-way */
-	for (size_t i = 0; i < f->c.cfg_exclude_cnt; i++)
-		pcre2_code_free(f->c.cfg_exclude[i]);
-	free(f->c.cfg_exclude);
-	pcre2_match_data_free(f->c.cfg_md);
 	km_instance_destroy(f->policy);
 	km_instance_destroy(f->filter);
+	km_instance_destroy(f->group_filter);
+	km_instance_destroy(f->config_filter);
 	for (size_t i = 0; i < f->pipeline.cnt; i++)
 		km_instance_destroy(f->pipeline.stages[i]);
 	free(f->pipeline.stages);
@@ -238,8 +190,6 @@ void km_flow_destroy(km_flow_t *f) {
 	free(f->dlq_topic);
 	free(f->osync_topic);
 	free(f->ckpt_topic);
-	pcre2_code_free(f->groups_include);
-	pcre2_code_free(f->groups_exclude);
 	free(f->source);
 	free(f->target);
 	pthread_mutex_destroy(&f->lock);

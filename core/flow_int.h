@@ -39,8 +39,6 @@
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include "catalog.h"
 #include "flow.h"
@@ -261,9 +259,6 @@ typedef struct km_ctl {
 	km_tasks_t tasks;
 	struct km_cfgset *target_known; /* config names the target's Kafka has */
 	int64_t target_known_tried_ms;
-	pcre2_code **cfg_exclude;
-	size_t cfg_exclude_cnt;
-	pcre2_match_data *cfg_md;  /* one for every exclude match */
 	km_req_t *resets, *routes; /* the data thread's requests, taken */
 	int64_t next_target_list_ms;
 	uint64_t tmeta_version; /* the catalog's dst_version last published */
@@ -301,8 +296,10 @@ struct km_flow {
 	const km_flow_conf_t *fc;
 	char *name, *source, *target;
 	km_instance_t *policy, *filter;
+	km_instance_t *group_filter;  /* the groups checkpointed (groups:) */
+	km_instance_t *config_filter; /* the topic configs copied (config.properties:) */
 	km_pipeline_t pipeline;
-	km_instance_t **instances; /* policy, filter, stages: for the status */
+	km_instance_t **instances; /* policy, filters, stages: for the status */
 	size_t instance_cnt;
 	int start_latest, rf;
 	enum { KM_ON_ERROR_STOP, KM_ON_ERROR_SKIP, KM_ON_ERROR_DEAD_LETTER } on_error;
@@ -329,7 +326,6 @@ struct km_flow {
 	char *ckpt_topic;  /* on the target, named by the policy */
 	int group_sync_on; /* sync.group.offsets (and emit.checkpoints) */
 	int64_t group_sync_ms;
-	pcre2_code *groups_include, *groups_exclude; /* NULL: matches nothing */
 
 	/* shared, under lock */
 	pthread_mutex_t lock;

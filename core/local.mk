@@ -44,8 +44,8 @@ core_libkmcore_la_SOURCES = \
 	core/task_checkpoints.c \
 	core/task_groups.c \
 	core/task_heartbeats.c
-core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(PCRE2_CFLAGS)
-core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(PCRE2_LIBS) $(LTDL_LIBS)
+core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS)
+core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(LTDL_LIBS)
 
 # The public plugin SDK.
 kmirrorincludedir = $(includedir)/kmirror

@@ -697,19 +697,25 @@ const char *km_params_name(const km_params_t *p, const char *name) {
 	return km_params_get(p, name, 0, 0, 0)->param->name;
 }
 
-void km_params_err(const km_params_t *p, const char *name, size_t item, const km_node_t *at,
-                   const char *where, const char *msg, char *errstr, size_t errstr_size) {
+void km_params_err(const km_params_t *p, const char *name, const char *prefix, size_t item,
+                   const km_node_t *at, const char *where, const char *msg, char *errstr,
+                   size_t errstr_size) {
 	const km_node_t *n = km_params_node(p, name);
+	const char *dot = prefix ? "." : "";
 	char it[32] = "";
 
+	if (!prefix)
+		prefix = "";
 	if (item)
 		snprintf(it, sizeof(it), "item %zu: ", item);
 	if (n && n->type == KM_NODE_SEQ && item && item <= n->cnt)
 		n = n->vals[item - 1];
 	if (n)
-		km_node_err(errstr, errstr_size, n, "key '%s': %s%s", name, it, msg);
+		km_node_err(errstr, errstr_size, n, "key '%s%s%s': %s%s", prefix, dot, name, it,
+		            msg);
 	else
-		km_node_err(errstr, errstr_size, at, "%s: key '%s': %s%s", where, name, it, msg);
+		km_node_err(errstr, errstr_size, at, "%s: key '%s%s%s': %s%s", where, prefix, dot,
+		            name, it, msg);
 }
 
 void km_params_help(const km_param_t *schema, FILE *fp) {

@@ -46,9 +46,11 @@ const char *km_params_name(const km_params_t *p, const char *name);
  * value, with "item N: " before MSG and at the item (of a YAML list) when
  * @p item N > 0. A key not given has no position of its own: the message
  * is "FILE:LINE:COL: WHERE: key 'K': MSG" at @p at, @p where naming the
- * mapping (as "key 'K' is required" is). */
-void km_params_err(const km_params_t *p, const char *name, size_t item, const km_node_t *at,
-                   const char *where, const char *msg, char *errstr, size_t errstr_size);
+ * mapping (as "key 'K' is required" is). K is @p name, or PREFIX.NAME
+ * with a @p prefix (a parameter written at another level). */
+void km_params_err(const km_params_t *p, const char *name, const char *prefix, size_t item,
+                   const km_node_t *at, const char *where, const char *msg, char *errstr,
+                   size_t errstr_size);
 
 /* Writes one line per parameter of @p schema (name, type, default, range,
  * choices, doc) to @p fp: the help a plugin's users read. */

@@ -27,6 +27,8 @@ typedef struct km_loaded {
 		km_policy_ops_t policy;
 		km_topic_filter_ops_t topic_filter;
 		km_stage_ops_t stage;
+		km_group_filter_ops_t group_filter;
+		km_config_filter_ops_t config_filter;
 	} ops;
 	struct km_loaded *next;
 } km_loaded_t;
@@ -47,6 +49,10 @@ const char *km_plugin_kind_name(km_plugin_kind_t kind) {
 		return "topic filter";
 	case KM_PLUGIN_STAGE:
 		return "record stage";
+	case KM_PLUGIN_GROUP_FILTER:
+		return "group filter";
+	case KM_PLUGIN_CONFIG_FILTER:
+		return "config-property filter";
 	}
 	return "unknown kind";
 }
@@ -172,49 +178,50 @@ static km_err_t check_writable(const char *path, char *errstr, size_t errstr_siz
 	return KM_OK;
 }
 
+/* Each kind's operations: where the descriptor points at them, their
+ * type, and the functions every plugin of the kind defines (the table's
+ * size must reach past the last of them). */
+#define KM_KIND(k, field, type, last)                                                              \
+	[k] = {offsetof(km_plugin_t, field), #type, offsetof(type, last) + sizeof(void *),         \
+	       sizeof(type)}
+static const struct km_kind {
+	size_t ptr_off; /* of the ops pointer in km_plugin_t */
+	const char *type;
+	size_t min, ours;
+} km_kinds[] = {
+    KM_KIND(KM_PLUGIN_POLICY, policy, km_policy_ops_t, is_checkpoints_topic),
+    KM_KIND(KM_PLUGIN_TOPIC_FILTER, topic_filter, km_topic_filter_ops_t, filter),
+    KM_KIND(KM_PLUGIN_STAGE, stage, km_stage_ops_t, process),
+    KM_KIND(KM_PLUGIN_GROUP_FILTER, group_filter, km_group_filter_ops_t, filter),
+    KM_KIND(KM_PLUGIN_CONFIG_FILTER, config_filter, km_config_filter_ops_t, filter),
+};
+#define KM_KIND_LAST KM_PLUGIN_CONFIG_FILTER
+
+/* The slot in @p out that points at its kind's operations. */
+static const void **kind_ops(km_plugin_t *out) {
+	return (const void **)((char *)out + km_kinds[out->kind].ptr_off);
+}
+
 /* Copies the kind's operations table of @p out into @p ops, reading only
  * the bytes the plugin says it has (its `size`), which must hold at least
  * the functions every plugin of the kind defines, and points @p out at the
  * copy. */
 static km_err_t copy_ops(km_plugin_t *out, void *ops, const char *path, char *errstr,
                          size_t errstr_size) {
-	const void *theirs;
-	const char *type;
-	size_t min, ours;
+	const struct km_kind *k = &km_kinds[out->kind];
+	const void **slot = kind_ops(out);
 	uint32_t size;
 
-	switch (out->kind) {
-	case KM_PLUGIN_POLICY:
-		theirs = out->policy;
-		type = "km_policy_ops_t";
-		min = offsetof(km_policy_ops_t, is_checkpoints_topic) + sizeof(void *);
-		ours = sizeof(km_policy_ops_t);
-		out->policy = ops;
-		break;
-	case KM_PLUGIN_TOPIC_FILTER:
-		theirs = out->topic_filter;
-		type = "km_topic_filter_ops_t";
-		min = offsetof(km_topic_filter_ops_t, filter) + sizeof(void *);
-		ours = sizeof(km_topic_filter_ops_t);
-		out->topic_filter = ops;
-		break;
-	default:
-		theirs = out->stage;
-		type = "km_stage_ops_t";
-		min = offsetof(km_stage_ops_t, process) + sizeof(void *);
-		ours = sizeof(km_stage_ops_t);
-		out->stage = ops;
-		break;
-	}
-	memcpy(&size, theirs, sizeof(size));
-	if (size < min) {
+	memcpy(&size, *slot, sizeof(size));
+	if (size < k->min) {
 		snprintf(errstr, errstr_size,
 		         "%s: its %s table says it has %u bytes, fewer than ABI %d needs (%zu): "
 		         "define the table with KM_OPS(%s)",
-		         path, type, size, KM_PLUGIN_ABI_MAJOR, min, type);
+		         path, k->type, size, KM_PLUGIN_ABI_MAJOR, k->min, k->type);
 		return KM_ERR_ABI;
 	}
-	memcpy(ops, theirs, size < ours ? size : ours);
+	memcpy(ops, *slot, size < k->ours ? size : k->ours);
+	*slot = ops;
 	return KM_OK;
 }
 
@@ -250,10 +257,15 @@ static km_err_t check_descriptor(const km_plugin_t *d, const char *name, const c
 		         out->name ? out->name : "NAME");
 		return KM_ERR_INVALID;
 	}
-	if (!out->create || out->kind < KM_PLUGIN_POLICY || out->kind > KM_PLUGIN_STAGE ||
-	    (out->kind == KM_PLUGIN_POLICY && !out->policy) ||
-	    (out->kind == KM_PLUGIN_TOPIC_FILTER && !out->topic_filter) ||
-	    (out->kind == KM_PLUGIN_STAGE && !out->stage))
+	if ((int)out->kind > KM_KIND_LAST) {
+		snprintf(errstr, errstr_size,
+		         "%s is of kind %d, which this kmirrord (plugin ABI %d.%d) does not know: "
+		         "use a kmirrord as new as the plugin's SDK (%u.%u)",
+		         path, (int)out->kind, KM_PLUGIN_ABI_MAJOR, KM_PLUGIN_ABI_MINOR,
+		         out->abi_major, out->abi_minor);
+		return KM_ERR_ABI;
+	}
+	if (!out->create || (int)out->kind < KM_PLUGIN_POLICY || !*kind_ops(out))
 		goto lacks;
 	if ((err = copy_ops(out, ops, path, errstr, errstr_size)) != KM_OK)
 		return err;
@@ -268,7 +280,9 @@ static km_err_t check_descriptor(const km_plugin_t *d, const char *name, const c
 			return KM_ERR_ABI;
 		}
 	if ((out->kind == KM_PLUGIN_TOPIC_FILTER && !out->topic_filter->filter) ||
-	    (out->kind == KM_PLUGIN_STAGE && !out->stage->process))
+	    (out->kind == KM_PLUGIN_STAGE && !out->stage->process) ||
+	    (out->kind == KM_PLUGIN_GROUP_FILTER && !out->group_filter->filter) ||
+	    (out->kind == KM_PLUGIN_CONFIG_FILTER && !out->config_filter->filter))
 		goto lacks;
 	if (out->kind == KM_PLUGIN_POLICY) {
 		const km_policy_ops_t *o = out->policy;
@@ -439,9 +453,9 @@ km_instance_t *km_instance_new(km_plugin_host_t *h, const km_plugin_ref_t *ref,
 	inst->ctx.params = NULL;
 	if (err != KM_OK) {
 		if (inst->ctx.err_param)
-			km_params_err(inst->params, inst->ctx.err_param, inst->ctx.err_item,
-			              ref->node ? ref->node : ref->where, ref->path, msg, errstr,
-			              errstr_size);
+			km_params_err(inst->params, inst->ctx.err_param, ref->key_prefix,
+			              inst->ctx.err_item, ref->node ? ref->node : ref->where,
+			              ref->path, msg, errstr, errstr_size);
 		else
 			snprintf(errstr, errstr_size, "%s: %s: plugin '%s': %s",
 			         km_node_pos(ref->node ? ref->node : ref->where, pos, sizeof(pos)),

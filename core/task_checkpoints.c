@@ -255,19 +255,17 @@ static km_err_t load(km_flow_t *f, struct km_ckpt *k) {
 	return KM_OK;
 }
 
-static int group_selected(km_flow_t *f, const char *group, pcre2_match_data *md) {
-	size_t len = strlen(group);
+/* The flow's group filter (groups:) accepts @p group. @locality control
+ * thread */
+static int group_selected(km_flow_t *f, const char *group) {
+	const km_instance_t *gf = f->group_filter;
 
-	return f->groups_include &&
-	       pcre2_match(f->groups_include, (PCRE2_SPTR)group, len, 0, 0, md, NULL) >= 0 &&
-	       !(f->groups_exclude &&
-	         pcre2_match(f->groups_exclude, (PCRE2_SPTR)group, len, 0, 0, md, NULL) >= 0);
+	return gf->plugin->group_filter->filter(gf->data, group) == KM_FILTER_ACCEPT;
 }
 
 /* The source's groups that pass the filter, as a growing array. */
 struct groups {
 	km_flow_t *f;
-	pcre2_match_data *md;
 	char **names;
 	size_t cnt, cap;
 };
@@ -276,7 +274,7 @@ static int take_group(void *arg, const char *group, rd_kafka_consumer_group_stat
 	struct groups *g = arg;
 
 	(void)state;
-	if (!group_selected(g->f, group, g->md))
+	if (!group_selected(g->f, group))
 		return 0;
 	if (g->cnt == g->cap) {
 		size_t nc = g->cap ? g->cap * 2 : 16;
@@ -471,7 +469,7 @@ km_err_t km_task_checkpoints(void *arg, int64_t now) {
 	}
 	if (!k->loaded && (err = load(f, k)) != KM_OK)
 		return err;
-	if (!(g.md = pcre2_match_data_create(1, NULL)) || !(job = calloc(1, sizeof(*job))))
+	if (!(job = calloc(1, sizeof(*job))))
 		err = KM_ERR_NOMEM;
 	else
 		err = km_list_groups(f, f->c.src_admin, f->source, take_group, &g);
@@ -500,7 +498,6 @@ km_err_t km_task_checkpoints(void *arg, int64_t now) {
 	for (size_t i = 0; i < g.cnt; i++)
 		free(g.names[i]);
 	free(g.names);
-	pcre2_match_data_free(g.md);
 	rd_kafka_poll(f->c.dst_producer, 0);
 	return err != KM_OK ? err : osync_err;
 }
@@ -508,35 +505,31 @@ km_err_t km_task_checkpoints(void *arg, int64_t now) {
 km_err_t km_ckpt_entries(km_flow_t *f, km_ckpt_entry_t **out, size_t *cntp) {
 	struct km_ckpt *k = f->c.ckpt;
 	km_strmap_t mine = {0};
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	km_ckpt_entry_t *e = NULL;
 	size_t n = 0;
 	km_err_t err = KM_OK;
 
 	*out = NULL;
 	*cntp = 0;
-	if (!k || !k->last.cnt) {
-		pcre2_match_data_free(md);
+	if (!k || !k->last.cnt)
 		return KM_OK;
-	}
 	/* this flow's mirror topics: checkpoints of other flows or of MM2 in
 	 * the same topic are not this flow's to sync */
 	for (km_ctopic_t *t = f->c.cat.all; t && err == KM_OK; t = t->next)
 		if (t->selected && t->target)
 			err = km_strmap_put(&mine, t->target, t);
-	if (err != KM_OK || !md || !(e = calloc(k->last.cnt, sizeof(*e)))) {
+	if (err != KM_OK || !(e = calloc(k->last.cnt, sizeof(*e)))) {
 		err = KM_ERR_NOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < k->last.cap; i++) {
 		const ckpt_last_t *l = k->last.keys[i] ? k->last.vals[i] : NULL;
-		if (l && km_strmap_has(&mine, l->topic) && group_selected(f, l->group, md))
+		if (l && km_strmap_has(&mine, l->topic) && group_selected(f, l->group))
 			e[n++] = (km_ckpt_entry_t){l->group, l->topic, l->partition, l->downstream};
 	}
 	*out = e;
 	*cntp = n;
 out:
-	pcre2_match_data_free(md);
 	km_strmap_free(&mine);
 	return err;
 }

@@ -45,12 +45,12 @@ void km_cfgset_put(km_cfgset_t *s, const char *name, const char *value) {
 	s->cnt++;
 }
 
-static int excluded_config(const km_flow_t *f, const char *name) {
-	for (size_t i = 0; i < f->c.cfg_exclude_cnt; i++)
-		if (pcre2_match(f->c.cfg_exclude[i], (PCRE2_SPTR)name, PCRE2_ZERO_TERMINATED, 0, 0,
-		                f->c.cfg_md, NULL) >= 0)
-			return 1;
-	return 0;
+/* The flow's config-property filter (config.properties:) keeps @p name
+ * of @p topic off the target. @locality control thread */
+static int excluded_config(const km_flow_t *f, const char *topic, const char *name) {
+	const km_instance_t *cf = f->config_filter;
+
+	return cf->plugin->config_filter->filter(cf->data, topic, name) != KM_FILTER_ACCEPT;
 }
 
 km_err_t km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t cnt,
@@ -100,7 +100,7 @@ km_err_t km_describe_configs(km_flow_t *f, rd_kafka_t *rk, char **topics, size_t
 			}
 			if (filter == KM_CFG_COPYABLE &&
 			    (rd_kafka_ConfigEntry_is_read_only(ents[e]) ||
-			     excluded_config(f, name)))
+			     excluded_config(f, topics[i], name)))
 				continue;
 			km_cfgset_put(&out[i], name, rd_kafka_ConfigEntry_value(ents[e]));
 		}

@@ -3,12 +3,30 @@
 # policies/local.mk).
 EXTRA_DIST += plugins/README.md docs/plugins.md
 
+# MirrorMaker 2's default filters, one module per kind, sharing the
+# include/exclude lists of regex_list.c.
+RL_SOURCES = plugins/regex_list.c plugins/regex_list.h
+
 plugins_LTLIBRARIES += plugins/topic_regex.la
-plugins_topic_regex_la_SOURCES = plugins/topic_regex.c
+plugins_topic_regex_la_SOURCES = plugins/topic_regex.c $(RL_SOURCES)
 plugins_topic_regex_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
 plugins_topic_regex_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(PCRE2_CFLAGS)
 plugins_topic_regex_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
 plugins_topic_regex_la_LIBADD = $(PCRE2_LIBS)
+
+plugins_LTLIBRARIES += plugins/group_regex.la
+plugins_group_regex_la_SOURCES = plugins/group_regex.c $(RL_SOURCES)
+plugins_group_regex_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_group_regex_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(PCRE2_CFLAGS)
+plugins_group_regex_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_group_regex_la_LIBADD = $(PCRE2_LIBS)
+
+plugins_LTLIBRARIES += plugins/config_regex.la
+plugins_config_regex_la_SOURCES = plugins/config_regex.c $(RL_SOURCES)
+plugins_config_regex_la_CPPFLAGS = $(KM_PLUGIN_CPPFLAGS)
+plugins_config_regex_la_CFLAGS = $(KM_PLUGIN_CFLAGS) $(PCRE2_CFLAGS)
+plugins_config_regex_la_LDFLAGS = $(KM_PLUGIN_LDFLAGS)
+plugins_config_regex_la_LIBADD = $(PCRE2_LIBS)
 
 
 # Record-stage transforms, one module each (docs/plugins.md). The helpers

@@ -23,9 +23,10 @@
  *
  * Threading: create() and destroy() run on the main thread. An instance
  * belongs to one flow, and its other callbacks always run on one thread of
- * that flow, never two at once: a policy's and a topic filter's on the
- * flow's control thread, a record stage's on its data thread. An instance
- * needs no locks of its own.
+ * that flow, never two at once: a policy's and every filter's (topics,
+ * consumer groups, config properties) on the flow's control thread, a
+ * record stage's on its data thread. An instance needs no locks of its
+ * own.
  */
 #ifndef KMIRROR_PLUGIN_H
 #define KMIRROR_PLUGIN_H
@@ -41,7 +42,7 @@ extern "C" {
 #endif
 
 #define KM_PLUGIN_ABI_MAJOR 2
-#define KM_PLUGIN_ABI_MINOR 2
+#define KM_PLUGIN_ABI_MINOR 3
 
 /** The name of the one symbol a plugin exports. */
 #define KM_PLUGIN_SYMBOL "km_plugin"
@@ -51,6 +52,10 @@ typedef enum km_plugin_kind {
 	KM_PLUGIN_POLICY = 1,       /**< names topics on the target (km_policy_ops_t) */
 	KM_PLUGIN_TOPIC_FILTER = 2, /**< selects source topics (km_topic_filter_ops_t) */
 	KM_PLUGIN_STAGE = 3,        /**< changes batches of records (km_stage_ops_t) */
+	/* ABI 2.3 */
+	KM_PLUGIN_GROUP_FILTER = 4,  /**< selects source consumer groups (km_group_filter_ops_t) */
+	KM_PLUGIN_CONFIG_FILTER = 5, /**< selects topic config properties copied
+	                                  (km_config_filter_ops_t) */
 } km_plugin_kind_t;
 
 /* ------------------------------------------------------------------------ */
@@ -313,6 +318,29 @@ typedef struct km_topic_filter_ops {
 	km_filter_result_t (*filter)(void *inst, const char *topic);
 } km_topic_filter_ops_t;
 
+/** A consumer-group filter (MirrorMaker 2's GroupFilter), since ABI 2.3:
+ *  called on the flow's control thread each time the source's groups are
+ *  listed (checkpoints, group offset sync), never per record. */
+typedef struct km_group_filter_ops {
+	uint32_t size; /**< sizeof(km_group_filter_ops_t) the plugin was built with (KM_OPS) */
+	/** KM_FILTER_ACCEPT: the offsets of consumer group @p group (borrowed,
+	 *  for the call) are checkpointed and synced to the target. */
+	km_filter_result_t (*filter)(void *inst, const char *group);
+} km_group_filter_ops_t;
+
+/** A topic config-property filter (MirrorMaker 2's ConfigPropertyFilter),
+ *  since ABI 2.3: called on the flow's control thread when a mirror topic
+ *  is created and when configurations are synced, for each property the
+ *  source topic sets itself (never for sensitive or read-only ones), never
+ *  per record. */
+typedef struct km_config_filter_ops {
+	uint32_t size; /**< sizeof(km_config_filter_ops_t) the plugin was built with (KM_OPS) */
+	/** KM_FILTER_ACCEPT: property @p name (e.g. "retention.ms") of source
+	 *  topic @p topic is copied to its mirror topic. Both borrowed, for
+	 *  the call. */
+	km_filter_result_t (*filter)(void *inst, const char *topic, const char *name);
+} km_config_filter_ops_t;
+
 /** What a record stage tells the host after a batch. */
 typedef enum km_stage_action {
 	KM_STAGE_OK = 0,    /**< go on with the (possibly changed) batch; records
@@ -379,6 +407,9 @@ typedef struct km_plugin {
 	const km_policy_ops_t *policy;
 	const km_topic_filter_ops_t *topic_filter;
 	const km_stage_ops_t *stage;
+	/* ABI 2.3 */
+	const km_group_filter_ops_t *group_filter;
+	const km_config_filter_ops_t *config_filter;
 } km_plugin_t;
 
 /** Fills in an operations table's size, e.g.
