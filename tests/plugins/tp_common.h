@@ -26,6 +26,21 @@ __attribute__((unused)) static km_filter_result_t tp_filter(void *inst, const ch
 __attribute__((unused)) static const km_topic_filter_ops_t tp_filter_ops = {
     KM_OPS(km_topic_filter_ops_t), .filter = tp_filter};
 
+/* A group filter that accepts the groups whose id starts with 'y', and a
+ * config-property filter that keeps the properties starting with 'x' off
+ * the target. */
+__attribute__((unused)) static km_filter_result_t tp_group_filter(void *inst, const char *group) {
+	(void)inst;
+	return group[0] == 'y' ? KM_FILTER_ACCEPT : KM_FILTER_REJECT;
+}
+
+__attribute__((unused)) static km_filter_result_t tp_config_filter(void *inst, const char *topic,
+                                                                   const char *name) {
+	(void)inst;
+	(void)topic;
+	return name[0] == 'x' ? KM_FILTER_REJECT : KM_FILTER_ACCEPT;
+}
+
 /* A record stage that changes nothing. */
 __attribute__((unused)) static km_stage_action_t tp_process(void *inst, km_batch_t *batch,
                                                             char *errstr, size_t errstr_size) {

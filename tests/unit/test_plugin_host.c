@@ -150,14 +150,22 @@ static km_plugin_host_t *conf_host(const km_config_t *c) {
 	return h;
 }
 
+/* The reference @p which (0 policy, 1 topics, 2 pipeline[0], 3 groups,
+ * 4 config.properties) of the config's one flow. */
+static const km_plugin_ref_t *ref_of(const km_config_t *c, int which) {
+	const km_flow_conf_t *f = &c->flows[0];
+	const km_plugin_ref_t *refs[] = {&f->policy, &f->topics, f->pipeline, &f->groups,
+	                                 &f->configs};
+
+	return refs[which];
+}
+
 /* Makes the instance @p ref names and expects it refused with @p want. */
 static void expect_instance_refused(const char *flow_keys, int which, km_plugin_kind_t kind,
                                     const char *want) {
 	km_config_t *c = conf_load(flow_keys);
 	km_plugin_host_t *h = conf_host(c);
-	const km_plugin_ref_t *ref = which == 0   ? &c->flows[0].policy
-	                             : which == 1 ? &c->flows[0].topics
-	                                          : &c->flows[0].pipeline[0];
+	const km_plugin_ref_t *ref = ref_of(c, which);
 	char errstr[2048] = "";
 	km_instance_t *inst = km_instance_new(h, ref, kind, "ab", "a", "b", errstr, sizeof(errstr));
 
@@ -347,6 +355,40 @@ static void test_ops_without_size(void **state) {
 	km_plugin_host_destroy(h);
 }
 
+/* The kinds of ABI 2.3, refused as the others are. */
+static void test_new_kinds_refused(void **state) {
+	char want[2048];
+	km_plugin_host_t *h = host_of(tp_dir, NULL, NULL);
+
+	(void)state;
+	snprintf(want, sizeof(want),
+	         "%s/tp_group_abi1.so was built for plugin ABI 1.3, but this kmirrord has ABI "
+	         "%d.%d: rebuild the plugin against this version's SDK",
+	         tp_dir, KM_PLUGIN_ABI_MAJOR, KM_PLUGIN_ABI_MINOR);
+	expect_refused(h, "tp_group_abi1", want);
+	snprintf(want, sizeof(want),
+	         "%s/tp_group_opsize.so: its km_group_filter_ops_t table says it has 0 bytes, "
+	         "fewer than ABI %d needs (%zu): define the table with "
+	         "KM_OPS(km_group_filter_ops_t)",
+	         tp_dir, KM_PLUGIN_ABI_MAJOR,
+	         offsetof(km_group_filter_ops_t, filter) + sizeof(void *));
+	expect_refused(h, "tp_group_opsize", want);
+	snprintf(want, sizeof(want),
+	         "%s/tp_config_opsize.so: its km_config_filter_ops_t table says it has 4 bytes, "
+	         "fewer than ABI %d needs (%zu): define the table with "
+	         "KM_OPS(km_config_filter_ops_t)",
+	         tp_dir, KM_PLUGIN_ABI_MAJOR,
+	         offsetof(km_config_filter_ops_t, filter) + sizeof(void *));
+	expect_refused(h, "tp_config_opsize", want);
+	/* a kind from a later SDK: this host is too old, the plugin is fine */
+	snprintf(want, sizeof(want),
+	         "%s/tp_newkind.so is of kind 42, which this kmirrord (plugin ABI %d.%d) does not "
+	         "know: use a kmirrord as new as the plugin's SDK (%d.99)",
+	         tp_dir, KM_PLUGIN_ABI_MAJOR, KM_PLUGIN_ABI_MINOR, KM_PLUGIN_ABI_MAJOR);
+	expect_refused(h, "tp_newkind", want);
+	km_plugin_host_destroy(h);
+}
+
 static void test_name_differs_from_file(void **state) {
 	char want[2048];
 	km_plugin_host_t *h = host_of(tp_dir, NULL, NULL);
@@ -443,6 +485,20 @@ static void test_instance_kind_mismatch(void **state) {
 	expect_instance_refused("    pipeline: [identity]\n", 2, KM_PLUGIN_STAGE,
 	                        "t.yaml:13:16: flows[0].pipeline[0]: plugin 'identity' is a "
 	                        "replication policy, but a record stage is needed here");
+	expect_instance_refused("    groups: topic_regex\n", 3, KM_PLUGIN_GROUP_FILTER,
+	                        "t.yaml:13:13: flows[0].groups: plugin 'topic_regex' is a topic "
+	                        "filter, but a group filter is needed here");
+	expect_instance_refused("    groups: {plugin: config_regex, exclude: []}\n", 3,
+	                        KM_PLUGIN_GROUP_FILTER,
+	                        "t.yaml:13:22: flows[0].groups: plugin 'config_regex' is a "
+	                        "config-property filter, but a group filter is needed here");
+	expect_instance_refused("    config.properties: {plugin: tp_group}\n", 4,
+	                        KM_PLUGIN_CONFIG_FILTER,
+	                        "t.yaml:13:33: flows[0].config.properties: plugin 'tp_group' is a "
+	                        "group filter, but a config-property filter is needed here");
+	expect_instance_refused("    topics: group_regex\n", 1, KM_PLUGIN_TOPIC_FILTER,
+	                        "t.yaml:13:13: flows[0].topics: plugin 'group_regex' is a group "
+	                        "filter, but a topic filter is needed here");
 }
 
 /* create() refusing a value: at the key it names (param_error), in the
@@ -512,6 +568,45 @@ static void test_instance_create_fails(void **state) {
 	     "t.yaml:13:23: key 'exclude': item 2: '[a-' is not a valid regular expression: "
 	     "missing terminating ] for character class at offset 3; the items are PCRE2 "
 	     "patterns, each matched against whole topic names"},
+	    /* groups: {include, exclude}, group_regex's parameters */
+	    {"    groups: {include: ['ok.*', 'bad(']}\n", 3, KM_PLUGIN_GROUP_FILTER,
+	     "t.yaml:13:32: key 'include': item 2: 'bad(' is not a valid regular expression: "
+	     "missing closing parenthesis at offset 4; the items are PCRE2 patterns, each matched "
+	     "against whole consumer group ids"},
+	    {"    groups:\n"
+	     "      exclude:\n"
+	     "        - '[z-a]'\n",
+	     3, KM_PLUGIN_GROUP_FILTER,
+	     "t.yaml:15:11: key 'exclude': item 1: '[z-a]' is not a valid regular expression: "
+	     "range out of order in character class at offset 3; the items are PCRE2 patterns, "
+	     "each matched against whole consumer group ids"},
+	    {"    groups: {plugin: group_regex, exclude: 'a, b('}\n", 3, KM_PLUGIN_GROUP_FILTER,
+	     "t.yaml:13:44: key 'exclude': item 2: 'b(' is not a valid regular expression: "
+	     "missing closing parenthesis at offset 2; the items are PCRE2 patterns, each matched "
+	     "against whole consumer group ids"},
+	    /* MM2's config.properties.exclude, named as written, at the item */
+	    {"    config.properties.exclude: ['ok\\..*', 'bad(']\n", 4, KM_PLUGIN_CONFIG_FILTER,
+	     "t.yaml:13:43: key 'config.properties.exclude': item 2: 'bad(' is not a valid "
+	     "regular expression: missing closing parenthesis at offset 4; the items are PCRE2 "
+	     "patterns, each matched against whole config property names"},
+	    {"    config.properties.exclude:\n"
+	     "      - fine\n"
+	     "      - '[z-a]'\n",
+	     4, KM_PLUGIN_CONFIG_FILTER,
+	     "t.yaml:15:9: key 'config.properties.exclude': item 2: '[z-a]' is not a valid "
+	     "regular expression: range out of order in character class at offset 3; the items "
+	     "are PCRE2 patterns, each matched against whole config property names"},
+	    {"    config.properties.exclude: 'a.*, (b'\n", 4, KM_PLUGIN_CONFIG_FILTER,
+	     "t.yaml:13:32: key 'config.properties.exclude': item 2: '(b' is not a valid regular "
+	     "expression: missing closing parenthesis at offset 2; the items are PCRE2 patterns, "
+	     "each matched against whole config property names"},
+	    /* and the same list as config.properties: {exclude} */
+	    {"    config.properties:\n"
+	     "      exclude: [retention\\.ms, '*x']\n",
+	     4, KM_PLUGIN_CONFIG_FILTER,
+	     "t.yaml:14:32: key 'exclude': item 2: '*x' is not a valid regular expression: "
+	     "quantifier does not follow a repeatable item at offset 0; the items are PCRE2 "
+	     "patterns, each matched against whole config property names"},
 	};
 
 	(void)state;
@@ -554,6 +649,25 @@ static void test_instance_unknown_param(void **state) {
 	    "    policy: {plugin: prefix, sepparator: _}\n", 0, KM_PLUGIN_POLICY,
 	    "t.yaml:13:30: key 'sepparator' is not known in flows[0].policy; "
 	    "allowed keys: plugin, separator, internal.topic.separator.enabled");
+}
+
+/* The filters' parameters are bound when the instance is made. */
+static void test_instance_filter_params(void **state) {
+	(void)state;
+	expect_instance_refused("    groups: {inclde: [a]}\n", 3, KM_PLUGIN_GROUP_FILTER,
+	                        "t.yaml:13:14: key 'inclde' is not known in flows[0].groups; "
+	                        "allowed keys: plugin, include, exclude");
+	expect_instance_refused("    groups: {include: [a, {b: c}]}\n", 3, KM_PLUGIN_GROUP_FILTER,
+	                        "t.yaml:13:27: key 'include': item 2 is a mapping; the items must "
+	                        "be text");
+	expect_instance_refused("    config.properties: {exclude: [a], include: [b]}\n", 4,
+	                        KM_PLUGIN_CONFIG_FILTER,
+	                        "t.yaml:13:39: key 'include' is not known in "
+	                        "flows[0].config.properties; allowed keys: plugin, exclude");
+	expect_instance_refused("    groups: {plugin: tp_group, include: [a]}\n", 3,
+	                        KM_PLUGIN_GROUP_FILTER,
+	                        "t.yaml:13:32: key 'include' is not known in flows[0].groups; "
+	                        "allowed keys: plugin");
 }
 
 static void test_instance_refused_plugin(void **state) {
@@ -639,6 +753,85 @@ static void test_bundled_plugins_make_instances(void **state) {
 	km_config_destroy(c);
 }
 
+/* The group and config-property filters: the defaults (MM2's) when
+ * nothing is named, their parameters from groups: and from both spellings
+ * of config.properties, and plugins of one's own. */
+static km_instance_t *filter_new(km_plugin_host_t *h, const km_config_t *c, int which) {
+	char errstr[2048] = "";
+	km_instance_t *inst = km_instance_new(
+	    h, ref_of(c, which), which == 3 ? KM_PLUGIN_GROUP_FILTER : KM_PLUGIN_CONFIG_FILTER,
+	    "ab", "a", "b", errstr, sizeof(errstr));
+
+	if (!inst)
+		fail_msg("%s", errstr);
+	return inst;
+}
+
+static int group_ok(const km_instance_t *g, const char *group) {
+	return g->plugin->group_filter->filter(g->data, group) == KM_FILTER_ACCEPT;
+}
+
+static int config_ok(const km_instance_t *cf, const char *name) {
+	return cf->plugin->config_filter->filter(cf->data, "t", name) == KM_FILTER_ACCEPT;
+}
+
+static void test_filter_instances(void **state) {
+	static const char *const flows[] = {
+	    "",
+	    "    groups: {include: ['app-.*'], exclude: [app-tmp]}\n"
+	    "    config.properties.exclude: ['retention\\..*']\n",
+	    "    groups: {plugin: group_regex, exclude: []}\n"
+	    "    config.properties: {exclude: []}\n",
+	    "    groups: tp_group\n"
+	    "    config.properties: {plugin: tp_config}\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		km_config_t *c = conf_load(flows[i]);
+		km_plugin_host_t *h = conf_host(c);
+		km_instance_t *g = filter_new(h, c, 3), *cf = filter_new(h, c, 4);
+
+		assert_string_equal(g->ctx.name, "ab/flows[0].groups");
+		assert_string_equal(cf->ctx.name, "ab/flows[0].config.properties");
+		switch (i) {
+		case 0: /* MM2's defaults */
+			assert_string_equal(g->plugin->name, "group_regex");
+			assert_string_equal(cf->plugin->name, "config_regex");
+			assert_true(group_ok(g, "orders-app"));
+			assert_false(group_ok(g, "console-consumer-123"));
+			assert_false(group_ok(g, "connect-sink"));
+			assert_false(group_ok(g, "__internal"));
+			assert_true(config_ok(cf, "retention.ms"));
+			assert_false(config_ok(cf, "min.insync.replicas"));
+			assert_false(config_ok(cf, "leader.replication.throttled.replicas"));
+			break;
+		case 1: /* groups: and MM2's flow-level spelling */
+			assert_true(group_ok(g, "app-1"));
+			assert_false(group_ok(g, "app-tmp"));
+			assert_false(group_ok(g, "other"));
+			assert_false(config_ok(cf, "retention.ms"));
+			assert_true(config_ok(cf, "min.insync.replicas")); /* replaced */
+			break;
+		case 2: /* empty exclude lists */
+			assert_true(group_ok(g, "console-consumer-1"));
+			assert_true(config_ok(cf, "min.insync.replicas"));
+			break;
+		default: /* one's own */
+			assert_string_equal(g->plugin->name, "tp_group");
+			assert_string_equal(cf->plugin->name, "tp_config");
+			assert_true(group_ok(g, "yes"));
+			assert_false(group_ok(g, "no"));
+			assert_true(config_ok(cf, "retention.ms"));
+			assert_false(config_ok(cf, "x.y"));
+		}
+		km_instance_destroy(g);
+		km_instance_destroy(cf);
+		km_plugin_host_destroy(h);
+		km_config_destroy(c);
+	}
+}
+
 /* A descriptor from an older minor, ending exactly at the last field the
  * host needs, and one from a newer minor with fields the host does not
  * know: both load, the host's copy zero-extended or cut to its own size. */
@@ -697,6 +890,13 @@ static void test_host_table_grows_at_end(void **state) {
 	v2_0.size = (uint32_t)offsetof(km_host_api_t, param_error);
 	assert_false(KM_HOST_HAS(&v2_0, param_error));
 	assert_true(KM_HOST_HAS(&v2_0, target_partitions));
+	/* ABI 2.3 appended two kinds' operations to the descriptor, after
+	 * those a 2.0 plugin has */
+	assert_true(offsetof(km_plugin_t, group_filter) >=
+	            offsetof(km_plugin_t, stage) + sizeof(void *));
+	assert_true(offsetof(km_plugin_t, config_filter) > offsetof(km_plugin_t, group_filter));
+	assert_int_equal(KM_PLUGIN_GROUP_FILTER, 4);
+	assert_int_equal(KM_PLUGIN_CONFIG_FILTER, 5);
 }
 
 /* ---- kmirrord --check-config ------------------------------------------------- */
@@ -870,6 +1070,18 @@ static void test_check_config_plugin_refuses_value(void **state) {
 	     "kmirrord: @CONF@:13:27: key 'include': item 2: 'b(' is not a valid regular "
 	     "expression: missing closing parenthesis at offset 2; the items are PCRE2 patterns, "
 	     "each matched against whole topic names\n"},
+	    /* the group and config-property filters */
+	    {"    groups: {exclude: [a, 'b(']}\n",
+	     "kmirrord: @CONF@:13:27: key 'exclude': item 2: 'b(' is not a valid regular "
+	     "expression: missing closing parenthesis at offset 2; the items are PCRE2 patterns, "
+	     "each matched against whole consumer group ids\n"},
+	    {"    config.properties.exclude: ['(x']\n",
+	     "kmirrord: @CONF@:13:33: key 'config.properties.exclude': item 1: '(x' is not a "
+	     "valid regular expression: missing closing parenthesis at offset 2; the items are "
+	     "PCRE2 patterns, each matched against whole config property names\n"},
+	    {"    groups: tp_config\n",
+	     "kmirrord: @CONF@:13:13: flows[0].groups: plugin 'tp_config' is a config-property "
+	     "filter, but a group filter is needed here\n"},
 	    /* the bundled transforms (tests/unit/test_transforms.c has every case) */
 	    {"    pipeline: [{plugin: header_insert, name: h, value: 'x%{nope}'}]\n",
 	     "kmirrord: @CONF@:13:56: key 'value': unknown field %{nope}; the fields are "
@@ -955,6 +1167,7 @@ int main(void) {
 	    cmocka_unit_test(test_unknown_param_type),
 	    cmocka_unit_test(test_descriptor_too_small),
 	    cmocka_unit_test(test_ops_without_size),
+	    cmocka_unit_test(test_new_kinds_refused),
 	    cmocka_unit_test(test_name_differs_from_file),
 	    cmocka_unit_test(test_kind_without_ops),
 	    cmocka_unit_test(test_bad_name),
@@ -965,8 +1178,10 @@ int main(void) {
 	    cmocka_unit_test(test_instance_create_fails),
 	    cmocka_unit_test(test_instance_param_error_misnamed),
 	    cmocka_unit_test(test_instance_unknown_param),
+	    cmocka_unit_test(test_instance_filter_params),
 	    cmocka_unit_test(test_instance_refused_plugin),
 	    cmocka_unit_test(test_bundled_plugins_make_instances),
+	    cmocka_unit_test(test_filter_instances),
 	    cmocka_unit_test(test_compatible_descriptors),
 	    cmocka_unit_test(test_host_table_grows_at_end),
 	    cmocka_unit_test(test_check_config_bad_yaml),
