@@ -71,12 +71,21 @@ pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = core/kmirror-plugin.pc
 CLEANFILES += core/kmirror-plugin.pc
 EXTRA_DIST += core/kmirror-plugin.pc.in
-# abi_major is read from the SDK header, so the two cannot disagree.
+# abi_major and abi_minor are read from the SDK header, so they cannot
+# disagree with it. Paths under the prefix are written ${prefix}/..., so
+# the file stays right when the tree is moved (pkg-config --define-prefix)
+# or staged with DESTDIR (PKG_CONFIG_SYSROOT_DIR).
 core/kmirror-plugin.pc: $(srcdir)/core/kmirror-plugin.pc.in $(srcdir)/core/include/kmirror/plugin.h Makefile
-	$(AM_V_GEN)$(MKDIR_P) core && abi=`sed -n 's/^#define KM_PLUGIN_ABI_MAJOR \([0-9][0-9]*\).*/\1/p' \
-		$(srcdir)/core/include/kmirror/plugin.h` && test -n "$$abi" && \
-		sed -e 's|@prefix[@]|$(prefix)|g' \
-		-e 's|@includedir[@]|$(includedir)|g' -e 's|@pluginsdir[@]|$(pluginsdir)|g' \
-		-e 's|@VERSION[@]|$(VERSION)|g' -e "s|@ABI[@]|$$abi|g" $(srcdir)/core/kmirror-plugin.pc.in >$@
+	$(AM_V_GEN)$(MKDIR_P) core && h=$(srcdir)/core/include/kmirror/plugin.h && \
+		abi=`sed -n 's/^#define KM_PLUGIN_ABI_MAJOR \([0-9][0-9]*\).*/\1/p' $$h` && \
+		minor=`sed -n 's/^#define KM_PLUGIN_ABI_MINOR \([0-9][0-9]*\).*/\1/p' $$h` && \
+		test -n "$$abi" && test -n "$$minor" && \
+		inc='$(includedir)' && plg='$(pluginsdir)' && pfx='$(prefix)' && \
+		case $$inc in "$$pfx"/*) inc='$${prefix}'$${inc#"$$pfx"};; esac && \
+		case $$plg in "$$pfx"/*) plg='$${prefix}'$${plg#"$$pfx"};; esac && \
+		sed -e "s|@prefix[@]|$$pfx|g" \
+		-e "s|@includedir[@]|$$inc|g" -e "s|@pluginsdir[@]|$$plg|g" \
+		-e 's|@VERSION[@]|$(VERSION)|g' -e "s|@ABI[@]|$$abi|g" \
+		-e "s|@ABI_MINOR[@]|$$minor|g" $(srcdir)/core/kmirror-plugin.pc.in >$@
 
 dist_man_MANS = docs/man/kmirrord.8 docs/man/kmirrorctl.1

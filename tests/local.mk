@@ -1,7 +1,8 @@
 # tests/: three tiers.
 #   make check            unit tests (no Kafka), milliseconds each; the
 #                         real-Kafka tests report SKIP without a test bed
-#   make check-unit       the unit tests alone
+#   make check-unit       the unit tests alone (with the SDK install test,
+#                         tests/unit/test_sdk_install.sh)
 #   make check-valgrind   the unit tests under valgrind
 #   make check-kafka      suites against real Kafka brokers (tests/kafka/testbed);
 #                         KAFKA_VERSION picks the broker version
@@ -35,7 +36,7 @@ EXTRA_DIST += \
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS) $(KAFKA_TESTS)
-TESTS += $(UNIT_TESTS) $(KAFKA_TESTS)
+TESTS += $(UNIT_TESTS) $(UNIT_SH_TESTS) $(KAFKA_TESTS)
 
 check_LTLIBRARIES = tests/kafka/libktest.la
 tests_kafka_libktest_la_SOURCES = tests/kafka/ktest.c tests/kafka/ktest.h
@@ -58,7 +59,8 @@ VALGRIND_FLAGS = -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 
 check-unit: $(UNIT_TESTS)
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)' TEST_SUITE_LOG=tests/unit-suite.log
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS) $(UNIT_SH_TESTS)' \
+		TEST_SUITE_LOG=tests/unit-suite.log
 
 check-valgrind: $(UNIT_TESTS)
 	@test -n "$(VALGRIND)" || { echo "valgrind not found: install the Debian package valgrind" >&2; exit 1; }

@@ -25,3 +25,4 @@ include tests/unit/lua.mk
 if HAVE_LUA
 include tests/unit/lua_json.mk
 endif
+include tests/unit/sdk.mk
