@@ -16,7 +16,7 @@
 
 static const km_param_t km_no_params[] = {{0}};
 
-static const char *const km_top_keys[] = {"clusters", "flows", NULL};
+static const char *const km_top_keys[] = {"clusters", "flows", "rest", NULL};
 static const char *const km_cluster_keys[] = {"kafka", NULL};
 static const char *const km_flow_keys[] = {
     "name",     "source",   "target",   "topics", "policy",
@@ -594,6 +594,8 @@ static km_config_t *km_config_build(km_node_t *root, const char *path, char *err
 	if (!conf->params)
 		goto fail;
 	conf->plugin_dir_cnt = km_params_list(conf->params, "plugin_dirs", &conf->plugin_dirs);
+	if (km_rest_conf_bind(&conf->rest, root, errstr, errstr_size) != KM_OK)
+		goto fail;
 
 	clusters = km_node_get(root, "clusters");
 	if (!clusters) {
@@ -686,6 +688,7 @@ void km_config_destroy(km_config_t *conf) {
 		km_params_destroy(f->params);
 	}
 	free(conf->flows);
+	km_params_destroy(conf->rest.params);
 	km_params_destroy(conf->params);
 	km_node_free(conf->root);
 	free(conf->path);

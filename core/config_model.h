@@ -85,6 +85,18 @@ typedef struct km_flow_conf {
 	const km_node_t *node;
 } km_flow_conf_t;
 
+/* `rest:` (rest_config.c). */
+typedef struct km_rest_conf {
+	km_params_t *params; /* bound against km_rest_params */
+	int enabled;
+	char host[64]; /* numeric address */
+	int port;      /* 0: any free port */
+	int family;    /* AF_INET or AF_INET6 */
+	int loopback;
+	const char *token; /* NULL: none; a secret */
+	const char *cert, *key;
+} km_rest_conf_t;
+
 typedef struct km_config {
 	char *path;
 	km_node_t *root;
@@ -95,6 +107,7 @@ typedef struct km_config {
 	size_t cluster_cnt;
 	km_flow_conf_t *flows;
 	size_t flow_cnt;
+	km_rest_conf_t rest;
 } km_config_t;
 
 /* The top-level scalar options (plugin_dirs, log_level). */
@@ -103,6 +116,16 @@ extern const km_param_t km_config_params[];
  * refresh.topics.interval, sync.topic.configs, ..., max.inflight.records,
  * batch.records, enabled. */
 extern const km_param_t km_flow_params[];
+/* The schema of `rest:`. */
+extern const km_param_t km_rest_params[];
+
+/* Binds and checks `rest:` of @p root into @p rc: KM_OK, or an error with
+ * "FILE:LINE:COL: ..." in errstr. */
+km_err_t km_rest_conf_bind(km_rest_conf_t *rc, const km_node_t *root, char *errstr,
+                           size_t errstr_size);
+/* Parses "HOST:PORT" (IPv4, [IPv6], localhost) into @p rc's host, port,
+ * family and loopback. 0, or -1 when it is not one. */
+int km_rest_listen_parse(km_rest_conf_t *rc, const char *listen);
 
 /* Loads and checks @p path completely: YAML, keys, types, ranges, cluster
  * references, unique names, librdkafka properties (each one checked with

@@ -21,6 +21,20 @@ const km_param_t km_config_params[] = {
     {0},
 };
 
+const km_param_t km_rest_params[] = {
+    {.name = "enabled", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Serve the REST API and /metrics"},
+    {.name = "listen", .type = KM_PARAM_STRING, .def = "127.0.0.1:8085",
+     .doc = "HOST:PORT of the REST API: an IPv4 address, [IPv6] or localhost; port 0 takes "
+            "any free port (the log says which)"},
+    {.name = "token", .type = KM_PARAM_STRING, .flags = KM_PARAM_F_SENSITIVE,
+     .doc = "The bearer token that commands (POST) need; with ${file:PATH} or ${env:NAME}"},
+    {.name = "tls.cert", .type = KM_PARAM_PATH,
+     .doc = "PEM certificate (chain) file: the REST API then speaks HTTPS"},
+    {.name = "tls.key", .type = KM_PARAM_PATH, .doc = "PEM private key file of tls.cert"},
+    {0},
+};
+
 const km_param_t km_flow_params[] = {
     {.name = "start", .type = KM_PARAM_ENUM, .def = "earliest", .choices = "earliest|latest",
      .doc = "Where to start in a source partition with no stored progress"},

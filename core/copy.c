@@ -160,6 +160,7 @@ static int pop_entry(void *arg, km_entry_t *e) {
 	} else {
 		p->records++;
 		p->bytes += e->size;
+		km_lat_hist_add(&f->d.latency, f->d.ack_wall_ms - e->ts);
 	}
 	return KM_POP_TAKE;
 }
@@ -204,8 +205,10 @@ void km_copy_serve_acks(km_flow_t *f, int timeout_ms) {
 	if (!atomic_load(&d->fatal)) /* the rebuild empties every queue */
 		km_fail_drain(f);
 	go_on(f);
-	if (!atomic_load(&d->fatal))
+	if (!atomic_load(&d->fatal)) {
+		d->ack_wall_ms = km_wall_ms(); /* once per call: no clock read per record */
 		km_inflight_pop(&d->ifl, pop_entry, f);
+	}
 	km_progress_settle(f);
 }
 
@@ -551,6 +554,7 @@ out:
  * acknowledgements but leaves deferred entries for later. */
 static void copy_entries(km_flow_t *f, km_entry_t **entries, size_t n) {
 	f->d.copying = 1;
+	f->d.batches++;
 	if (f->pipeline.cnt) {
 		copy_pipeline(f, entries, n, 1);
 	} else {

@@ -275,6 +275,26 @@ static void apply_cmds(km_flow_t *f) {
 	}
 }
 
+/* Records and bytes per second over a window of about 5 s, so that the
+ * rate a reader sees does not jump with every batch. */
+static void rate(km_data_t *d, km_data_status_t *s) {
+	int64_t now = km_mono_ms(), dt = now - d->rate.ms;
+
+	if (!d->rate.ms || s->records < d->rate.records) {
+		d->rate.ms = now;
+		d->rate.records = s->records;
+		d->rate.bytes = s->bytes;
+	} else if (dt >= 5000) {
+		d->rate.records_rate = (double)(s->records - d->rate.records) * 1000.0 / (double)dt;
+		d->rate.bytes_rate = (double)(s->bytes - d->rate.bytes) * 1000.0 / (double)dt;
+		d->rate.ms = now;
+		d->rate.records = s->records;
+		d->rate.bytes = s->bytes;
+	}
+	s->records_rate = d->rate.records_rate;
+	s->bytes_rate = d->rate.bytes_rate;
+}
+
 /* Fills the data thread's snapshot from its own state and publishes it. */
 static void publish(km_flow_t *f) {
 	km_data_t *d = &f->d;
@@ -349,6 +369,12 @@ static void publish(km_flow_t *f) {
 	s->osync_last_ms = d->osync_last_ms;
 	memcpy(s->last_error, d->last_error, sizeof(s->last_error));
 	s->last_error_ms = d->last_error_ms;
+	s->batches = d->batches;
+	s->inflight_max = d->ifl.max_records;
+	s->inflight_bytes = d->ifl.bytes;
+	s->inflight_bytes_max = d->ifl.max_bytes;
+	s->latency = d->latency;
+	rate(d, s);
 	d->last_status_ms = km_mono_ms();
 	km_flow_publish_data(f);
 }

@@ -215,6 +215,15 @@ typedef struct km_data {
 	uint64_t osyncs_inflight, osyncs_written, osyncs_failed, osyncs_unsent;
 	int64_t osync_flushed_ms; /* mono */
 	int64_t osync_last_ms;    /* wall clock: the last one acknowledged */
+	/* metrics (docs/metrics.md) */
+	uint64_t batches;
+	km_lat_hist_t latency; /* source timestamp -> acknowledgement */
+	int64_t ack_wall_ms;   /* wall clock of the acknowledgements being popped */
+	struct {
+		int64_t ms; /* mono: the start of the rate window */
+		uint64_t records, bytes;
+		double records_rate, bytes_rate;
+	} rate;
 } km_data_t;
 
 /* ---- control-thread producers and heartbeats (task_heartbeats.c) ---- */

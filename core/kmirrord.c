@@ -24,6 +24,7 @@
 #include "config_model.h"
 #include "log.h"
 #include "plugin_host.h"
+#include "rest.h"
 
 #define KM_DEFAULT_CONFIG SYSCONFDIR "/kmirror/kmirror.yaml"
 #define KM_DRAIN_MS       30000
@@ -55,6 +56,23 @@ static void notify(const char *state) {
 static km_running_t *running;
 static size_t running_cnt;
 static const char *status_file;
+static km_rest_t *rest;
+
+/* Shows the running flows in the REST API; called before any flow it
+ * showed is destroyed. */
+static void rest_flows(const km_running_t *r, size_t n) {
+	km_flow_t **list;
+	size_t k = 0;
+
+	if (!rest)
+		return;
+	list = calloc(n ? n : 1, sizeof(*list));
+	for (size_t i = 0; list && i < n; i++)
+		if (r[i].flow)
+			list[k++] = r[i].flow;
+	km_rest_set_flows(rest, list, k);
+	free(list);
+}
 
 static void usage(FILE *fp) {
 	fprintf(fp,
@@ -198,8 +216,9 @@ static int same_flow(const km_running_t *a, const km_running_t *b) {
 	       km_flow_files_same(a->flow, b->flow);
 }
 
-static void reload(const char *path) {
-	char errstr[2048];
+/* Reloads @p path; fills @p why when it keeps the running configuration. */
+static int reload(const char *path, char *why, size_t why_size) {
+	char errstr[1900];
 	km_running_t *next = NULL, *made, **keep;
 	size_t next_cnt = 0, made_cnt;
 	const char **stopping;
@@ -208,21 +227,28 @@ static void reload(const char *path) {
 	km_notice("SIGHUP: reloading %s", path);
 	notify("RELOADING=1");
 	if (!(g = gen_load(path, errstr, sizeof(errstr)))) {
-		km_err("reload failed, keeping the running configuration: %s", errstr);
+		snprintf(why, why_size, "reload failed, keeping the running configuration: %s",
+		         errstr);
+		km_err("%s", why);
 		notify("READY=1");
-		return;
+		return -1;
 	}
 	if (!(made = make_flows(g, &made_cnt, errstr, sizeof(errstr)))) {
-		km_err("reload failed, keeping the running configuration: %s", errstr);
+		snprintf(why, why_size, "reload failed, keeping the running configuration: %s",
+		         errstr);
+		km_err("%s", why);
 		gen_release(g);
 		notify("READY=1");
-		return;
+		return -1;
 	}
 	next = calloc(made_cnt ? made_cnt : 1, sizeof(*next));
 	stopping = calloc(running_cnt ? running_cnt : 1, sizeof(*stopping));
 	keep = calloc(made_cnt ? made_cnt : 1, sizeof(*keep));
 	if (!next || !stopping || !keep) {
-		km_err("reload failed, keeping the running configuration: out of memory");
+		snprintf(why, why_size,
+		         "reload failed, keeping the running configuration: out of "
+		         "memory");
+		km_err("%s", why);
 		for (size_t i = 0; i < made_cnt; i++)
 			km_flow_destroy(made[i].flow);
 		free(made);
@@ -231,7 +257,7 @@ static void reload(const char *path) {
 		free(keep);
 		gen_release(g);
 		notify("READY=1");
-		return;
+		return -1;
 	}
 	/* What stays, what goes: flows whose configuration changed and flows
 	 * gone from it all drain at once, the status file showing them. */
@@ -249,6 +275,14 @@ static void reload(const char *path) {
 		}
 	}
 	wait_drained(running, running_cnt, stopping);
+	{ /* the REST API lets go of the flows about to go */
+		km_running_t *still = calloc(running_cnt ? running_cnt : 1, sizeof(*still));
+		for (size_t j = 0; still && j < running_cnt; j++)
+			if (!stopping[j])
+				still[j] = running[j];
+		rest_flows(still ? still : running, still ? running_cnt : 0);
+		free(still);
+	}
 	for (size_t j = 0; j < running_cnt; j++)
 		if (stopping[j]) {
 			stop_flow(&running[j]);
@@ -275,6 +309,8 @@ static void reload(const char *path) {
 	free(running);
 	running = next;
 	running_cnt = next_cnt;
+	rest_flows(running, running_cnt);
+	km_rest_set_config(rest, &g->conf->rest, g->conf->root);
 	km_log_level =
 	    (km_log_level_t)km_log_level_parse(km_params_str(g->conf->params, "log_level"));
 	/* No flow of the new generation runs: nothing holds it. */
@@ -282,6 +318,7 @@ static void reload(const char *path) {
 	gen_release(g);
 	km_notice("reload done: %zu flow(s) running", running_cnt);
 	notify("READY=1");
+	return 0;
 }
 
 static int64_t now_ms(void) {
@@ -346,6 +383,17 @@ int main(int argc, char **argv) {
 		gen_release(g);
 		return EXIT_FAILURE;
 	}
+	if (g->conf->rest.enabled && g->conf->rest.cert && !km_rest_tls_supported()) {
+		fprintf(stderr,
+		        "kmirrord: %s: rest.tls.cert is set but this libmicrohttpd has no TLS "
+		        "(GnuTLS); unset rest.tls.cert and rest.tls.key\n",
+		        path);
+		for (size_t i = 0; i < running_cnt; i++)
+			km_flow_destroy(running[i].flow);
+		free(running);
+		gen_release(g);
+		return EXIT_FAILURE;
+	}
 	if (check_only) {
 		printf("%s: configuration OK (%zu cluster(s), %zu flow(s) enabled)\n", path,
 		       g->conf->cluster_cnt, running_cnt);
@@ -365,6 +413,18 @@ int main(int argc, char **argv) {
 	signal(SIGPIPE, SIG_IGN);
 
 	km_notice("kmirrord %s starting with %s: %zu flow(s)", PACKAGE_VERSION, path, running_cnt);
+	/* after the signal mask: its threads inherit it */
+	rest = km_rest_start(&g->conf->rest, g->conf->root, errstr, sizeof(errstr));
+	if (!rest && *errstr) {
+		fprintf(stderr, "kmirrord: %s\n", errstr);
+		km_err("%s", errstr);
+		for (size_t i = 0; i < running_cnt; i++)
+			km_flow_destroy(running[i].flow);
+		free(running);
+		gen_release(g);
+		return EXIT_FAILURE;
+	}
+	rest_flows(running, running_cnt);
 	/* Each flow holds the generation, and so does this function until the
 	 * flows are started. */
 	g->users = (int)running_cnt + 1;
@@ -391,8 +451,11 @@ int main(int argc, char **argv) {
 			          sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			break;
 		}
-		if (sig == SIGHUP)
-			reload(path);
+		if (sig == SIGHUP) {
+			char why[2000];
+			km_rest_reload_begin(rest);
+			km_rest_reloaded(rest, reload(path, why, sizeof(why)) ? why : NULL);
+		}
 		write_status(status_file);
 		if (now_ms() - last_status_log >= KM_STATUS_LOG_MS) {
 			for (size_t i = 0; i < running_cnt; i++)
@@ -419,6 +482,8 @@ stop:
 		km_flow_status_log(running[i].flow);
 	}
 	write_status(status_file);
+	km_rest_stop(rest); /* before the flows it shows go */
+	rest = NULL;
 	for (size_t i = 0; i < running_cnt; i++) {
 		km_flow_destroy(running[i].flow);
 		gen_release(running[i].gen);

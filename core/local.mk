@@ -6,6 +6,7 @@ core_libkmcore_la_SOURCES = \
 	core/params.c core/params.h \
 	core/config_schema.c \
 	core/config_model.c core/config_model.h \
+	core/rest_config.c \
 	core/log.c core/log.h \
 	core/logstate.c core/logstate.h \
 	core/kafka.c core/kafka.h \
@@ -16,6 +17,9 @@ core_libkmcore_la_SOURCES = \
 	core/internal_topics.c core/internal_topics.h \
 	core/topic_read.c core/topic_read.h \
 	core/status.c core/status.h \
+	core/metrics.c core/metrics.h \
+	core/rest.c core/rest.h \
+	core/rest_router.c \
 	core/inflight.c core/inflight.h \
 	core/tasks.c core/tasks.h \
 	core/ratelimit.h \
@@ -44,8 +48,10 @@ core_libkmcore_la_SOURCES = \
 	core/task_checkpoints.c \
 	core/task_groups.c \
 	core/task_heartbeats.c
-core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS)
-core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(LTDL_LIBS)
+core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(MHD_CFLAGS) \
+	$(JANSSON_CFLAGS)
+core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(LTDL_LIBS) $(MHD_LIBS) \
+	$(JANSSON_LIBS) -lm
 
 # The public plugin SDK.
 kmirrorincludedir = $(includedir)/kmirror

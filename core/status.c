@@ -10,6 +10,8 @@
 #include "status.h"
 
 const char *const km_part_state_names[KM_PART_NSTATES] = {"active", "stopped", "gone"};
+const int64_t km_lat_bounds_ms[KM_LAT_BUCKETS] = {
+    1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 3600000};
 
 int64_t km_wall_ms(void) {
 	struct timespec ts;
@@ -238,6 +240,10 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	        ",\"unsourced_dropped\":%" PRIu64,
 	        d->inflight, d->held, d->lost, d->skipped, d->dead_lettered, d->rebuilds,
 	        d->stage_errors, d->deferred, d->fetch_wakes, d->ticks, d->unsourced_dropped);
+	fprintf(fp,
+	        ",\"records_per_sec\":%.1f,\"bytes_per_sec\":%.1f,\"batches\":%" PRIu64
+	        ",\"latency\":{\"count\":%" PRIu64 ",\"sum_ms\":%" PRId64 "}",
+	        d->records_rate, d->bytes_rate, d->batches, d->latency.count, d->latency.sum_ms);
 	fprintf(fp, ",\"offset_syncs\":{\"written\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"last\":",
 	        d->osyncs_written, d->osyncs_failed);
 	json_ms(fp, d->osync_last_ms ? d->osync_last_ms : -1);

@@ -34,6 +34,33 @@ typedef struct km_part_status {
 	size_t reason;    /* offset in km_data_status_t.strs; 0: none */
 } km_part_status_t;
 
+/* End-to-end latency buckets (ms, upper bounds, inclusive): source
+ * timestamp to the target's acknowledgement. The last count is +Inf. */
+#define KM_LAT_BUCKETS 16
+extern const int64_t km_lat_bounds_ms[KM_LAT_BUCKETS];
+
+/* A latency histogram: plain counters, owned by one thread, copied into
+ * the snapshot it publishes. */
+typedef struct km_lat_hist {
+	uint64_t counts[KM_LAT_BUCKETS + 1]; /* per bucket, not cumulative */
+	uint64_t count;
+	int64_t sum_ms;
+} km_lat_hist_t;
+
+/* Counts one acknowledged record of latency @p ms (negative: clock skew
+ * between source and here; counted as 0). @locality the owner's thread */
+static inline void km_lat_hist_add(km_lat_hist_t *h, int64_t ms) {
+	int i = 0;
+
+	if (ms < 0)
+		ms = 0;
+	while (i < KM_LAT_BUCKETS && ms > km_lat_bounds_ms[i])
+		i++;
+	h->counts[i]++;
+	h->count++;
+	h->sum_ms += ms;
+}
+
 /* The data thread's part. */
 typedef struct km_data_status {
 	const char *state; /* static string */
@@ -45,7 +72,11 @@ typedef struct km_data_status {
 	uint64_t osyncs_written, osyncs_failed; /* offset syncs */
 	int64_t osync_last_ms;                  /* wall clock; 0: none yet */
 	int64_t lag;
-	int64_t taken_ms; /* wall clock when the snapshot was taken */
+	int64_t taken_ms;                /* wall clock when the snapshot was taken */
+	double records_rate, bytes_rate; /* per second, over the last ~5 s */
+	uint64_t batches;                /* batches consumed and copied */
+	uint64_t inflight_max, inflight_bytes, inflight_bytes_max; /* the flow's limits */
+	km_lat_hist_t latency; /* source timestamp -> acknowledgement */
 	char last_error[512];
 	int64_t last_error_ms;
 	km_part_status_t *parts;

@@ -55,7 +55,48 @@ static const bad_case_t bad_cases[] = {
      "t.yaml:9:5: anchors (&f) are not supported; write the value out in full"},
     {"unknown_top_key", "log_level: info\nclusterz: {}\n",
      "t.yaml:2:1: key 'clusterz' is not known in the top level; allowed keys: clusters, flows, "
-     "plugin_dirs, log_level"},
+     "rest, plugin_dirs, log_level"},
+    /* rest: (lines 12 on) */
+    {"rest_listen_no_port", FLOW "rest:\n  listen: 10.0.0.1\n", 
+     "t.yaml:13:11: key 'listen': '10.0.0.1' is not an address to listen on: write HOST:PO"
+     "RT, HOST an IPv4 address, [IPv6] or localhost, PORT 0 to 65535 (0: any free port), e"
+     ".g. 127.0.0.1:8085"},
+    {"rest_listen_port_range", FLOW "rest:\n  listen: 127.0.0.1:70000\n", 
+     "t.yaml:13:11: key 'listen': '127.0.0.1:70000' is not an address to listen on: write "
+     "HOST:PORT, HOST an IPv4 address, [IPv6] or localhost, PORT 0 to 65535 (0: any free p"
+     "ort), e.g. 127.0.0.1:8085"},
+    {"rest_listen_hostname", FLOW "rest:\n  listen: example.com:8085\n", 
+     "t.yaml:13:11: key 'listen': 'example.com:8085' is not an address to listen on: write"
+     " HOST:PORT, HOST an IPv4 address, [IPv6] or localhost, PORT 0 to 65535 (0: any free "
+     "port), e.g. 127.0.0.1:8085"},
+    {"rest_listen_v6_unbracketed", FLOW "rest:\n  listen: ::1:8085\n", 
+     "t.yaml:13:11: key 'listen': '::1:8085' is not an address to listen on: write HOST:PO"
+     "RT, HOST an IPv4 address, [IPv6] or localhost, PORT 0 to 65535 (0: any free port), e"
+     ".g. 127.0.0.1:8085"},
+    {"rest_unknown_key", FLOW "rest:\n  port: 8085\n", 
+     "t.yaml:13:3: key 'port' is not known in rest; allowed keys: enabled, listen, token, "
+     "tls.cert, tls.key"},
+    {"rest_not_a_map", FLOW "rest: 8085\n", 
+     "t.yaml:12:7: rest must be a mapping (key: value), not a scalar"},
+    {"rest_token_empty", FLOW "rest:\n  token: \"\"\n", 
+     "t.yaml:13:10: key 'token': is empty or holds spaces or control characters: a bearer "
+     "token is one word (e.g. 32 random hex digits)"},
+    {"rest_token_space", FLOW "rest:\n  token: two words\n", 
+     "t.yaml:13:10: key 'token': is empty or holds spaces or control characters: a bearer "
+     "token is one word (e.g. 32 random hex digits)"},
+    {"rest_token_cleartext", FLOW "rest:\n  listen: 0.0.0.0:8085\n  token: abc\n", 
+     "t.yaml:14:10: key 'token': is set, but listen is not a loopback address and there is"
+     " no tls.cert: the token would cross the network in clear text; set tls.cert and tls."
+     "key, or listen on 127.0.0.1"},
+    {"rest_tls_cert_alone", FLOW "rest:\n  tls.cert: /etc/kmirror/rest.pem\n", 
+     "t.yaml:13:13: key 'tls.cert': needs its pair: set both tls.cert (PEM certificate) an"
+     "d tls.key (its PEM private key)"},
+    {"rest_tls_key_alone", FLOW "rest:\n  tls.key: /etc/kmirror/rest.key\n", 
+     "t.yaml:13:12: key 'tls.key': needs its pair: set both tls.cert (PEM certificate) and"
+     " tls.key (its PEM private key)"},
+    {"rest_enabled_bad", FLOW "rest:\n  enabled: maybe\n", 
+     "t.yaml:13:12: key 'enabled': 'maybe' is not a boolean; use true or false (yes/no and"
+     " on/off also work)"},
     {"bad_log_level", "log_level: verbose\n" FLOW,
      "t.yaml:1:12: key 'log_level': 'verbose' is not allowed; use one of err, warning, notice, "
      "info, debug"},
@@ -371,6 +412,42 @@ static km_config_t *load_ok(const char *text) {
 	return conf;
 }
 
+/* rest: the default listener, and the forms accepted. */
+static void test_rest_accepted(void **state) {
+	km_config_t *conf = load_ok(FLOW);
+
+	(void)state;
+	assert_true(conf->rest.enabled);
+	assert_string_equal(conf->rest.host, "127.0.0.1");
+	assert_int_equal(conf->rest.port, 8085);
+	assert_true(conf->rest.loopback);
+	assert_null(conf->rest.token);
+	km_config_destroy(conf);
+
+	conf = load_ok(FLOW "rest:\n  listen: \"[::1]:0\"\n  token: abc123\n");
+	assert_string_equal(conf->rest.host, "::1");
+	assert_int_equal(conf->rest.port, 0);
+	assert_true(conf->rest.loopback);
+	assert_string_equal(conf->rest.token, "abc123");
+	km_config_destroy(conf);
+
+	/* not loopback and no token: reads only (commands get 403) */
+	conf = load_ok(FLOW "rest:\n  listen: 0.0.0.0:9100\n");
+	assert_false(conf->rest.loopback);
+	km_config_destroy(conf);
+
+	/* a token off loopback is fine over TLS */
+	conf = load_ok(FLOW "rest:\n  listen: 10.1.2.3:8443\n  token: t\n"
+	                    "  tls.cert: /k/c.pem\n  tls.key: /k/k.pem\n");
+	assert_string_equal(conf->rest.cert, "/k/c.pem");
+	km_config_destroy(conf);
+
+	conf = load_ok(FLOW "rest: {enabled: false, listen: localhost:1}\n");
+	assert_false(conf->rest.enabled);
+	assert_string_equal(conf->rest.host, "127.0.0.1");
+	km_config_destroy(conf);
+}
+
 static void test_minimal_defaults(void **state) {
 	km_config_t *conf = load_ok(FLOW);
 
@@ -646,9 +723,8 @@ static void test_sensitive_keys(void **state) {
 
 int main(void) {
 	static const struct CMUnitTest fixed[] = {
-	    cmocka_unit_test(test_minimal_defaults),
-	    cmocka_unit_test(test_full_config),
-	    cmocka_unit_test(test_load_file),
+	    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_rest_accepted),
+	    cmocka_unit_test(test_full_config),      cmocka_unit_test(test_load_file),
 	    cmocka_unit_test(test_sensitive_keys),
 	};
 	size_t nbad = sizeof(bad_cases) / sizeof(bad_cases[0]);
