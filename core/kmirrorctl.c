@@ -1,8 +1,11 @@
-/* kmirrorctl: the control tool for a running kmirrord. This version reads
- * the daemon's status file (kmirrord --status-file) and prints it.
+/* kmirrorctl: the control tool for a running kmirrord. It talks to
+ * kmirrord's REST API (docs/rest.md) over plain HTTP, or reads the status
+ * file kmirrord --status-file writes, and checks configuration files.
  *
- * Exit status: 0 done, 1 a runtime error (the file cannot be read or is
- * not a kmirrord status, no such flow), 2 a usage error. */
+ * Exit status (kmirrorctl(1)): 0 done, 1 a runtime error (no such flow,
+ * the daemon refused the request, an invalid configuration, a bad status
+ * file), 2 a usage error, 3 kmirrord is not running or not reachable at the
+ * URL, 4 the daemon refused the command's credentials (401, 403). */
 #include "config.h"
 
 #include <errno.h>
@@ -12,17 +15,45 @@
 
 #include <jansson.h>
 
-#define EXIT_USAGE 2
+#include "check.h"
+#include "config_model.h"
+#include "http_get.h"
+#include "log.h"
+#include "yaml_tree.h"
+
+#define EXIT_USAGE       2
+#define EXIT_UNREACHABLE 3
+#define EXIT_REFUSED     4
+#define DEFAULT_CONFIG   SYSCONFDIR "/kmirror/kmirror.yaml"
+#define DEFAULT_URL      "http://127.0.0.1:8085"
 
 static void usage(FILE *fp) {
-	fputs("Usage: kmirrorctl status --status-file FILE [--json] [FLOW]\n"
+	fputs("Usage: kmirrorctl [OPTIONS] status [FLOW]\n"
+	      "       kmirrorctl [OPTIONS] flows | topics [FLOW] | lag [FLOW] | reload\n"
+	      "       kmirrorctl status --status-file FILE [FLOW] [--json]\n"
+	      "       kmirrorctl validate FILE\n"
 	      "       kmirrorctl --version | --help\n"
 	      "\n"
-	      "  status   prints the flows of kmirrord's status file as a table; with\n"
-	      "           FLOW, that flow's partitions; with --json, the file's JSON\n"
+	      "  status    the flows as a table; with FLOW, that flow's partitions\n"
+	      "  flows     the flows as a table\n"
+	      "  topics    each flow's (or FLOW's) topics: state, partitions, lag, last error\n"
+	      "  lag       the lag of every partition, in records and ms\n"
+	      "  reload    reloads kmirrord's configuration (as SIGHUP), waits for the result\n"
+	      "  validate  checks a configuration file as kmirrord --check-config does\n"
 	      "\n"
-	      "Exit status: 0 done, 1 the status cannot be read or has no such flow,\n"
-	      "2 a bad command line.\n",
+	      "Options:\n"
+	      "  --url URL          kmirrord's REST API (default: from the configuration's\n"
+	      "                     rest.listen, else " DEFAULT_URL ")\n"
+	      "  -c, --config FILE  the configuration to read rest.listen and rest.token from\n"
+	      "                     (default " DEFAULT_CONFIG ")\n"
+	      "  --token TOKEN      the bearer token of commands (default: $KMIRROR_TOKEN,\n"
+	      "                     else the configuration's rest.token)\n"
+	      "  --json             print the API's JSON instead of a table\n"
+	      "  --status-file FILE read kmirrord's status file instead of the API (status)\n"
+	      "\n"
+	      "Exit status: 0 done, 1 an error (no such flow, a refused request, an invalid\n"
+	      "configuration), 2 a bad command line, 3 kmirrord is not running at the URL,\n"
+	      "4 the command's token was refused.\n",
 	      fp);
 }
 
@@ -145,54 +176,376 @@ static int status(const char *file, int as_json, const char *flow) {
 	return EXIT_SUCCESS;
 }
 
-int main(int argc, char **argv) {
-	const char *file = NULL, *flow = NULL;
-	int as_json = 0;
+/* ---- over the REST API ------------------------------------------------- */
 
-	if (argc > 1 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
-		printf("kmirrorctl %s\n", PACKAGE_VERSION);
-		return EXIT_SUCCESS;
+typedef struct opts {
+	const char *url, *config, *token, *file;
+	int as_json, config_given;
+	char url_buf[160];
+} opts_t;
+
+/* The URL and token from the configuration file, when it can be read. */
+static int from_config(opts_t *o) {
+	char errstr[2048];
+	km_rest_conf_t rc;
+	km_node_t *root;
+	FILE *fp = fopen(o->config, "r");
+
+	if (!fp) {
+		if (!o->config_given && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "kmirrorctl: cannot read %s: %s (give --url)\n", o->config,
+		        strerror(errno));
+		return EXIT_FAILURE;
 	}
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return EXIT_SUCCESS;
+	fclose(fp);
+	if (!(root = km_yaml_load(o->config, errstr, sizeof(errstr))) ||
+	    km_rest_conf_bind(&rc, root, errstr, sizeof(errstr)) != KM_OK) {
+		fprintf(stderr, "kmirrorctl: %s (give --url to go on without it)\n", errstr);
+		km_node_free(root);
+		return EXIT_FAILURE;
 	}
-	if (argc < 2) {
+	if (!o->url) {
+		int v6 = strchr(rc.host, ':') != NULL;
+		const char *host = !strcmp(rc.host, "0.0.0.0") ? "127.0.0.1"
+		                   : !strcmp(rc.host, "::")    ? "::1"
+		                                               : rc.host;
+		if (!rc.enabled || !rc.port || rc.cert) {
+			fprintf(
+			    stderr, "kmirrorctl: %s: the REST API is %s; give --url\n", o->config,
+			    !rc.enabled ? "disabled (rest.enabled: false)"
+			    : !rc.port
+			        ? "on a port chosen at start (rest.listen port 0): the log says "
+			          "which"
+			        : "served over TLS, which kmirrorctl does not speak (use curl)");
+			km_params_destroy(rc.params);
+			km_node_free(root);
+			return EXIT_USAGE;
+		}
+		snprintf(o->url_buf, sizeof(o->url_buf), "http://%s%s%s:%d", v6 ? "[" : "", host,
+		         v6 ? "]" : "", rc.port);
+		o->url = o->url_buf;
+	}
+	if (!o->token && rc.token) {
+		static char tok[512];
+		snprintf(tok, sizeof(tok), "%s", rc.token);
+		o->token = tok;
+	}
+	km_params_destroy(rc.params);
+	km_node_free(root);
+	return 0;
+}
+
+/* GET or POST @p path; the parsed JSON body of a 2xx answer, else NULL
+ * with *rc the exit status (the message printed). */
+static json_t *call(opts_t *o, const char *method, const char *path, int *rc) {
+	char errstr[1024];
+	km_http_resp_t resp;
+	json_error_t jerr;
+	json_t *j;
+	int r =
+	    km_http_do(o->url, method, path, strcmp(method, "GET") ? o->token : NULL,
+	               strcmp(method, "GET") ? "{}" : NULL, 70000, &resp, errstr, sizeof(errstr));
+
+	if (r != KM_HTTP_OK) {
+		fprintf(stderr, "kmirrorctl: %s\n", errstr);
+		*rc = r == KM_HTTP_UNREACHABLE ? EXIT_UNREACHABLE
+		      : r == KM_HTTP_USAGE     ? EXIT_USAGE
+		                               : EXIT_FAILURE;
+		return NULL;
+	}
+	j = json_loadb(resp.body, resp.len, 0, &jerr);
+	if (resp.status >= 300) {
+		const char *msg = json_string_value(json_object_get(j, "error"));
+		fprintf(stderr, "kmirrorctl: %s %s: %d: %s\n", method, path, resp.status,
+		        msg ? msg : resp.body);
+		*rc = resp.status == 401 || resp.status == 403 ? EXIT_REFUSED : EXIT_FAILURE;
+		json_decref(j);
+		j = NULL;
+	} else if (!j) {
+		fprintf(stderr, "kmirrorctl: %s %s: the answer is not JSON: %s\n", method, path,
+		        jerr.text);
+		*rc = EXIT_FAILURE;
+	}
+	free(resp.body);
+	return j;
+}
+
+static int dump(json_t *j) {
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_status(opts_t *o, const char *flow) {
+	char path[512];
+	int rc = 0;
+	json_t *j;
+
+	if (flow)
+		snprintf(path, sizeof(path), "/v1/flows/%s", flow);
+	if (!(j = call(o, "GET", flow ? path : "/v1/flows", &rc)))
+		return rc;
+	if (o->as_json)
+		return dump(j);
+	if (flow)
+		print_partitions(j);
+	else
+		print_flows(json_object_get(j, "flows"));
+	json_decref(j);
+	return EXIT_SUCCESS;
+}
+
+/* The flows named (one, or all the daemon has) as a JSON array of names. */
+static json_t *flow_names(opts_t *o, const char *flow, int *rc) {
+	json_t *names = json_array(), *j, *f;
+	size_t i;
+
+	if (flow) {
+		json_array_append_new(names, json_string(flow));
+		return names;
+	}
+	if (!(j = call(o, "GET", "/v1/flows", rc))) {
+		json_decref(names);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(j, "flows"), i, f) {
+		json_array_append(names, json_object_get(f, "name"));
+	}
+	json_decref(j);
+	return names;
+}
+
+static int cmd_topics(opts_t *o, const char *flow) {
+	json_t *names, *all = json_array(), *n, *t;
+	size_t i, k;
+	int rc = 0;
+
+	if (!(names = flow_names(o, flow, &rc)))
+		return rc;
+	json_array_foreach(names, i, n) {
+		char path[512];
+		json_t *j;
+		snprintf(path, sizeof(path), "/v1/flows/%s/topics", json_string_value(n));
+		if (!(j = call(o, "GET", path, &rc)))
+			break;
+		json_array_append(all, j);
+		json_decref(j);
+	}
+	json_decref(names);
+	if (rc) {
+		json_decref(all);
+		return rc;
+	}
+	if (o->as_json)
+		return dump(json_pack("{s:o}", "flows", all));
+	printf("%-20s %-32s %-32s %-8s %5s %12s %10s %10s  %s\n", "FLOW", "TOPIC", "TARGET",
+	       "STATE", "PARTS", "RECORDS", "LAG", "LAG_MS", "LAST ERROR");
+	json_array_foreach(all, i, n) {
+		json_array_foreach(json_object_get(n, "topics"), k, t) {
+			char b[4][32];
+			printf("%-20s %-32s %-32s %-8s %5s %12s %10s %10s  %s\n", str(n, "flow"),
+			       str(t, "topic"), str(t, "target"), str(t, "state"),
+			       num(t, "partitions", b[0], 32), num(t, "records", b[1], 32),
+			       num(t, "lag", b[2], 32), num(t, "lag_ms", b[3], 32),
+			       str(t, "last_error"));
+		}
+	}
+	json_decref(all);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_lag(opts_t *o, const char *flow) {
+	json_t *names, *out = json_array(), *n, *p;
+	size_t i, k;
+	int rc = 0;
+
+	if (!(names = flow_names(o, flow, &rc)))
+		return rc;
+	json_array_foreach(names, i, n) {
+		char path[512];
+		json_t *j;
+		snprintf(path, sizeof(path), "/v1/flows/%s", json_string_value(n));
+		if (!(j = call(o, "GET", path, &rc)))
+			break;
+		json_array_foreach(json_object_get(j, "partition_list"), k, p) {
+			json_array_append_new(
+			    out,
+			    json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "flow", n, "topic",
+			              json_object_get(p, "topic"), "partition",
+			              json_object_get(p, "partition"), "state",
+			              json_object_get(p, "state"), "lag", json_object_get(p, "lag"),
+			              "lag_ms", json_object_get(p, "lag_ms"), "target",
+			              json_object_get(p, "target")));
+		}
+		json_decref(j);
+	}
+	json_decref(names);
+	if (rc) {
+		json_decref(out);
+		return rc;
+	}
+	if (o->as_json)
+		return dump(json_pack("{s:o}", "partitions", out));
+	printf("%-20s %-32s %5s %-8s %12s %10s\n", "FLOW", "TOPIC", "PART", "STATE", "LAG",
+	       "LAG_MS");
+	json_array_foreach(out, i, p) {
+		char b[3][32];
+		printf("%-20s %-32s %5s %-8s %12s %10s\n", str(p, "flow"), str(p, "topic"),
+		       num(p, "partition", b[0], 32), str(p, "state"), num(p, "lag", b[1], 32),
+		       num(p, "lag_ms", b[2], 32));
+	}
+	json_decref(out);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_reload(opts_t *o) {
+	int rc = 0;
+	json_t *j = call(o, "POST", "/v1/reload", &rc);
+
+	if (!j)
+		return rc;
+	if (o->as_json)
+		return dump(j);
+	printf("%s\n", json_is_true(json_object_get(j, "reloaded"))
+	                   ? "reloaded"
+	                   : "the reload is still running (kmirrorctl status shows it)");
+	json_decref(j);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_validate(const char *file) {
+	char errstr[2048];
+	size_t ncl, nfl;
+
+	if (km_config_check(file, &ncl, &nfl, errstr, sizeof(errstr)) != KM_OK) {
+		fprintf(stderr, "kmirrorctl: %s\n", errstr);
+		return EXIT_FAILURE;
+	}
+	printf("%s: configuration OK (%zu cluster(s), %zu flow(s) enabled)\n", file, ncl, nfl);
+	return EXIT_SUCCESS;
+}
+
+static int optarg_of(int argc, char **argv, int *i, const char *name, const char **val) {
+	size_t n = strlen(name);
+
+	if (!strcmp(argv[*i], name)) {
+		if (++*i >= argc) {
+			fprintf(stderr, "kmirrorctl: %s needs a value\n", name);
+			return -1;
+		}
+		*val = argv[*i];
+		return 1;
+	}
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv) {
+	static const char *const cmds[] = {"status", "flows",    "topics", "lag",
+	                                   "reload", "validate", NULL};
+	opts_t o = {.config = DEFAULT_CONFIG};
+	const char *cmd = NULL, *arg = NULL;
+	int rc;
+
+	km_log_level = KM_LOG_WARNING;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		int r;
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			printf("kmirrorctl %s\n", PACKAGE_VERSION);
+			return EXIT_SUCCESS;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return EXIT_SUCCESS;
+		}
+		if (!strcmp(argv[i], "--json")) {
+			o.as_json = 1;
+			continue;
+		}
+		if ((r = optarg_of(argc, argv, &i, "--status-file", &v)) ||
+		    (r = optarg_of(argc, argv, &i, "--url", &v)) ||
+		    (r = optarg_of(argc, argv, &i, "--token", &v)) ||
+		    (r = optarg_of(argc, argv, &i, "--config", &v)) ||
+		    (r = optarg_of(argc, argv, &i, "-c", &v))) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (!strncmp(argv[i - (argv[i] == v)], "--status-file", 13))
+				o.file = v;
+			else if (!strncmp(argv[i - (argv[i] == v)], "--url", 5))
+				o.url = v;
+			else if (!strncmp(argv[i - (argv[i] == v)], "--token", 7))
+				o.token = v;
+			else {
+				o.config = v;
+				o.config_given = 1;
+			}
+			continue;
+		}
+		if (argv[i][0] == '-') {
+			fprintf(stderr,
+			        "kmirrorctl: unknown option '%s' (kmirrorctl --help lists them)\n",
+			        argv[i]);
+			return EXIT_USAGE;
+		}
+		if (!cmd) {
+			cmd = argv[i];
+		} else if (!arg) {
+			arg = argv[i];
+		} else {
+			fprintf(stderr, "kmirrorctl: %s takes one argument, not '%s' too\n", cmd,
+			        argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!cmd) {
 		fputs("kmirrorctl: no command given (kmirrorctl --help lists them)\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "status")) {
-		fprintf(stderr, "kmirrorctl: unknown command '%s' (the commands: status)\n",
-		        argv[1]);
+	for (rc = 0; cmds[rc] && strcmp(cmds[rc], cmd); rc++)
+		;
+	if (!cmds[rc]) {
+		fprintf(
+		    stderr,
+		    "kmirrorctl: unknown command '%s' (the commands: status, flows, topics, lag, "
+		    "reload, validate)\n",
+		    cmd);
 		return EXIT_USAGE;
 	}
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--status-file")) {
-			if (++i >= argc) {
-				fputs("kmirrorctl: --status-file needs a file name\n", stderr);
-				return EXIT_USAGE;
-			}
-			file = argv[i];
-		} else if (!strncmp(argv[i], "--status-file=", 14)) {
-			file = argv[i] + 14;
-		} else if (!strcmp(argv[i], "--json")) {
-			as_json = 1;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "kmirrorctl: unknown option '%s' of status\n", argv[i]);
+	if (!strcmp(cmd, "validate")) {
+		if (!arg) {
+			fputs("kmirrorctl: validate needs a configuration file\n", stderr);
 			return EXIT_USAGE;
-		} else if (flow) {
-			fprintf(stderr, "kmirrorctl: status takes one flow name, not '%s' too\n",
-			        argv[i]);
-			return EXIT_USAGE;
-		} else {
-			flow = argv[i];
 		}
+		return cmd_validate(arg);
 	}
-	if (!file) {
-		fputs("kmirrorctl: status needs --status-file FILE (the file kmirrord "
-		      "--status-file writes); this version has no other way to reach kmirrord\n",
-		      stderr);
+	if (arg && (!strcmp(cmd, "flows") || !strcmp(cmd, "reload"))) {
+		fprintf(stderr, "kmirrorctl: %s takes no argument, not '%s'\n", cmd, arg);
 		return EXIT_USAGE;
 	}
-	return status(file, as_json, flow);
+	if (o.file) {
+		if (strcmp(cmd, "status")) {
+			fprintf(stderr, "kmirrorctl: --status-file works with status only\n");
+			return EXIT_USAGE;
+		}
+		return status(o.file, o.as_json, arg);
+	}
+	if (!o.token)
+		o.token = getenv("KMIRROR_TOKEN");
+	if ((!o.url || !o.token) && (rc = from_config(&o)))
+		return rc;
+	if (!o.url)
+		o.url = DEFAULT_URL;
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "flows"))
+		return cmd_status(&o, arg);
+	if (!strcmp(cmd, "topics"))
+		return cmd_topics(&o, arg);
+	if (!strcmp(cmd, "lag"))
+		return cmd_lag(&o, arg);
+	return cmd_reload(&o);
 }

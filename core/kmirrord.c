@@ -20,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "check.h"
 #include "flow.h"
 #include "config_model.h"
 #include "log.h"
@@ -372,6 +373,16 @@ int main(int argc, char **argv) {
 		return EXIT_FAILURE;
 	}
 
+	if (check_only) {
+		size_t ncl, nfl;
+		if (km_config_check(path, &ncl, &nfl, errstr, sizeof(errstr)) != KM_OK) {
+			fprintf(stderr, "kmirrord: %s\n", errstr);
+			return EXIT_FAILURE;
+		}
+		printf("%s: configuration OK (%zu cluster(s), %zu flow(s) enabled)\n", path, ncl,
+		       nfl);
+		return EXIT_SUCCESS;
+	}
 	if (!(g = gen_load(path, errstr, sizeof(errstr)))) {
 		fprintf(stderr, "kmirrord: %s\n", errstr);
 		return EXIT_FAILURE;
@@ -383,27 +394,6 @@ int main(int argc, char **argv) {
 		gen_release(g);
 		return EXIT_FAILURE;
 	}
-	if (g->conf->rest.enabled && g->conf->rest.cert && !km_rest_tls_supported()) {
-		fprintf(stderr,
-		        "kmirrord: %s: rest.tls.cert is set but this libmicrohttpd has no TLS "
-		        "(GnuTLS); unset rest.tls.cert and rest.tls.key\n",
-		        path);
-		for (size_t i = 0; i < running_cnt; i++)
-			km_flow_destroy(running[i].flow);
-		free(running);
-		gen_release(g);
-		return EXIT_FAILURE;
-	}
-	if (check_only) {
-		printf("%s: configuration OK (%zu cluster(s), %zu flow(s) enabled)\n", path,
-		       g->conf->cluster_cnt, running_cnt);
-		for (size_t i = 0; i < running_cnt; i++)
-			km_flow_destroy(running[i].flow);
-		free(running);
-		gen_release(g);
-		return EXIT_SUCCESS;
-	}
-
 	/* Signals are taken by this thread only, with sigtimedwait. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

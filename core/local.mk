@@ -20,6 +20,7 @@ core_libkmcore_la_SOURCES = \
 	core/metrics.c core/metrics.h \
 	core/rest.c core/rest.h \
 	core/rest_router.c \
+	core/check.c core/check.h \
 	core/inflight.c core/inflight.h \
 	core/tasks.c core/tasks.h \
 	core/ratelimit.h \
@@ -66,9 +67,9 @@ core_kmirrord_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(SYSTEMD_CFLAGS)
 core_kmirrord_LDADD = core/libkmcore.la $(SYSTEMD_LIBS)
 
 bin_PROGRAMS += core/kmirrorctl
-core_kmirrorctl_SOURCES = core/kmirrorctl.c
+core_kmirrorctl_SOURCES = core/kmirrorctl.c core/http_get.c core/http_get.h
 core_kmirrorctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-core_kmirrorctl_LDADD = $(JANSSON_LIBS)
+core_kmirrorctl_LDADD = core/libkmcore.la $(JANSSON_LIBS)
 
 
 # The plugin SDK's pkg-config file: an out-of-tree plugin needs only
