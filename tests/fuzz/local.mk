@@ -5,7 +5,8 @@
 #   make fuzz                           builds them
 #   make fuzz-run [FUZZ_SECONDS=20]     runs each for FUZZ_SECONDS from the
 #                                       corpus in tests/fuzz/corpus/
-FUZZ_TARGETS = tests/fuzz/fuzz_offset_sync tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_heartbeat
+FUZZ_TARGETS = tests/fuzz/fuzz_offset_sync tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_heartbeat \
+	tests/fuzz/fuzz_rest
 FUZZ_SECONDS = 20
 FUZZ_SRCS = $(top_srcdir)/tests/fuzz/fuzz_mm2.c $(top_srcdir)/core/mm2_codec.c
 FUZZ_DEPS = $(FUZZ_SRCS) $(top_srcdir)/core/mm2_codec.h config.h
@@ -25,6 +26,11 @@ FUZZ_LUA_SRCS = $(top_srcdir)/tests/fuzz/fuzz_lua_record.c $(top_srcdir)/lua/sta
 	$(top_srcdir)/lua/record.c $(top_srcdir)/lua/sandbox.c $(top_srcdir)/lua/json.c \
 	lua/lua_libs.c $(top_srcdir)/core/pipeline.c
 
+# The REST API's router, over METHOD \0 PATH \0 AUTHORIZATION \0 BODY (no socket).
+FUZZ_REST_SRCS = $(top_srcdir)/tests/fuzz/fuzz_rest.c $(top_srcdir)/core/rest_router.c \
+	$(top_srcdir)/core/metrics.c $(top_srcdir)/core/status.c
+
+EXTRA_DIST += tests/fuzz/fuzz_rest.c
 EXTRA_DIST += tests/fuzz/fuzz_mm2.c tests/fuzz/fuzz_lua_json.c tests/fuzz/fuzz_lua_record.c \
 	tests/fuzz/run tests/fuzz/corpus
 
@@ -37,6 +43,10 @@ tests/fuzz/fuzz_checkpoint: $(FUZZ_DEPS)
 	$(FUZZ_BUILD) -DFUZZ_CODEC=checkpoint
 tests/fuzz/fuzz_heartbeat: $(FUZZ_DEPS)
 	$(FUZZ_BUILD) -DFUZZ_CODEC=heartbeat
+tests/fuzz/fuzz_rest: $(FUZZ_REST_SRCS) $(top_srcdir)/core/rest.h $(top_srcdir)/core/metrics.h config.h
+	$(FUZZ_CCLD) -I$(top_srcdir)/core/include -I$(top_srcdir)/core $(JANSSON_CFLAGS) \
+		$(FUZZ_REST_SRCS) -o $@ $(JANSSON_LIBS) -lm
+
 tests/fuzz/fuzz_lua_json: $(FUZZ_LUA_JSON_DEPS)
 	$(FUZZ_CCLD) -I$(top_srcdir)/lua $(LUA_CFLAGS) $(top_srcdir)/tests/fuzz/fuzz_lua_json.c \
 		-o $@ $(LUA_LIBS) -lm

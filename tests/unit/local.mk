@@ -19,6 +19,8 @@ include tests/unit/plugin_host.mk
 include tests/bench/local.mk
 include tests/unit/murmur2.mk
 include tests/unit/ctl.mk
+include tests/unit/rest.mk
+include tests/kafka/rest.mk
 include tests/unit/logs.mk
 include tests/unit/mm2.mk
 include tests/unit/lua.mk
