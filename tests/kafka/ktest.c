@@ -399,6 +399,10 @@ void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml) {
 		fputs(d->clusters, fp);
 	else
 		write_bed_clusters(fp);
+	/* suites run side by side: the REST API on a free port, unless the
+	 * test sets rest: itself */
+	if (strncmp(flows_yaml, "rest:", 5) && !strstr(flows_yaml, "\nrest:"))
+		fputs("rest:\n  listen: 127.0.0.1:0\n", fp);
 	fputs(flows_yaml, fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(rename(tmp, d->conf), 0);
