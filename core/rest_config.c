@@ -86,14 +86,14 @@ km_err_t km_rest_conf_bind(km_rest_conf_t *rc, const km_node_t *root, char *errs
 		         "address, [IPv6] or localhost, PORT 0 to 65535 (0: any free port), e.g. "
 		         "127.0.0.1:8085",
 		         listen);
-		km_params_err(p, "listen", 0, map, "rest", msg, errstr, errstr_size);
+		km_params_err(p, "listen", NULL, 0, map, "rest", msg, errstr, errstr_size);
 		return KM_ERR_INVALID;
 	}
 	if (km_params_isset(p, "token")) {
 		rc->token = km_params_str(p, "token");
 		if (!rc->token || !*rc->token || !token_ok(rc->token)) {
 			km_params_err(
-			    p, "token", 0, map, "rest",
+			    p, "token", NULL, 0, map, "rest",
 			    "is empty or holds spaces or control characters: a bearer token "
 			    "is one word (e.g. 32 random hex digits)",
 			    errstr, errstr_size);
@@ -103,7 +103,7 @@ km_err_t km_rest_conf_bind(km_rest_conf_t *rc, const km_node_t *root, char *errs
 	if (km_params_isset(p, "tls.cert") != km_params_isset(p, "tls.key")) {
 		const char *given = km_params_isset(p, "tls.cert") ? "tls.cert" : "tls.key";
 		km_params_err(
-		    p, given, 0, map, "rest",
+		    p, given, NULL, 0, map, "rest",
 		    "needs its pair: set both tls.cert (PEM certificate) and tls.key (its "
 		    "PEM private key)",
 		    errstr, errstr_size);
@@ -114,7 +114,7 @@ km_err_t km_rest_conf_bind(km_rest_conf_t *rc, const km_node_t *root, char *errs
 		rc->key = km_params_str(p, "tls.key");
 	}
 	if (rc->enabled && rc->token && !rc->loopback && !rc->cert) {
-		km_params_err(p, "token", 0, map, "rest",
+		km_params_err(p, "token", NULL, 0, map, "rest",
 		              "is set, but listen is not a loopback address and there is no "
 		              "tls.cert: the token would cross the network in clear text; set "
 		              "tls.cert and tls.key, or listen on 127.0.0.1",
