@@ -169,6 +169,7 @@ static int control_wait(km_flow_t *f, int64_t ms) {
 
 	if (ms > 3600000)
 		ms = 3600000;
+	km_flow_beat(&f->ctl_due_ms, km_mono_ms(), ms + KM_CTL_ROUND_MS);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += ms / 1000;
 	ts.tv_nsec += (ms % 1000) * 1000000;
@@ -195,6 +196,7 @@ static km_err_t load_progress(km_flow_t *f) {
 
 	for (;;) {
 		rd_kafka_t *rk = NULL;
+		km_flow_beat(&f->ctl_due_ms, km_mono_ms(), KM_CTL_ROUND_MS);
 		int ok = km_progress_topic_ensure(f->c.dst_admin, f->rf, KM_ADMIN_TIMEOUT_MS,
 		                                  errstr, sizeof(errstr)) == KM_OK &&
 		         (rk = km_client_new(f, RD_KAFKA_CONSUMER, "progress-reader", f->fc->target,
@@ -247,6 +249,7 @@ static void start_tasks(km_flow_t *f) {
 void *km_control_main(void *arg) {
 	km_flow_t *f = arg;
 
+	km_flow_beat(&f->ctl_due_ms, km_mono_ms(), KM_CTL_ROUND_MS);
 	km_tasks_init(&f->c.tasks);
 	km_ctl_producers_open(f);
 	set_state(f, "loading progress");
@@ -255,6 +258,7 @@ void *km_control_main(void *arg) {
 		start_tasks(f);
 		set_state(f, "running");
 		while (!atomic_load(&f->stop)) {
+			km_flow_beat(&f->ctl_due_ms, km_mono_ms(), KM_CTL_ROUND_MS);
 			km_ctl_take_requests(f);
 			/* the admin clients' own errors (error_cb) */
 			rd_kafka_poll(f->c.src_admin, 0);
@@ -267,6 +271,7 @@ void *km_control_main(void *arg) {
 				break;
 		}
 	}
+	km_flow_beat(&f->ctl_due_ms, km_mono_ms(), KM_CTL_ROUND_MS);
 	km_ctl_producers_close(f); /* their last delivery reports count */
 	set_state(f, "stopped");
 	publish(f);
@@ -277,5 +282,6 @@ void *km_control_main(void *arg) {
 	}
 	km_ckpt_free(f);
 	km_groups_free(f);
+	km_flow_beat(&f->ctl_due_ms, -1, 0);
 	return NULL;
 }

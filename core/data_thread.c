@@ -414,6 +414,7 @@ static int rebuild_step(km_flow_t *f) {
 }
 
 static void *data_fail(km_flow_t *f, rd_kafka_message_t **msgs) {
+	km_flow_beat(&f->data_due_ms, -1, 0);
 	set_state(f, "failed");
 	publish(f);
 	free(msgs);
@@ -435,6 +436,7 @@ void *km_data_main(void *arg) {
 		int64_t now;
 		size_t n, room;
 
+		km_flow_beat(&f->data_due_ms, km_mono_ms(), 0);
 		apply_cmds(f);
 		km_flow_take_tmeta(f);
 		if (atomic_load(&d->fatal) || d->rb.torn_down) {
@@ -483,6 +485,7 @@ void *km_data_main(void *arg) {
 		 * from the progress at the next start */
 		if (atomic_load(&d->fatal) || d->rb.torn_down)
 			break;
+		km_flow_beat(&f->data_due_ms, km_mono_ms(), 0);
 		km_copy_serve_acks(f, 50);
 		km_flow_take_tmeta(f);
 		km_copy_retry_held(f, km_mono_ms());
@@ -498,6 +501,7 @@ void *km_data_main(void *arg) {
 		       "will be copied again at the next start",
 		       f->name, d->ifl.cnt);
 	atomic_store(&f->clean_exit, clean);
+	km_flow_beat(&f->data_due_ms, -1, 0);
 	set_state(f, "stopped");
 	publish(f);
 	free(msgs);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,25 @@ void km_flow_stop(km_flow_t *f, int drain_ms) {
 	atomic_store(&f->stop, 1);
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
+}
+
+_Atomic int64_t km_flow_stall_ms;
+
+int km_flow_hung(km_flow_t *f, int64_t now_ms, char *why, size_t why_size) {
+	static const char *const names[] = {"data", "control"};
+	int64_t due[2] = {atomic_load(&f->data_due_ms), atomic_load(&f->ctl_due_ms)};
+
+	if (!f->started || !atomic_load(&km_flow_stall_ms))
+		return 0;
+	for (int i = 0; i < 2; i++)
+		if (due[i] && now_ms > due[i]) {
+			snprintf(why, why_size,
+			         "flow %s: the %s thread is %" PRId64
+			         " ms late coming round its loop: it hangs",
+			         f->name, names[i], now_ms - due[i]);
+			return 1;
+		}
+	return 0;
 }
 
 int km_flow_stopped(km_flow_t *f) {

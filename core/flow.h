@@ -11,6 +11,8 @@
 #ifndef KM_FLOW_H
 #define KM_FLOW_H
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config_model.h"
@@ -46,6 +48,19 @@ const char *km_flow_name(const km_flow_t *f);
  * as a Lua script) did not change between the two: with equal YAML, the
  * flow is unchanged by a reload. @locality main */
 int km_flow_files_same(const km_flow_t *a, const km_flow_t *b);
+
+/* Liveness, for the systemd watchdog: each flow thread says, every time
+ * round its loop, until when it will be back; the main thread asks
+ * km_flow_hung() before each WATCHDOG=1. km_flow_stall_ms is how long the
+ * data thread may take for one round (0: nobody checks: no watchdog); the
+ * control thread gets its wait plus KM_CTL_ROUND_MS more, since one round
+ * of its tasks calls Kafka's admin APIs, each with its own timeout. Set by
+ * the main thread before flows start. */
+extern _Atomic int64_t km_flow_stall_ms;
+#define KM_CTL_ROUND_MS (15 * 60 * 1000)
+/* 1 when a thread of @p f is overdue at @p now_ms (monotonic), with @p why
+ * saying which and for how long. @locality any thread (main) */
+int km_flow_hung(km_flow_t *f, int64_t now_ms, char *why, size_t why_size);
 
 /* 1 once a stopped flow's data thread finished (km_flow_join will not
  * wait long), or the flow never started. @locality any thread */

@@ -349,6 +349,9 @@ struct km_flow {
 	km_tmeta_t *pub_tmeta; /* the target's topics, for the data thread */
 	_Atomic uint64_t tmeta_gen;
 	_Atomic int osync_ready; /* the offset-syncs topic is there (control thread) */
+	/* liveness: the monotonic ms by which each thread comes round its
+	 * loop again; 0: not running (km_flow_beat, km_flow_hung) */
+	_Atomic int64_t data_due_ms, ctl_due_ms;
 
 	/* each thread's own */
 	km_data_t d;
@@ -359,6 +362,15 @@ struct km_flow {
 	int started;
 	_Atomic int clean_exit;
 };
+
+/* The calling thread comes round its loop again within @p ms (plus
+ * km_flow_stall_ms) of @p now_ms; @p now_ms < 0: it ended. One atomic
+ * store. @locality the thread that owns @p slot */
+static inline void km_flow_beat(_Atomic int64_t *slot, int64_t now_ms, int64_t ms) {
+	int64_t stall = atomic_load_explicit(&km_flow_stall_ms, memory_order_relaxed);
+	atomic_store_explicit(slot, now_ms < 0 || !stall ? 0 : now_ms + ms + stall,
+	                      memory_order_relaxed);
+}
 
 /* flow.c @locality any flow thread */
 void km_flow_send_cmd(km_flow_t *f, km_cmd_t *c);

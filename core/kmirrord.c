@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,52 @@ static void rest_flows(const km_running_t *r, size_t n) {
 	free(list);
 }
 
+static int64_t now_ms(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* systemd's watchdog (WatchdogSec=): WATCHDOG=1 every quarter of the
+ * interval while every flow thread comes round its loop in time
+ * (km_flow_hung); a hung thread stops the pings and systemd restarts the
+ * daemon. wd_ms 0: no watchdog asked for. */
+static int64_t wd_ms, wd_last;
+static int wd_said;
+
+static void watchdog_init(void) {
+#ifdef HAVE_SYSTEMD
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 1000) {
+		wd_ms = (int64_t)(usec / 1000);
+		atomic_store(&km_flow_stall_ms, wd_ms);
+		km_info("systemd watchdog: %" PRId64 " ms; a flow thread late by that much "
+		        "stops the pings",
+		        wd_ms);
+	}
+#endif
+}
+
+static void watchdog(void) {
+	char why[512];
+	int64_t now;
+
+	if (!wd_ms || (now = now_ms()) - wd_last < wd_ms / 4)
+		return;
+	for (size_t i = 0; i < running_cnt; i++) {
+		if (!running[i].flow || !km_flow_hung(running[i].flow, now, why, sizeof(why)))
+			continue;
+		if (!wd_said)
+			km_err("%s; no more watchdog pings: systemd restarts kmirrord", why);
+		wd_said = 1;
+		return;
+	}
+	notify("WATCHDOG=1");
+	wd_last = now;
+}
+
 static void usage(FILE *fp) {
 	fprintf(fp,
 	        "Usage: kmirrord [-c FILE] [--check-config] [--status-file FILE]\n"
@@ -91,6 +139,14 @@ static void usage(FILE *fp) {
 	        "Signals: SIGTERM and SIGINT stop after the records in flight are acknowledged;\n"
 	        "SIGHUP reloads the configuration.\n",
 	        KM_DEFAULT_CONFIG);
+}
+
+/* systemctl status shows it. */
+static void status_notify(void) {
+	char s[64];
+
+	snprintf(s, sizeof(s), "STATUS=%zu flow(s) running", running_cnt);
+	notify(s);
 }
 
 static km_gen_t *gen_load(const char *path, char *errstr, size_t errstr_size) {
@@ -186,6 +242,7 @@ static void wait_drained(const km_running_t *r, size_t n, const char *const *sto
 		if (!busy)
 			return;
 		write_status(status_file);
+		watchdog();
 		for (int t = 0; t < 10 && busy; t++) {
 			struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000000};
 			nanosleep(&ts, NULL);
@@ -322,13 +379,6 @@ static int reload(const char *path, char *why, size_t why_size) {
 	return 0;
 }
 
-static int64_t now_ms(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int main(int argc, char **argv) {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -415,6 +465,11 @@ int main(int argc, char **argv) {
 		return EXIT_FAILURE;
 	}
 	rest_flows(running, running_cnt);
+	if (!running_cnt)
+		km_notice("no flow is enabled in %s: nothing is replicated until one is (then "
+		          "SIGHUP reloads)",
+		          path);
+	watchdog_init();
 	/* Each flow holds the generation, and so does this function until the
 	 * flows are started. */
 	g->users = (int)running_cnt + 1;
@@ -430,6 +485,7 @@ int main(int argc, char **argv) {
 	gen_release(g);
 	g = NULL;
 	notify("READY=1");
+	status_notify();
 
 	last_status_log = now_ms();
 	for (;;) {
@@ -445,7 +501,9 @@ int main(int argc, char **argv) {
 			char why[2000];
 			km_rest_reload_begin(rest);
 			km_rest_reloaded(rest, reload(path, why, sizeof(why)) ? why : NULL);
+			status_notify();
 		}
+		watchdog();
 		write_status(status_file);
 		if (now_ms() - last_status_log >= KM_STATUS_LOG_MS) {
 			for (size_t i = 0; i < running_cnt; i++)

@@ -50,9 +50,10 @@ core_libkmcore_la_SOURCES = \
 	core/task_groups.c \
 	core/task_heartbeats.c
 core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(MHD_CFLAGS) \
-	$(JANSSON_CFLAGS)
+	$(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
+# libsystemd (optional): log.c writes to the journal with fields
 core_libkmcore_la_LIBADD = $(RDKAFKA_LIBS) $(YAML_LIBS) $(LTDL_LIBS) $(MHD_LIBS) \
-	$(JANSSON_LIBS) -lm
+	$(JANSSON_LIBS) $(SYSTEMD_LIBS) -lm
 
 # The public plugin SDK.
 kmirrorincludedir = $(includedir)/kmirror

@@ -1,13 +1,22 @@
-/* Logging to stderr, one write(2) per line so threads do not interleave. */
+/* Logging to stderr, one write(2) per line so threads do not interleave;
+ * to the journal itself, with fields, when stderr is the journal. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <systemd/sd-journal.h>
+#endif
 
 #include "log.h"
 
@@ -25,9 +34,74 @@ int km_log_level_parse(const char *name) {
 	return -1;
 }
 
-/* Under systemd, stderr goes to the journal: "<N>" gives the level and
- * the journal adds the time. */
+/* Under systemd, stderr goes to the journal (JOURNAL_STREAM names it:
+ * "DEVICE:INODE" of the stream). 0: plain lines with the time; 1: "<N>"
+ * lines, the level for the journal, which adds the time; 2: stderr is that
+ * very stream and libsystemd is here: each line goes to the journal as an
+ * entry with fields (PRIORITY, FLOW, CLUSTER, TOPIC). */
 static int journal = -1;
+
+static int journal_mode(void) {
+	const char *js = getenv("JOURNAL_STREAM");
+
+	if (!js)
+		return 0;
+#ifdef HAVE_SYSTEMD
+	{
+		unsigned long long dev, ino;
+		struct stat st;
+		if (sscanf(js, "%llu:%llu", &dev, &ino) == 2 && !fstat(STDERR_FILENO, &st) &&
+		    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino)
+			return 2;
+	}
+#endif
+	return 1;
+}
+
+#ifdef HAVE_SYSTEMD
+/* Copies into @p out the word of @p msg after @p lead ("flow ", "cluster ",
+ * " topic "), when it is a name: [A-Za-z0-9._-]+. "" otherwise. */
+static void field(const char *msg, const char *lead, int at_start, char *out, size_t size) {
+	const char *p =
+	    at_start ? (strncmp(msg, lead, strlen(lead)) ? NULL : msg) : strstr(msg, lead);
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!p)
+		return;
+	for (p += strlen(lead);
+	     n + 1 < size && p[n] && (isalnum((unsigned char)p[n]) || strchr("._-", p[n])); n++)
+		out[n] = p[n];
+	out[n] = '\0';
+}
+
+/* One journal entry, the fields that the message names among them; 0
+ * when the journal took it. */
+static int journal_send(km_log_level_t level, const char *msg) {
+	static const char *const leads[][2] = {
+	    {"FLOW=", "flow "}, {"CLUSTER=", "cluster "}, {"TOPIC=", " topic "}};
+	char fields[3][300], prio[16], *text = NULL;
+	struct iovec iov[6];
+	int n = 0, r;
+
+	if (asprintf(&text, "MESSAGE=%s", msg) < 0)
+		return -1;
+	snprintf(prio, sizeof(prio), "PRIORITY=%d", (int)level);
+	iov[n++] = (struct iovec){text, strlen(text)};
+	iov[n++] = (struct iovec){prio, strlen(prio)};
+	iov[n++] = (struct iovec){(char *)"SYSLOG_IDENTIFIER=kmirrord", 26};
+	for (int i = 0; i < 3; i++) {
+		size_t k = strlen(leads[i][0]);
+		memcpy(fields[i], leads[i][0], k);
+		field(msg, leads[i][1], i < 2, fields[i] + k, sizeof(fields[i]) - k);
+		if (fields[i][k])
+			iov[n++] = (struct iovec){fields[i], strlen(fields[i])};
+	}
+	r = sd_journal_sendv(iov, n);
+	free(text);
+	return r;
+}
+#endif
 
 /* The whole line in one write, so that another thread's line never lands
  * in the middle of it (a pipe or the journal's socket takes a write of up
@@ -55,7 +129,7 @@ void km_log(km_log_level_t level, const char *fmt, ...) {
 	if (level > km_log_level)
 		return;
 	if (journal < 0)
-		journal = getenv("JOURNAL_STREAM") != NULL;
+		journal = journal_mode();
 	if (journal) {
 		n = (size_t)snprintf(stack, sizeof(stack), "<%d>", (int)level);
 	} else {
@@ -83,6 +157,14 @@ void km_log(km_log_level_t level, const char *fmt, ...) {
 		}
 	}
 	va_end(again);
+#ifdef HAVE_SYSTEMD
+	/* the "<N>" prefix is 3 bytes: the message follows */
+	if (journal == 2 && (line[n + len] = '\0', journal_send(level, line + 3) == 0)) {
+		if (line != stack)
+			free(line);
+		return;
+	}
+#endif
 	n += len;
 	line[n++] = '\n';
 	write_line(line, n);

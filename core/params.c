@@ -718,29 +718,39 @@ void km_params_err(const km_params_t *p, const char *name, const char *prefix, s
 		            name, it, msg);
 }
 
+void km_param_summary(const km_param_t *pd, char *buf, size_t size) {
+	char range[128];
+
+	buf[0] = '\0';
+	km_fmt_range(pd, range, sizeof(range));
+	if (pd->flags & KM_PARAM_F_REQUIRED)
+		km_errcat(buf, size, "required");
+	else if (pd->def && (pd->flags & KM_PARAM_F_SENSITIVE))
+		km_errcat(buf, size, "default: (secret)");
+	else if (pd->def)
+		km_errcat(buf, size, "default: %s", pd->def);
+	else
+		km_errcat(buf, size, "optional");
+	if (*range)
+		km_errcat(buf, size, "; %s", range);
+	if (pd->type == KM_PARAM_ENUM) {
+		km_errcat(buf, size, "; one of ");
+		km_fmt_choices(pd, buf, size);
+	}
+	if (pd->flags & KM_PARAM_F_SENSITIVE)
+		km_errcat(buf, size, "; secret");
+}
+
+const char *km_param_type_word(km_param_type_t t) {
+	return km_type_word(t);
+}
+
 void km_params_help(const km_param_t *schema, FILE *fp) {
 	for (size_t i = 0; schema && schema[i].name; i++) {
 		const km_param_t *pd = &schema[i];
-		char range[128];
-		char buf[1024] = "";
+		char buf[1024];
 
-		km_fmt_range(pd, range, sizeof(range));
-		if (pd->flags & KM_PARAM_F_REQUIRED)
-			km_errcat(buf, sizeof(buf), "required");
-		else if (pd->def && (pd->flags & KM_PARAM_F_SENSITIVE))
-			km_errcat(buf, sizeof(buf), "default: (secret)");
-		else if (pd->def)
-			km_errcat(buf, sizeof(buf), "default: %s", pd->def);
-		else
-			km_errcat(buf, sizeof(buf), "optional");
-		if (*range)
-			km_errcat(buf, sizeof(buf), "; %s", range);
-		if (pd->type == KM_PARAM_ENUM) {
-			km_errcat(buf, sizeof(buf), "; one of ");
-			km_fmt_choices(pd, buf, sizeof(buf));
-		}
-		if (pd->flags & KM_PARAM_F_SENSITIVE)
-			km_errcat(buf, sizeof(buf), "; secret");
+		km_param_summary(pd, buf, sizeof(buf));
 		fprintf(fp, "  %-28s %-8s %s. %s\n", pd->name, km_type_word(pd->type), buf,
 		        pd->doc ? pd->doc : "");
 	}

@@ -55,5 +55,10 @@ void km_params_err(const km_params_t *p, const char *name, const char *prefix, s
 /* Writes one line per parameter of @p schema (name, type, default, range,
  * choices, doc) to @p fp: the help a plugin's users read. */
 void km_params_help(const km_param_t *schema, FILE *fp);
+/* The part of that line after the type: "default: D; RANGE; one of ...",
+ * "required" or "optional". For the generated kmirror.yaml(5). */
+void km_param_summary(const km_param_t *pd, char *buf, size_t size);
+/* "string", "integer", "duration", ... */
+const char *km_param_type_word(km_param_type_t t);
 
 #endif

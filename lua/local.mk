@@ -24,5 +24,22 @@ lua_lua_la_LIBADD = $(LUA_LIBS) -lm
 CLEANFILES += lua/lua_libs.c
 endif
 
+# The Lua library is installed for reading (lua.so has it built in), and
+# so is every example script there is (lua/examples/*.lua, whatever the
+# glob finds), in $(pkgdatadir)/lua.
+kmluadir = $(pkgdatadir)/lua
+kmlua_DATA = $(KM_LUA_LIBS)
+install-data-local: install-lua-examples
+uninstall-local: uninstall-lua-examples
+install-lua-examples:
+	@for f in $(srcdir)/lua/examples/*.lua; do test -f "$$f" || continue; \
+		$(MKDIR_P) '$(DESTDIR)$(kmluadir)/examples' && \
+		echo " $(INSTALL_DATA) $$f '$(DESTDIR)$(kmluadir)/examples'" && \
+		$(INSTALL_DATA) "$$f" '$(DESTDIR)$(kmluadir)/examples' || exit 1; done
+uninstall-lua-examples:
+	@for f in $(srcdir)/lua/examples/*.lua; do test -f "$$f" || continue; \
+		rm -f '$(DESTDIR)$(kmluadir)/examples/'`basename "$$f"`; done
+.PHONY: install-lua-examples uninstall-lua-examples
+
 lua/lua_libs.c: $(KM_LUA_LIBS) $(top_srcdir)/lua/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) lua && $(SHELL) $(top_srcdir)/lua/embed.sh $(top_srcdir) $(KM_LUA_LIBS) > $@.tmp && mv $@.tmp $@
