@@ -25,8 +25,6 @@ static void roff(FILE *fp, const char *s) {
 			fputs("\\e", fp);
 		else if (*s == '-')
 			fputs("\\-", fp);
-		else if (*s == ',')
-			fputs(",\\:", fp); /* a line may break there */
 		else
 			fputc(*s, fp);
 	}
@@ -40,6 +38,12 @@ static void params(FILE *fp, const km_param_t *schema) {
 	for (size_t i = 0; schema[i].name; i++) {
 		char sum[1024];
 		km_param_summary(&schema[i], sum, sizeof(sum));
+		if (schema[i].type == KM_PARAM_LIST) /* "a,b": room to break the line */
+			for (char *c = sum; (c = strchr(c, ',')) && strlen(sum) + 1 < sizeof(sum);
+			     c += 2) {
+				memmove(c + 2, c + 1, strlen(c + 1) + 1);
+				c[1] = ' ';
+			}
 		fputs(".TP\n.B ", fp);
 		roff(fp, schema[i].name);
 		fputs("\n(", fp);

@@ -27,6 +27,7 @@ KAFKA_TESTS = $(KAFKA_SMOKE_TESTS)
 EXTRA_DIST += \
 	tests/kafka/testbed \
 	tests/kafka/with-testbed \
+	tests/package/run \
 	tests/kafka/versions \
 	tests/kafka/pom.xml \
 	tests/interop/MirrorInterop.java \
