@@ -127,8 +127,13 @@ static const char *const flow_keys =
     "Record stages, in order: \\fB\\- {plugin: NAME, PARAM: VALUE, ...}\\fR.\n"
     ".TP\n.B consumer\\fR, \\fBproducer\n(mapping; optional)\n.br\n"
     "librdkafka properties for this flow's clients, over the cluster's.\n"
-    ".TP\n.B groups\n(mapping; optional)\n.br\n"
-    "The consumer groups checkpointed (see GROUPS).\n"
+    ".TP\n.B groups\n(plugin; default: group_regex)\n.br\n"
+    "The consumer groups checkpointed: \\fB{include: [RE, ...], exclude: [RE, ...]}\\fR\n"
+    "(the \\fBgroup_regex\\fR plugin's parameters, below), or \\fB{plugin: NAME, ...}\\fR.\n"
+    ".TP\n.B config.properties\n(plugin; default: config_regex)\n.br\n"
+    "Which topic configs are copied: \\fB{exclude: [RE, ...]}\\fR (the \\fBconfig_regex\\fR\n"
+    "plugin's parameters, below; \\fBconfig.properties.exclude\\fR says the same), or\n"
+    "\\fB{plugin: NAME, ...}\\fR.\n"
     ".PP\nThe flow's options:\n";
 
 int main(int argc, char **argv) {
@@ -144,8 +149,10 @@ int main(int argc, char **argv) {
 	params(stdout, km_config_params);
 	fputs(flow_keys, stdout);
 	params(stdout, km_flow_params);
-	fputs(".SH GROUPS\nThe keys of a flow's \\fBgroups\\fR mapping.\n", stdout);
-	params(stdout, km_group_params);
+	fputs(".SH REST\nThe keys of the top-level \\fBrest\\fR mapping: kmirrord's REST API and\n"
+	      "\\fB/metrics\\fR.\n",
+	      stdout);
+	params(stdout, km_rest_params);
 	fputs(".SH PLUGINS\n"
 	      "The parameters of the plugins shipped with kmirror, given in the plugin's\n"
 	      "mapping (\\fBpolicy\\fR, \\fBtopics\\fR, a \\fBpipeline\\fR item) beside\n"
