@@ -618,7 +618,7 @@ static void test_time_limit(void **state) {
 	assert_int_equal(lt_make(&t,
 	                         "function process_record(r)\n"
 	                         "  if r.key == 'loop' then while true do end end\n"
-	                         "  if r.key == 'rep' then local s = string.rep('x', 300000000) "
+	                         "  if r.key == 'rep' then local s = string.rep('x', 50000000) "
 	                         "end\n"
 	                         "end\n",
 	                         "        instructions_max: 1000000000000\n"
