@@ -318,12 +318,13 @@ static json_t *flow_names(opts_t *o, const char *flow, int *rc) {
 }
 
 static int cmd_topics(opts_t *o, const char *flow) {
-	json_t *names, *all = json_array(), *n, *t;
+	json_t *names, *all, *n, *t;
 	size_t i, k;
 	int rc = 0;
 
 	if (!(names = flow_names(o, flow, &rc)))
 		return rc;
+	all = json_array();
 	json_array_foreach(names, i, n) {
 		char path[512];
 		json_t *j;
@@ -357,12 +358,13 @@ static int cmd_topics(opts_t *o, const char *flow) {
 }
 
 static int cmd_lag(opts_t *o, const char *flow) {
-	json_t *names, *out = json_array(), *n, *p;
+	json_t *names, *out, *n, *p;
 	size_t i, k;
 	int rc = 0;
 
 	if (!(names = flow_names(o, flow, &rc)))
 		return rc;
+	out = json_array();
 	json_array_foreach(names, i, n) {
 		char path[512];
 		json_t *j;
