@@ -653,6 +653,8 @@ static km_config_t *km_config_build(km_node_t *root, const char *path, char *err
 		if (km_flow_build(conf, i, flows->vals[i], errstr, errstr_size) != KM_OK)
 			goto fail;
 	}
+	if (km_config_check_provenance(conf, errstr, errstr_size) != KM_OK)
+		goto fail;
 	return conf;
 fail:
 	km_config_destroy(conf);

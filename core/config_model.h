@@ -139,6 +139,11 @@ km_config_t *km_config_load_string(const char *name, const char *text, char *err
                                    size_t errstr_size);
 void km_config_destroy(km_config_t *conf);
 
+/* Flows a->b and b->a with the identity policy must both carry and read
+ * the same provenance header (config_provenance.c); KM_ERR_INVALID with
+ * errstr "FILE:LINE:COL: key ...: why; what to do" when not. */
+km_err_t km_config_check_provenance(const km_config_t *conf, char *errstr, size_t errstr_size);
+
 const km_cluster_conf_t *km_config_cluster(const km_config_t *conf, const char *alias);
 
 #endif

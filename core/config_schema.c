@@ -120,6 +120,12 @@ const km_param_t km_flow_params[] = {
      .min = -1, .max = 10000,
      .doc = "Replication factor of the heartbeats, checkpoints and offset-syncs topics kmirror "
             "creates; -1: the broker's default"},
+    /* provenance headers (provenance.h, copy.c, task_clusters.c) */
+    {.name = "provenance", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Add the source cluster's id to a header of every record copied, and drop records "
+            "whose header holds the target's id: flows a->b and b->a never copy a record back"},
+    {.name = "provenance.header", .type = KM_PARAM_STRING, .def = "kmirror.provenance",
+     .doc = "The name of the provenance header; every flow of a topology must use the same"},
     {0},
 };
 

@@ -230,6 +230,8 @@ static km_err_t load_progress(km_flow_t *f) {
 static void start_tasks(km_flow_t *f) {
 	km_tasks_t *t = &f->c.tasks;
 
+	/* first: nothing is copied before the clusters' ids are known */
+	km_tasks_add(t, "clusters", km_task_clusters, f, f->prov_on ? f->refresh_ms : 0, 0);
 	km_tasks_add(t, "topics", km_task_topics, f, f->refresh_ms, 0);
 	km_tasks_add(t, "partitions", km_task_partitions, f, f->refresh_ms, 0);
 	km_tasks_add(t, "configs", km_task_configs, f, f->sync_configs ? f->sync_configs_ms : 0, 0);

@@ -157,6 +157,8 @@ static int pop_entry(void *arg, km_entry_t *e) {
 	km_progress_mark(f, p);
 	if (e->mark == KM_MARK_DEAD_LETTERED) {
 		p->dead_lettered++;
+	} else if (e->mark == KM_MARK_PROV_DROPPED) {
+		p->prov_dropped++;
 	} else {
 		p->records++;
 		p->bytes += e->size;
@@ -329,10 +331,35 @@ void km_copy_produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topi
 		drop_unsourced(f, topic, partition, hdrs);
 }
 
+/* ---- provenance headers (provenance.h) --------------------------------- */
+
+/* Whether the record of @p e came from the target (its provenance lists
+ * the target's id): it is dropped then, like a record a stage drops, and
+ * progress moves past it. A record with no headers costs one call. */
+static int came_from_target(km_flow_t *f, km_entry_t *e) {
+	rd_kafka_headers_t *h;
+
+	if (rd_kafka_message_headers(e->msg, &h) ||
+	    !km_prov_seen(h, f->prov_name, f->d.prov.dst, f->d.prov.dst_len))
+		return 0;
+	e->mark = KM_MARK_PROV_DROPPED;
+	km_inflight_release(&f->d.ifl, e);
+	return 1;
+}
+
+/* @p h (handed over, NULL: none) with the source's id added to the
+ * provenance list. */
+static rd_kafka_headers_t *with_provenance(km_flow_t *f, rd_kafka_headers_t *h) {
+	if (!f->prov_on)
+		return h;
+	return km_prov_append(h, f->prov_name, f->d.prov.src, f->d.prov.src_len);
+}
+
 /* ---- the pipeline ------------------------------------------------------ */
 
 /* The empty pipeline: every record goes to the same partition of its
- * mirror topic, untouched, without a copy of its payload. */
+ * mirror topic, untouched but for its provenance, without a copy of its
+ * payload. */
 static void copy_direct(km_flow_t *f, km_entry_t **entries, size_t n) {
 	for (size_t i = 0; i < n; i++) {
 		km_entry_t *e = entries[i];
@@ -340,9 +367,12 @@ static void copy_direct(km_flow_t *f, km_entry_t **entries, size_t n) {
 		km_part_t *p = e->q->owner;
 		rd_kafka_headers_t *hdrs = NULL;
 
+		if (f->prov_on && came_from_target(f, e))
+			continue;
 		rd_kafka_message_detach_headers(m, &hdrs);
 		km_copy_produce(f, p, e, p->st->target, m->partition, m->key, m->key_len,
-		                m->payload, m->len, km_msg_timestamp(m), hdrs, 0);
+		                m->payload, m->len, km_msg_timestamp(m), with_provenance(f, hdrs),
+		                0);
 		km_inflight_release(&f->d.ifl, e);
 	}
 }
@@ -451,7 +481,7 @@ static void produce_batch(km_flow_t *f, km_batch_t *b, size_t n) {
 		}
 		km_copy_produce(f, e ? e->q->owner : NULL, e, r->topic, r->partition, r->key,
 		                r->key_len, r->value, r->value_len, r->timestamp,
-		                record_headers(f, r, i, n), 0);
+		                with_provenance(f, record_headers(f, r, i, n)), 0);
 	}
 }
 
@@ -556,7 +586,15 @@ static void copy_entries(km_flow_t *f, km_entry_t **entries, size_t n) {
 	f->d.copying = 1;
 	f->d.batches++;
 	if (f->pipeline.cnt) {
-		copy_pipeline(f, entries, n, 1);
+		if (f->prov_on) { /* the stages never see records that came from the target */
+			size_t k = 0;
+			for (size_t i = 0; i < n; i++)
+				if (!came_from_target(f, entries[i]))
+					entries[k++] = entries[i];
+			n = k;
+		}
+		if (n)
+			copy_pipeline(f, entries, n, 1);
 	} else {
 		copy_direct(f, entries, n);
 	}

@@ -19,6 +19,10 @@
 #define KM_PROGRESS_INTERVAL_MS 500
 #define KM_STATUS_INTERVAL_MS   1000
 
+/* The data thread's state while provenance headers wait for the clusters'
+ * ids (task_clusters.c). */
+static const char km_state_no_ids[] = "waiting for cluster ids";
+
 static void set_state(km_flow_t *f, const char *state) {
 	f->d.state = state;
 	f->d.state_since_ms = km_wall_ms();
@@ -320,6 +324,7 @@ static void publish(km_flow_t *f) {
 			s->lost += p->lost;
 			s->skipped += p->skipped;
 			s->dead_lettered += p->dead_lettered;
+			s->prov_dropped += p->prov_dropped;
 			s->held += p->held_cnt;
 			s->parts_by_state[p->state]++;
 			if (!ps)
@@ -352,6 +357,7 @@ static void publish(km_flow_t *f) {
 			ps->lost = p->lost;
 			ps->skipped = p->skipped;
 			ps->dead_lettered = p->dead_lettered;
+			ps->prov_dropped = p->prov_dropped;
 			ps->held = p->held_cnt;
 			ps->since_ms = p->since_ms;
 			ps->reason = km_data_status_str(s, p->reason);
@@ -367,6 +373,9 @@ static void publish(km_flow_t *f) {
 	s->osyncs_written = d->osyncs_written;
 	s->osyncs_failed = d->osyncs_failed;
 	s->osync_last_ms = d->osync_last_ms;
+	s->prov_on = f->prov_on;
+	memcpy(s->prov_src, d->prov.src, sizeof(s->prov_src));
+	memcpy(s->prov_dst, d->prov.dst, sizeof(s->prov_dst));
 	memcpy(s->last_error, d->last_error, sizeof(s->last_error));
 	s->last_error_ms = d->last_error_ms;
 	s->batches = d->batches;
@@ -439,6 +448,8 @@ void *km_data_main(void *arg) {
 		km_flow_beat(&f->data_due_ms, km_mono_ms(), 0);
 		apply_cmds(f);
 		km_flow_take_tmeta(f);
+		if (f->prov_on)
+			km_flow_take_prov(f);
 		if (atomic_load(&d->fatal) || d->rb.torn_down) {
 			if (rebuild_step(f))
 				continue; /* no producer yet: nothing is consumed */
@@ -464,6 +475,18 @@ void *km_data_main(void *arg) {
 			km_copy_skips_said(f, now);
 			publish(f);
 		}
+		if (f->prov_on && !d->prov.known) {
+			/* records cannot carry the source's id, nor be told apart
+			 * from the target's: nothing is consumed yet */
+			if (d->state != km_state_no_ids) {
+				set_state(f, km_state_no_ids);
+				publish(f);
+			}
+			km_copy_serve_acks(f, 50);
+			continue;
+		}
+		if (d->state == km_state_no_ids)
+			set_state(f, "running");
 		if (!(room = km_inflight_room(&d->ifl))) {
 			km_copy_serve_acks(f, 50); /* back-pressure: wait for acknowledgements */
 			continue;

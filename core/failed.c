@@ -159,7 +159,10 @@ int km_fail_dead_letter_later(km_flow_t *f, km_entry_t *e, int32_t err,
 	t = &d->dlq_todo[d->dlq_todo_cnt++];
 	t->e = e;
 	t->err = err;
-	t->hdrs = from ? rd_kafka_headers_copy(from) : rd_kafka_headers_new(8);
+	if (from && from == sent && f->prov_on) /* the source's, with its provenance added */
+		t->hdrs = km_prov_strip(from, f->prov_name, d->prov.src, d->prov.src_len);
+	else
+		t->hdrs = from ? rd_kafka_headers_copy(from) : rd_kafka_headers_new(8);
 	e->mark = KM_MARK_DEAD_LETTERED;
 	km_inflight_hold(&d->ifl, e, 0); /* its message lives until it is sent */
 	return 1;

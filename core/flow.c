@@ -87,6 +87,9 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	                                            : KM_ON_ERROR_STOP;
 	if ((env = km_params_str(p, "dead_letter.topic")) && !(f->dlq_topic = strdup(env)))
 		goto oom;
+	f->prov_on = km_params_bool(p, "provenance");
+	if (!(f->prov_name = strdup(km_params_str(p, "provenance.header"))))
+		goto oom;
 	f->rf = (int)km_params_int(p, "replication.factor");
 	f->refresh_ms = km_params_int(p, "refresh.topics.interval");
 	f->target_refresh_ms = km_params_int(p, "refresh.target.interval");
@@ -189,6 +192,7 @@ void km_flow_destroy(km_flow_t *f) {
 	km_tmeta_release(f->pub_tmeta);
 	free(f->name);
 	free(f->dlq_topic);
+	free(f->prov_name);
 	free(f->osync_topic);
 	free(f->ckpt_topic);
 	free(f->source);
@@ -246,6 +250,28 @@ void km_flow_publish_tmeta(km_flow_t *f) {
 	atomic_fetch_add(&f->tmeta_gen, 1);
 	pthread_mutex_unlock(&f->lock);
 	km_tmeta_release(old);
+}
+
+void km_flow_publish_prov(km_flow_t *f) {
+	pthread_mutex_lock(&f->lock);
+	memcpy(f->pub_prov, f->c.prov_ids, sizeof(f->pub_prov));
+	atomic_fetch_add(&f->prov_gen, 1);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void km_flow_take_prov(km_flow_t *f) {
+	km_data_t *d = &f->d;
+
+	if (atomic_load(&f->prov_gen) == d->prov.gen)
+		return;
+	pthread_mutex_lock(&f->lock);
+	memcpy(d->prov.src, f->pub_prov[0], sizeof(d->prov.src));
+	memcpy(d->prov.dst, f->pub_prov[1], sizeof(d->prov.dst));
+	d->prov.gen = atomic_load(&f->prov_gen);
+	pthread_mutex_unlock(&f->lock);
+	d->prov.src_len = strlen(d->prov.src);
+	d->prov.dst_len = strlen(d->prov.dst);
+	d->prov.known = d->prov.src_len && d->prov.dst_len;
 }
 
 void km_flow_take_tmeta(km_flow_t *f) {

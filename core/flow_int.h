@@ -46,6 +46,7 @@
 #include "ratelimit.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "provenance.h"
 #include "status.h"
 #include "tasks.h"
 #include "tmeta.h"
@@ -79,7 +80,8 @@ typedef struct km_part {
 	int held_listed; /* on the flow's list of partitions with held records */
 	int held_paused; /* paused in the consumer while records wait */
 	uint64_t records, bytes, lost, skipped, dead_lettered;
-	int64_t since_ms; /* wall clock: when state or reason last changed */
+	uint64_t prov_dropped; /* records whose provenance held the target's id */
+	int64_t since_ms;      /* wall clock: when state or reason last changed */
 	char reason[256];
 	char fail_msg[256]; /* why a stage failed a record of it (the first) */
 	/* offset syncs and translation (offset_syncs.c) */
@@ -224,6 +226,15 @@ typedef struct km_data {
 		uint64_t records, bytes;
 		double records_rate, bytes_rate;
 	} rate;
+	/* provenance (provenance.h): the clusters' ids, as last taken from
+	 * the control thread (km_flow_take_prov); nothing is copied until
+	 * both are known */
+	struct {
+		char src[KM_PROV_ID_MAX], dst[KM_PROV_ID_MAX];
+		size_t src_len, dst_len;
+		int known;
+		uint64_t gen;
+	} prov;
 } km_data_t;
 
 /* ---- control-thread producers and heartbeats (task_heartbeats.c) ---- */
@@ -298,6 +309,9 @@ typedef struct km_ctl {
 	km_strmap_t group_seen; /* group -> how its last sync went (skipped or written) */
 	uint64_t groups_synced, group_offsets_synced, group_sync_failures, groups_skipped;
 	char groups_skipped_names[512]; /* those skipped in the last run, ", "-separated */
+	/* the clusters' ids (task_clusters.c): [0] the source's, [1] the target's; "": not
+	 * known yet */
+	char prov_ids[2][KM_PROV_ID_MAX];
 } km_ctl_t;
 
 struct km_flow {
@@ -335,6 +349,9 @@ struct km_flow {
 	char *ckpt_topic;  /* on the target, named by the policy */
 	int group_sync_on; /* sync.group.offsets (and emit.checkpoints) */
 	int64_t group_sync_ms;
+	/* provenance headers (provenance.h) */
+	int prov_on;     /* provenance */
+	char *prov_name; /* provenance.header */
 
 	/* shared, under lock */
 	pthread_mutex_t lock;
@@ -352,6 +369,9 @@ struct km_flow {
 	/* liveness: the monotonic ms by which each thread comes round its
 	 * loop again; 0: not running (km_flow_beat, km_flow_hung) */
 	_Atomic int64_t data_due_ms, ctl_due_ms;
+	_Atomic int osync_ready;          /* the offset-syncs topic is there (control thread) */
+	char pub_prov[2][KM_PROV_ID_MAX]; /* the clusters' ids: source, target ("": unknown) */
+	_Atomic uint64_t prov_gen;        /* bumped when they change */
 
 	/* each thread's own */
 	km_data_t d;
@@ -385,6 +405,11 @@ void km_flow_publish_ctl(km_flow_t *f);
 void km_flow_publish_tmeta(km_flow_t *f);
 /* The data thread takes the latest view. @locality data thread */
 void km_flow_take_tmeta(km_flow_t *f);
+/* The control thread's cluster ids (f->c.prov_ids) go out. @locality
+ * control thread */
+void km_flow_publish_prov(km_flow_t *f);
+/* The data thread takes them when they changed. @locality data thread */
+void km_flow_take_prov(km_flow_t *f);
 
 /* clients.c @locality data thread (km_clients_open: main thread) */
 km_err_t km_clients_open(km_flow_t *f, char *errstr, size_t errstr_size);
@@ -443,8 +468,9 @@ static inline int km_rebuild_error(km_flow_t *f, int32_t err) {
 
 /* failed.c: records that failed, and on_error. @locality data thread */
 #define KM_MARK_DEAD_LETTERED                                                                      \
-	1                     /* km_entry_t.mark: its source record went to the dead-letter topic */
-#define KM_MARK_DLQ_REFUSED 2 /* ... which refused it */
+	1 /* km_entry_t.mark: its source record went to the dead-letter topic */
+#define KM_MARK_DLQ_REFUSED  2 /* ... which refused it */
+#define KM_MARK_PROV_DROPPED 3 /* its provenance holds the target's id: dropped, never copied */
 /* Stage @p st failed a record made from @p e with @p msg. */
 void km_fail_stage(km_flow_t *f, km_entry_t *e, const km_instance_t *st, const char *msg);
 /* The head entry @p e of an active partition failed (its status): on_error,
@@ -561,6 +587,8 @@ km_err_t km_task_configs(void *f, int64_t now);
 km_err_t km_task_routes(void *f, int64_t now);
 km_err_t km_task_resets(void *f, int64_t now);
 km_err_t km_task_heartbeats(void *f, int64_t now);
+/* task_clusters.c: the clusters' ids, for provenance headers */
+km_err_t km_task_clusters(void *f, int64_t now);
 /* task_heartbeats.c: the control producers' delivery reports (served by
  * rd_kafka_poll of the control thread), and their making and ending. */
 void km_ctl_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);

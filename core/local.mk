@@ -7,6 +7,8 @@ core_libkmcore_la_SOURCES = \
 	core/config_schema.c \
 	core/config_model.c core/config_model.h \
 	core/rest_config.c \
+	core/config_provenance.c \
+	core/provenance.c core/provenance.h \
 	core/log.c core/log.h \
 	core/logstate.c core/logstate.h \
 	core/kafka.c core/kafka.h \
@@ -48,7 +50,8 @@ core_libkmcore_la_SOURCES = \
 	core/task_resets.c \
 	core/task_checkpoints.c \
 	core/task_groups.c \
-	core/task_heartbeats.c
+	core/task_heartbeats.c \
+	core/task_clusters.c
 core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(MHD_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
 # libsystemd (optional): log.c writes to the journal with fields

@@ -169,13 +169,13 @@ static void json_partitions(const km_data_status_t *d, FILE *fp) {
 		json_ms(fp, km_part_lag_ms(p, d->taken_ms));
 		fprintf(fp,
 		        ",\"copied\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"skipped\":%" PRIu64
-		        ",\"dead_lettered\":%" PRIu64 ",\"waiting\":%" PRIu64
-		        ",\"last_source_offset\":%" PRId64 ",\"last_target_offset\":%" PRId64
-		        ",\"routed\":%" PRIu64 ",\"translation\":\"%s\",\"since\":%" PRId64
-		        ",\"reason\":",
-		        p->records, p->lost, p->skipped, p->dead_lettered, p->held, p->last_src,
-		        p->last_dst, p->routed, p->routed ? "none for routed records" : "exact",
-		        p->since_ms);
+		        ",\"dead_lettered\":%" PRIu64 ",\"provenance_dropped\":%" PRIu64
+		        ",\"waiting\":%" PRIu64 ",\"last_source_offset\":%" PRId64
+		        ",\"last_target_offset\":%" PRId64 ",\"routed\":%" PRIu64
+		        ",\"translation\":\"%s\",\"since\":%" PRId64 ",\"reason\":",
+		        p->records, p->lost, p->skipped, p->dead_lettered, p->prov_dropped, p->held,
+		        p->last_src, p->last_dst, p->routed,
+		        p->routed ? "none for routed records" : "exact", p->since_ms);
 		json_str(fp, d->strs ? d->strs + p->reason : "");
 		fputs(",\"target\":", fp);
 		json_str(fp, d->strs ? d->strs + p->target : "");
@@ -247,6 +247,12 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	fprintf(fp, ",\"offset_syncs\":{\"written\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"last\":",
 	        d->osyncs_written, d->osyncs_failed);
 	json_ms(fp, d->osync_last_ms ? d->osync_last_ms : -1);
+	fprintf(fp, "},\"provenance_dropped\":%" PRIu64 ",\"provenance\":{\"on\":%s",
+	        d->prov_dropped, d->prov_on ? "true" : "false");
+	fputs(",\"source_cluster_id\":", fp);
+	json_str(fp, d->prov_src);
+	fputs(",\"target_cluster_id\":", fp);
+	json_str(fp, d->prov_dst);
 	fprintf(fp,
 	        "},\"checkpoints\":{\"written\":%" PRIu64 ",\"exact\":%" PRIu64
 	        ",\"failed\":%" PRIu64 ",\"groups\":%" PRIu64 ",\"untranslated\":%" PRIu64

@@ -29,9 +29,10 @@ typedef struct km_part_status {
 	int64_t last_src; /* the last acknowledged record: source offset */
 	int64_t last_dst; /* ...and its offset on the target (-1: none yet) */
 	uint64_t records, bytes, lost, skipped, dead_lettered, held;
-	uint64_t routed;  /* records made from its records that went elsewhere */
-	int64_t since_ms; /* wall clock: when state or reason last changed */
-	size_t reason;    /* offset in km_data_status_t.strs; 0: none */
+	uint64_t prov_dropped; /* records whose provenance held the target's id */
+	uint64_t routed;       /* records made from its records that went elsewhere */
+	int64_t since_ms;      /* wall clock: when state or reason last changed */
+	size_t reason;         /* offset in km_data_status_t.strs; 0: none */
 } km_part_status_t;
 
 /* End-to-end latency buckets (ms, upper bounds, inclusive): source
@@ -71,6 +72,11 @@ typedef struct km_data_status {
 	uint64_t rebuilds, stage_errors, deferred, fetch_wakes, ticks, unsourced_dropped;
 	uint64_t osyncs_written, osyncs_failed; /* offset syncs */
 	int64_t osync_last_ms;                  /* wall clock; 0: none yet */
+	/* provenance headers: on, the clusters' ids in use ("": not yet known),
+	 * records dropped because they came from the target */
+	int prov_on;
+	char prov_src[64], prov_dst[64];
+	uint64_t prov_dropped;
 	int64_t lag;
 	int64_t taken_ms;                /* wall clock when the snapshot was taken */
 	double records_rate, bytes_rate; /* per second, over the last ~5 s */

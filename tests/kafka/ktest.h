@@ -292,7 +292,10 @@ void ktest_produce_varied(const char *topic, int partitions, int first, int n, c
 void ktest_produce_plain(const char *topic, int partitions, int first, int n);
 /* Whether two byte strings are equal, NULL (null) differing from empty. */
 int ktest_bytes_equal(const void *a, size_t alen, const void *b, size_t blen);
-/* Whether two records carry the same key, value, headers and timestamp. */
+/* The provenance header kmirror adds to every copy by default. */
+#define KTEST_PROV_HEADER "kmirror.provenance"
+/* Whether two records carry the same key, value, headers and timestamp;
+ * provenance headers (KTEST_PROV_HEADER) do not count. */
 int ktest_same_record(const ktest_rec_t *s, const ktest_rec_t *t);
 /* Every partition of @p mirror on b equals its partition of @p topic on a,
  * record for record, in order, and they hold @p expected records in all. */

@@ -669,7 +669,9 @@ static void assert_stage_header(const ktest_rec_t *r) {
 	const void *val;
 	size_t sz, cnt = r->headers ? rd_kafka_header_cnt(r->headers) : 0;
 
-	assert_int_equal(cnt, 2);
+	assert_int_equal(cnt, 3); /* and the provenance header, last */
+	assert_int_equal(rd_kafka_header_get_all(r->headers, 2, &name, &val, &sz), 0);
+	assert_string_equal(name, KTEST_PROV_HEADER);
 	assert_int_equal(rd_kafka_header_get_all(r->headers, 0, &name, &val, &sz), 0);
 	assert_string_equal(name, "h1");
 	assert_int_equal(rd_kafka_header_get_all(r->headers, 1, &name, &val, &sz), 0);

@@ -20,3 +20,11 @@ tests_unit_test_tasks_SOURCES = tests/unit/test_tasks.c
 tests_unit_test_tasks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_unit_test_tasks_LDADD = core/libkmcore.la $(CMOCKA_LIBS)
 endif
+
+# Provenance headers: the list format, the scan and the append.
+if HAVE_CMOCKA
+UNIT_TESTS += tests/unit/test_provenance
+tests_unit_test_provenance_SOURCES = tests/unit/test_provenance.c
+tests_unit_test_provenance_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_unit_test_provenance_LDADD = core/libkmcore.la $(CMOCKA_LIBS)
+endif
