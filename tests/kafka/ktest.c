@@ -1615,3 +1615,35 @@ void ktest_interop_hold_stop(ktest_hold_t *h) {
 	h->pid = -1;
 	interop_status_check(st, h->what, h->errfile);
 }
+
+void ktest_start_aliased(ktest_daemon_t *d, const char *prefix, const char *third,
+                         const char *flows) {
+	char cl[1024];
+	int n = snprintf(cl, sizeof(cl),
+	                 "clusters:\n"
+	                 "  %sA:\n    kafka: {bootstrap.servers: '%s'}\n"
+	                 "  %sB:\n    kafka: {bootstrap.servers: '%s'}\n",
+	                 prefix, ktest_bootstrap("a"), prefix, ktest_bootstrap("b"));
+
+	if (third)
+		snprintf(cl + n, sizeof(cl) - (size_t)n,
+		         "  %sC:\n    kafka: {bootstrap.servers: '%s'}\n", prefix,
+		         ktest_bootstrap(third));
+	ktest_daemon_config_clusters(d, cl, flows);
+	ktest_daemon_start(d, NULL);
+}
+
+void ktest_flow_yaml(char *buf, size_t size, const char *name, const char *src, const char *dst,
+                     const char *topic, const char *common, const char *extra) {
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len,
+	         "%s  - name: %s\n"
+	         "    source: %s\n"
+	         "    target: %s\n"
+	         "    refresh.topics.interval: 1s\n"
+	         "    topics: {include: ['%s']}\n"
+	         "%s%s",
+	         len ? "" : "flows:\n", name, src, dst, topic, common ? common : "",
+	         extra ? extra : "");
+}

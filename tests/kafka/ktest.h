@@ -201,6 +201,18 @@ void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, co
  * that a test with names of its own has those topics to itself. */
 void ktest_flow_start_as(ktest_daemon_t *d, const char *flow, const char *source,
                          const char *target, const char *topic, const char *extra, int timeout_ms);
+/* Starts @p d on @p flows (YAML, the `flows:` section) with the bed's
+ * clusters under a suite's own aliases: a as PREFIX "A", b as PREFIX "B"
+ * and, with @p third (a bed cluster's name; NULL: none), it as PREFIX "C";
+ * MM2's internal topics and heartbeats keys, named after the aliases, are
+ * then the suite's own. */
+void ktest_start_aliased(ktest_daemon_t *d, const char *prefix, const char *third,
+                         const char *flows);
+/* Appends one flow to @p buf (`flows:` first when @p buf is empty): @p name,
+ * @p src -> @p dst, copying exactly @p topic, refreshing topics every
+ * second, then @p common and @p extra (more flow keys, YAML; NULL: none). */
+void ktest_flow_yaml(char *buf, size_t size, const char *name, const char *src, const char *dst,
+                     const char *topic, const char *common, const char *extra);
 /* Commits @p offset for @p group on @p topic [@p part] on @p cluster, as a
  * consumer that read everything before it would (through the admin API:
  * one client serves every group). */

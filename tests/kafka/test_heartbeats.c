@@ -24,41 +24,16 @@
 
 #define WAIT_MS 120000
 
-/* The test bed's clusters under this suite's aliases: a as hbA, b as
- * hbB, and with @p third (NULL: none) as hbC. */
-static void clusters(char *buf, size_t size, const char *third) {
-	int n = snprintf(buf, size,
-	                 "clusters:\n"
-	                 "  hbA:\n    kafka: {bootstrap.servers: '%s'}\n"
-	                 "  hbB:\n    kafka: {bootstrap.servers: '%s'}\n",
-	                 ktest_bootstrap("a"), ktest_bootstrap("b"));
-	if (third)
-		snprintf(buf + n, size - (size_t)n,
-		         "  hbC:\n    kafka: {bootstrap.servers: '%s'}\n", ktest_bootstrap(third));
-}
-
-/* One flow's YAML, appended to @p buf. */
+/* One flow's YAML, appended to @p buf: heartbeats every 200 ms. */
 static void flow(char *buf, size_t size, const char *name, const char *src, const char *dst,
                  const char *topic, const char *extra) {
-	size_t len = strlen(buf);
-
-	snprintf(buf + len, size - len,
-	         "%s  - name: %s\n"
-	         "    source: %s\n"
-	         "    target: %s\n"
-	         "    refresh.topics.interval: 1s\n"
-	         "    emit.heartbeats.interval: 200ms\n"
-	         "    topics: {include: ['%s']}\n"
-	         "%s",
-	         len ? "" : "flows:\n", name, src, dst, topic, extra ? extra : "");
+	ktest_flow_yaml(buf, size, name, src, dst, topic, "    emit.heartbeats.interval: 200ms\n",
+	                extra);
 }
 
+/* Starts @p d with the bed's clusters as hbA, hbB and (@p third) hbC. */
 static void start(ktest_daemon_t *d, const char *third, const char *flows) {
-	char cl[1024];
-
-	clusters(cl, sizeof(cl), third);
-	ktest_daemon_config_clusters(d, cl, flows);
-	ktest_daemon_start(d, NULL);
+	ktest_start_aliased(d, "hb", third, flows);
 }
 
 /* Heartbeats keyed (@p src, @p dst) in partition 0 of @p topic on

@@ -11,6 +11,7 @@ include tests/kafka/deadletter.mk
 include tests/kafka/transforms.mk
 include tests/kafka/interop.mk
 include tests/kafka/heartbeats.mk
+include tests/kafka/provenance.mk
 include tests/kafka/tls.mk
 include tests/kafka/failover.mk
 include tests/kafka/mm2_handover.mk
