@@ -457,7 +457,8 @@ void *km_data_main(void *arg) {
 		km_copy_serve_acks(f, 0);
 		now = km_mono_ms();
 		km_copy_retry_held(f, now);
-		if (f->pipeline.cnt)
+		/* a timer's records carry the source's id too: none before it is known */
+		if (f->pipeline.cnt && (!f->prov_on || d->prov.known))
 			km_copy_ticks(f, now);
 		/* Progress goes out as soon as the last write is acknowledged and
 		 * something moved: the in-flight bound then tracks the target's
