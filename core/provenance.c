@@ -41,14 +41,18 @@ rd_kafka_headers_t *km_prov_append(rd_kafka_headers_t *h, const char *name, cons
 	const void *val;
 	size_t len;
 
-	if (!h)
-		h = rd_kafka_headers_new(1);
-	else if (km_prov_seen(h, name, id, id_len))
+	/* the common case, a record that had no provenance: one scan */
+	if (!h || rd_kafka_header_get(h, 0, name, &val, &len)) {
+		if (!h)
+			h = rd_kafka_headers_new(1);
+		rd_kafka_header_add(h, name, -1, id, (ssize_t)id_len);
+		return h;
+	}
+	if (km_prov_seen(h, name, id, id_len))
 		return h;
 	/* one header of the name, with room: extend its list (copied first:
 	 * the removal frees the old value) */
-	if (!rd_kafka_header_get(h, 0, name, &val, &len) &&
-	    rd_kafka_header_get(h, 1, name, &(const void *){NULL}, &(size_t){0}) &&
+	if (rd_kafka_header_get(h, 1, name, &(const void *){NULL}, &(size_t){0}) &&
 	    len + 1 + id_len <= sizeof(buf)) {
 		size_t n = 0;
 		if (val && len) {
