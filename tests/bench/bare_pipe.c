@@ -15,7 +15,7 @@
  *   bare_pipe -s SRC_BROKERS -d DST_BROKERS -t SRC_TOPIC -T DST_TOPIC
  *             (-n N | --until-stopped) [--connections C]
  *             [--max-inflight RECORDS] [--max-inflight-bytes BYTES]
- *             [-X consumer.PROP=VAL] [-X producer.PROP=VAL]
+ *             [-X consumer.PROP=VAL] [-X producer.PROP=VAL] [--add-header NAME=VALUE]
  *
  * Like kmirrord's producer.connections (default 4), it produces through C
  * idempotent producers, partition p through producer p % C (kmirrord hands
@@ -25,7 +25,11 @@
  * --max-inflight-bytes (default 64 MiB) consumed but not yet acknowledged:
  * kmirrord's defaults of max.inflight.records and max.inflight.bytes, so that
  * memory is compared like for like. On exit it prints key=value lines on
- * stdout: records, elapsed_s, cpu_s (user+sys, all threads), maxrss_kb. */
+ * stdout: records, elapsed_s, cpu_s (user+sys, all threads), maxrss_kb.
+ *
+ * --add-header adds one header to every record, as kmirrord's provenance
+ * header does (bare_prov in tests/bench/run): what such a header costs
+ * librdkafka and the brokers, without kmirrord's code. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -106,6 +110,7 @@ int main(int argc, char **argv) {
 	int64_t *next; /* per partition: the next offset to take */
 	int32_t wake_next = 0;
 	int c, backlog = 0;
+	const char *add_name = NULL, *add_value = NULL; /* --add-header */
 	static const struct option opts[] = {{"source", required_argument, 0, 's'},
 	                                     {"target", required_argument, 0, 'd'},
 	                                     {"topic", required_argument, 0, 't'},
@@ -115,6 +120,7 @@ int main(int argc, char **argv) {
 	                                     {"max-inflight-bytes", required_argument, 0, 'b'},
 	                                     {"until-stopped", no_argument, 0, 'u'},
 	                                     {"connections", required_argument, 0, 'c'},
+	                                     {"add-header", required_argument, 0, 'H'},
 	                                     {0, 0, 0, 0}};
 
 	bench_prog = "bare_pipe";
@@ -171,6 +177,13 @@ int main(int argc, char **argv) {
 			if (conns < 1 || conns > MAX_CONNS)
 				bench_fail(2, "--connections %s: expected 1 to %d", optarg,
 				           MAX_CONNS);
+			break;
+		case 'H':
+			if (!(eq = strchr(optarg, '=')))
+				bench_fail(2, "--add-header %s: expected NAME=VALUE", optarg);
+			*eq = '\0';
+			add_name = optarg;
+			add_value = eq + 1;
 			break;
 		case 'X':
 			if (!(eq = strchr(optarg, '=')))
@@ -319,6 +332,11 @@ int main(int argc, char **argv) {
 			if (m->partition >= 0 && m->partition < pcnt)
 				next[m->partition] = m->offset + 1;
 			rd_kafka_message_detach_headers(m, &hdrs);
+			if (add_name) {
+				if (!hdrs)
+					hdrs = rd_kafka_headers_new(1);
+				rd_kafka_header_add(hdrs, add_name, -1, add_value, -1);
+			}
 			inflight++;
 			inflight_bytes += m->len + m->key_len;
 			for (;;) {

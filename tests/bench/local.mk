@@ -2,7 +2,7 @@
 # bare_pipe is the ceiling contender, kbench the loader and watcher. They are
 # built with the check programs, or alone by `make bench-programs`;
 # `make bench` runs the benchmark (BENCH_ARGS, e.g. BENCH_ARGS=--smoke).
-check_PROGRAMS += tests/bench/bare_pipe tests/bench/kbench tests/bench/klat
+check_PROGRAMS += tests/bench/bare_pipe tests/bench/kbench tests/bench/klat tests/bench/prov_micro
 
 tests_bench_bare_pipe_SOURCES = tests/bench/bare_pipe.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_bare_pipe_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
@@ -15,6 +15,11 @@ tests_bench_kbench_LDADD = $(RDKAFKA_LIBS)
 tests_bench_klat_SOURCES = tests/bench/klat.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_klat_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_bench_klat_LDADD = $(RDKAFKA_LIBS) -lm
+
+# What provenance headers add per record, without Kafka.
+tests_bench_prov_micro_SOURCES = tests/bench/prov_micro.c
+tests_bench_prov_micro_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_bench_prov_micro_LDADD = core/libkmcore.la
 
 EXTRA_DIST += tests/bench/run tests/bench/keep90.lua tests/bench/README.md tests/bench/mm2.properties.in tests/bench/plot tests/bench/scale tests/bench/heap \
 	tests/bench/proxy tests/bench/toxiproxy/go.mod tests/bench/toxiproxy/go.sum \
