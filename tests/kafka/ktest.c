@@ -1647,3 +1647,18 @@ void ktest_flow_yaml(char *buf, size_t size, const char *name, const char *src, 
 	         len ? "" : "flows:\n", name, src, dst, topic, common ? common : "",
 	         extra ? extra : "");
 }
+
+int64_t ktest_committed(const char *cluster, const char *group, const char *topic, int32_t part) {
+	rd_kafka_t *rk =
+	    ktest_consumer(cluster, "group.id", group, "enable.auto.commit", "false", NULL);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	int64_t off;
+
+	rd_kafka_topic_partition_list_add(l, topic, part);
+	assert_int_equal(rd_kafka_committed(rk, l, 30000), 0);
+	off = l->elems[0].err ? -1 : l->elems[0].offset < 0 ? -1 : l->elems[0].offset;
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_consumer_close(rk);
+	ktest_destroy(rk);
+	return off;
+}

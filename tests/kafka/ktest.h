@@ -213,6 +213,9 @@ void ktest_start_aliased(ktest_daemon_t *d, const char *prefix, const char *thir
  * second, then @p common and @p extra (more flow keys, YAML; NULL: none). */
 void ktest_flow_yaml(char *buf, size_t size, const char *name, const char *src, const char *dst,
                      const char *topic, const char *common, const char *extra);
+/* @p group's committed offset of @p topic [@p part] on @p cluster; -1 when
+ * it has none. */
+int64_t ktest_committed(const char *cluster, const char *group, const char *topic, int32_t part);
 /* Commits @p offset for @p group on @p topic [@p part] on @p cluster, as a
  * consumer that read everything before it would (through the admin API:
  * one client serves every group). */

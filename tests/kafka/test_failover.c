@@ -171,29 +171,11 @@ static int64_t wait_checkpoint(const char *group, const char *topic, int32_t par
 	return down;
 }
 
-/* @p group's committed offset of @p topic [@p part] on cluster @p cluster;
- * -1 when it has none. */
-static int64_t committed_on(const char *cluster, const char *group, const char *topic,
-                            int32_t part) {
-	rd_kafka_t *rk =
-	    ktest_consumer(cluster, "group.id", group, "enable.auto.commit", "false", NULL);
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-	int64_t off;
-
-	rd_kafka_topic_partition_list_add(l, topic, part);
-	assert_int_equal(rd_kafka_committed(rk, l, 30000), 0);
-	off = l->elems[0].err ? -1 : l->elems[0].offset < 0 ? -1 : l->elems[0].offset;
-	rd_kafka_topic_partition_list_destroy(l);
-	rd_kafka_consumer_close(rk);
-	ktest_destroy(rk);
-	return off;
-}
-
 /* Waits until @p group's offset on b is @p want. */
 static void wait_committed_on_b(const char *group, const char *topic, int32_t part, int64_t want) {
 	int64_t deadline = ktest_now_ms() + WAIT_MS, got;
 
-	while ((got = committed_on("b", group, topic, part)) != want) {
+	while ((got = ktest_committed("b", group, topic, part)) != want) {
 		if (ktest_now_ms() > deadline)
 			fail_msg("group %s on b: %s [%d] is at %lld, not %lld, after %d ms", group,
 			         topic, part, (long long)got, (long long)want, WAIT_MS);
@@ -862,7 +844,7 @@ static void test_group_offsets_synced(void **state) {
 	ktest_commit("b", g2, mirror, 0, 250);
 	wait_checkpoint(g2, mirror, 0, 10);
 	wait_group_task(d, "fsyncg");
-	assert_int_equal(committed_on("b", g2, mirror, 0), 250);
+	assert_int_equal(ktest_committed("b", g2, mirror, 0), 250);
 
 	/* a member on b (KIP-848): left alone and reported until it leaves */
 	ktest_topic_name(g3, sizeof(g3), "gactive");
@@ -873,7 +855,7 @@ static void test_group_offsets_synced(void **state) {
 	ktest_log_wait(d, want, WAIT_MS);
 	ktest_status_wait_text(d, "fsyncg", g3, WAIT_MS);
 	wait_group_task(d, "fsyncg");
-	assert_int_equal(committed_on("b", g3, mirror, 0), -1);
+	assert_int_equal(ktest_committed("b", g3, mirror, 0), -1);
 	ktest_interop_hold_stop(&hold);
 	wait_committed_on_b(g3, mirror, 0, down);
 	snprintf(want, sizeof(want), "group %s is synced to b again", g3);

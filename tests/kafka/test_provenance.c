@@ -6,6 +6,8 @@
  *     flow's provenance_dropped equals what the other flow copied;
  *   - a ring a -> b -> c -> a (c: the bed's third cluster, `old` under
  *     make check-kafka): every record exactly once on every cluster;
+ *   - a group committed on a among the records a flow dropped resumes on b
+ *     exactly (checkpoints and group offsets see the drops as gaps);
  *   - the header lists the clusters' real ids (rd_kafka_clusterid), in the
  *     order the record travelled;
  *   - provenance: false writes no header; provenance.header renames it.
@@ -162,6 +164,47 @@ static void let_flows_look(ktest_daemon_t *d, const char *const *flows, int cnt,
 		                  WAIT_MS);
 }
 
+/* Records made on a ("a-..."): those flow ab copies; the others on a came
+ * from b and ab drops them. */
+static int made_on_a(const ktest_rec_t *r) {
+	return r->value && r->value_len > 2 && !memcmp(r->value, "a-", 2);
+}
+
+/* A group that committed in the middle of partition 0 on a, among the
+ * records ab dropped, resumes on b exactly: the offsets ab translated
+ * (checkpoints, then the group's offset committed on b) see the dropped
+ * records as gaps, like records a stage drops. */
+static void assert_group_resumes(const char *topic) {
+	char group[128];
+	size_t ns, nt, k = 0;
+	ktest_rec_t *s = ktest_read_partition("a", topic, 0, &ns);
+	ktest_rec_t *t = ktest_read_partition("b", topic, 0, &nt);
+	ktest_rec_t *copies = calloc(nt + 1, sizeof(*copies));
+	int64_t g, down, deadline = ktest_now_ms() + WAIT_MS;
+
+	assert_non_null(copies);
+	assert_true(ns > 2);
+	/* just after a record that came from b: ab dropped what is before g */
+	for (g = (int64_t)ns / 2; g < (int64_t)ns && made_on_a(&s[g - 1]); g++)
+		;
+	assert_true(g < (int64_t)ns);
+	g = s[g].offset;
+	ktest_topic_name(group, sizeof(group), "provgrp");
+	ktest_commit("a", group, topic, 0, g);
+	while ((down = ktest_committed("b", group, topic, 0)) < 0) {
+		if (ktest_now_ms() > deadline)
+			fail_msg("group %s has no offset on b after %d ms", group, WAIT_MS);
+		ktest_pause();
+	}
+	for (size_t j = 0; j < nt; j++) /* b's own records are not ab's copies */
+		if (made_on_a(&t[j]))
+			copies[k++] = t[j];
+	ktest_assert_resumes_exactly(topic, s, ns, copies, k, 0, g, down, made_on_a);
+	free(copies);
+	ktest_recs_free(s, ns);
+	ktest_recs_free(t, nt);
+}
+
 /* Active/active pvA <-> pvB with identity names, producers on both. */
 static void test_active_active(void **state) {
 	ktest_daemon_t *d = &ktest_the_daemon;
@@ -177,7 +220,9 @@ static void test_active_active(void **state) {
 	ktest_topic_name(topic, sizeof(topic), "provaa");
 	ktest_create_topic(rks[0], topic, PARTITIONS, NULL);
 	ktest_create_topic(rks[1], topic, PARTITIONS, NULL);
-	flow(yaml, sizeof(yaml), "ab", "pvA", "pvB", topic, "    policy: identity\n");
+	flow(yaml, sizeof(yaml), "ab", "pvA", "pvB", topic,
+	     "    policy: identity\n    emit.checkpoints.interval: 1s\n"
+	     "    sync.group.offsets.interval: 1s\n");
 	flow(yaml, sizeof(yaml), "ba", "pvB", "pvA", topic, "    policy: {plugin: identity}\n");
 	start(d, NULL, yaml);
 	ktest_status_wait_text(d, "ab", ida, WAIT_MS); /* the ids are known */
@@ -205,6 +250,7 @@ static void test_active_active(void **state) {
 		assert_exactly_once("a", topic, KTEST_PROV_HEADER, on_a, 2, n);
 		assert_exactly_once("b", topic, KTEST_PROV_HEADER, on_b, 2, n);
 	}
+	assert_group_resumes(topic);
 	ktest_note("active/active: %d records each way, %.1f s", n,
 	           (double)(ktest_now_ms() - t0) / 1000.0);
 	ktest_daemon_finish(d);
