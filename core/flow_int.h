@@ -369,7 +369,6 @@ struct km_flow {
 	/* liveness: the monotonic ms by which each thread comes round its
 	 * loop again; 0: not running (km_flow_beat, km_flow_hung) */
 	_Atomic int64_t data_due_ms, ctl_due_ms;
-	_Atomic int osync_ready;          /* the offset-syncs topic is there (control thread) */
 	char pub_prov[2][KM_PROV_ID_MAX]; /* the clusters' ids: source, target ("": unknown) */
 	_Atomic uint64_t prov_gen;        /* bumped when they change */
 

@@ -478,337 +478,334 @@ static void test_rest_accepted(void **state) {
 	assert_false(conf->rest.enabled);
 	assert_string_equal(conf->rest.host, "127.0.0.1");
 	km_config_destroy(conf);
-	/* Provenance: on by default with its header name; the pairs that do not
-	 * loop are accepted (both on, the prefix policy, no reverse flow). */
-	static void test_provenance_ok(void **state) {
-		static const char *const ok[] = {
-		    FLOW "    policy: identity\n  - name: ba\n    source: b\n    target: a\n"
-		         "    policy: {plugin: identity}\n",
-		    FLOW "    provenance: false\n  - name: ba\n    source: b\n    target: a\n"
-		         "    provenance: false\n",
-		    FLOW "    policy: identity\n    provenance: false\n",
-		    FLOW "    policy: identity\n    provenance.header: seen\n"
-		         "  - name: ba\n    source: b\n    target: a\n    policy: identity\n"
-		         "    provenance.header: seen\n",
+}
+
+/* Provenance: on by default with its header name; the pairs that do not
+ * loop are accepted (both on, the prefix policy, no reverse flow). */
+static void test_provenance_ok(void **state) {
+	static const char *const ok[] = {
+	    FLOW "    policy: identity\n  - name: ba\n    source: b\n    target: a\n"
+	         "    policy: {plugin: identity}\n",
+	    FLOW "    provenance: false\n  - name: ba\n    source: b\n    target: a\n"
+	         "    provenance: false\n",
+	    FLOW "    policy: identity\n    provenance: false\n",
+	    FLOW "    policy: identity\n    provenance.header: seen\n"
+	         "  - name: ba\n    source: b\n    target: a\n    policy: identity\n"
+	         "    provenance.header: seen\n",
+	};
+	km_config_t *conf = load_ok(FLOW);
+
+	(void)state;
+	assert_true(km_params_bool(conf->flows[0].params, "provenance"));
+	assert_string_equal(km_params_str(conf->flows[0].params, "provenance.header"),
+	                    "kmirror.provenance");
+	km_config_destroy(conf);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		km_config_destroy(load_ok(ok[i]));
+}
+
+static void test_minimal_defaults(void **state) {
+	km_config_t *conf = load_ok(FLOW);
+
+	assert_string_equal(conf->path, "t.yaml");
+	assert_int_equal(conf->cluster_cnt, 2);
+	assert_string_equal(conf->clusters[0].alias, "a");
+	assert_int_equal(conf->clusters[0].kafka.cnt, 1);
+	assert_string_equal(conf->clusters[0].kafka.kvs[0].key, "bootstrap.servers");
+	assert_string_equal(conf->clusters[0].kafka.kvs[0].val, "a1:9092");
+	assert_false(conf->clusters[0].kafka.kvs[0].secret);
+	assert_ptr_equal(km_config_cluster(conf, "b"), &conf->clusters[1]);
+	assert_null(km_config_cluster(conf, "c"));
+
+	assert_int_equal(conf->plugin_dir_cnt, 1);
+	assert_string_equal(conf->plugin_dirs[0], PLUGINSDIR);
+	assert_string_equal(km_params_str(conf->params, "log_level"), "info");
+
+	assert_int_equal(conf->flow_cnt, 1);
+	const km_flow_conf_t *f = &conf->flows[0];
+	assert_string_equal(f->name, "ab");
+	assert_ptr_equal(f->source, &conf->clusters[0]);
+	assert_ptr_equal(f->target, &conf->clusters[1]);
+	assert_string_equal(f->topics.plugin, "topic_regex");
+	assert_null(f->topics.node);
+	assert_ptr_equal(f->topics.where, f->node);
+	assert_string_equal(f->topics.path, "flows[0].topics");
+	assert_string_equal(f->policy.plugin, "prefix");
+	assert_string_equal(f->policy.path, "flows[0].policy");
+	assert_int_equal(f->pipeline_cnt, 0);
+	assert_int_equal(f->consumer.cnt, 0);
+	assert_int_equal(f->producer.cnt, 0);
+
+	assert_string_equal(km_params_str(f->params, "start"), "earliest");
+	assert_string_equal(km_params_str(f->params, "on_error"), "stop");
+	assert_null(km_params_str(f->params, "dead_letter.topic"));
+	assert_string_equal(km_params_str(f->params, "isolation"), "read_committed");
+	assert_int_equal(km_params_int(f->params, "replication.factor"), -1);
+	assert_int_equal(km_params_int(f->params, "refresh.topics.interval"), 5000);
+	assert_int_equal(km_params_bool(f->params, "sync.topic.configs"), 1);
+	assert_int_equal(km_params_int(f->params, "sync.topic.configs.interval"), 60000);
+	/* the filters: MM2's defaults, as plugins with their own defaults */
+	assert_false(km_params_isset(f->params, "config.properties.exclude"));
+	assert_string_equal(f->configs.plugin, "config_regex");
+	assert_null(f->configs.node);
+	assert_null(f->configs.key_prefix);
+	assert_string_equal(f->configs.path, "flows[0].config.properties");
+	assert_string_equal(f->groups.plugin, "group_regex");
+	assert_null(f->groups.node);
+	assert_ptr_equal(f->groups.where, f->node);
+	assert_string_equal(f->groups.path, "flows[0].groups");
+	/* offset syncs, checkpoints and group offsets: MM2's names, its defaults
+	 * but for sync.group.offsets (on) and the flush (10 s) */
+	assert_int_equal(km_params_bool(f->params, "emit.offset-syncs"), 1);
+	assert_string_equal(km_params_str(f->params, "offset-syncs.topic.location"), "source");
+	assert_int_equal(km_params_int(f->params, "offset.lag.max"), 100);
+	assert_int_equal(km_params_int(f->params, "offset-syncs.flush.interval"), 10000);
+	assert_int_equal(km_params_bool(f->params, "emit.checkpoints"), 1);
+	assert_int_equal(km_params_int(f->params, "emit.checkpoints.interval"), 60000);
+	assert_int_equal(km_params_bool(f->params, "sync.group.offsets"), 1);
+	assert_int_equal(km_params_int(f->params, "sync.group.offsets.interval"), 60000);
+	assert_int_equal(km_params_int(f->params, "batch.records"), 1000);
+	assert_int_equal(km_params_int(f->params, "max.inflight.records"), 100000);
+	assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 64 * 1024 * 1024);
+	assert_int_equal(km_params_bool(f->params, "enabled"), 1);
+	km_config_destroy(conf);
+}
+
+static void test_full_config(void **state) {
+	setenv("KM_T_SECRET", SECRET, 1);
+	setenv("KM_T_USER", "mirror", 1);
+	km_config_t *conf = load_ok("plugin_dirs: /opt/a, /opt/b\n"
+	                            "log_level: debug\n"
+	                            "clusters:\n"
+	                            "  east-1:\n"
+	                            "    kafka:\n"
+	                            "      bootstrap.servers: e1:9092,e2:9092\n"
+	                            "      security.protocol: SASL_SSL\n"
+	                            "      sasl.mechanisms: SCRAM-SHA-512\n"
+	                            "      sasl.username: ${env:KM_T_USER}\n"
+	                            "      sasl.password: ${env:KM_T_SECRET}\n"
+	                            "  west_2:\n"
+	                            "    kafka:\n"
+	                            "      bootstrap.servers: w1:9092\n"
+	                            "      ssl.key.password: plain-in-file\n"
+	                            "flows:\n"
+	                            "  - name: east.to-west_1\n"
+	                            "    source: east-1\n"
+	                            "    target: west_2\n"
+	                            "    topics: {include: ['orders\\..*'], exclude: [tmp]}\n"
+	                            "    policy: identity\n"
+	                            "    pipeline:\n"
+	                            "      - plugin: lua\n"
+	                            "        script: /etc/kmirror/x.lua\n"
+	                            "      - headers_drop\n"
+	                            "    consumer:\n"
+	                            "      fetch.max.bytes: 1048576\n"
+	                            "    producer:\n"
+	                            "      compression.type: zstd\n"
+	                            "      linger.ms: 20\n"
+	                            "    start: latest\n"
+	                            "    on_error: skip\n"
+	                            "    isolation: read_uncommitted\n"
+	                            "    replication.factor: 3\n"
+	                            "    refresh.topics.interval: 30s\n"
+	                            "    sync.topic.configs: no\n"
+	                            "    sync.topic.configs.interval: 10m\n"
+	                            "    config.properties.exclude: []\n"
+	                            "    batch.records: 500\n"
+	                            "    max.inflight.records: 5000\n"
+	                            "    max.inflight.bytes: 128MiB\n"
+	                            "    enabled: off\n"
+	                            "  - name: back\n"
+	                            "    source: west_2\n"
+	                            "    target: east-1\n"
+	                            "    policy: {plugin: prefix, separator: _}\n"
+	                            "    on_error: dead-letter\n"
+	                            "    dead_letter.topic: kmirror.dead-letter_1\n"
+	                            "    groups: {include: ['app-.*'], exclude: []}\n"
+	                            "    offset-syncs.topic.location: target\n"
+	                            "    offset.lag.max: 0\n"
+	                            "    emit.checkpoints: false\n");
+	const char *const *items;
+
+	assert_int_equal(conf->plugin_dir_cnt, 2);
+	assert_string_equal(conf->plugin_dirs[0], "/opt/a");
+	assert_string_equal(conf->plugin_dirs[1], "/opt/b");
+	assert_string_equal(km_params_str(conf->params, "log_level"), "debug");
+
+	const km_cluster_conf_t *e = km_config_cluster(conf, "east-1");
+	assert_non_null(e);
+	assert_int_equal(e->kafka.cnt, 5);
+	assert_string_equal(e->kafka.kvs[3].key, "sasl.username");
+	assert_string_equal(e->kafka.kvs[3].val, "mirror");
+	assert_true(e->kafka.kvs[3].secret); /* came from ${env:} */
+	assert_string_equal(e->kafka.kvs[4].key, "sasl.password");
+	assert_string_equal(e->kafka.kvs[4].val, SECRET);
+	assert_true(e->kafka.kvs[4].secret);
+	assert_false(e->kafka.kvs[1].secret);
+	const km_cluster_conf_t *w = km_config_cluster(conf, "west_2");
+	assert_string_equal(w->kafka.kvs[1].key, "ssl.key.password");
+	assert_true(w->kafka.kvs[1].secret); /* a sensitive key */
+
+	const km_flow_conf_t *f = &conf->flows[0];
+	assert_string_equal(f->name, "east.to-west_1");
+	assert_ptr_equal(f->source, e);
+	assert_ptr_equal(f->target, w);
+	assert_string_equal(f->topics.plugin, "topic_regex");
+	assert_ptr_equal(f->topics.node, km_node_get(f->node, "topics"));
+	assert_string_equal(f->policy.plugin, "identity");
+	assert_null(f->policy.node);
+	assert_ptr_equal(f->policy.where, km_node_get(f->node, "policy"));
+	assert_int_equal(f->pipeline_cnt, 2);
+	assert_string_equal(f->pipeline[0].plugin, "lua");
+	assert_string_equal(f->pipeline[0].path, "flows[0].pipeline[0]");
+	assert_string_equal(km_node_get(f->pipeline[0].node, "script")->scalar,
+	                    "/etc/kmirror/x.lua");
+	assert_string_equal(f->pipeline[1].plugin, "headers_drop");
+	assert_null(f->pipeline[1].node);
+	assert_string_equal(f->pipeline[1].path, "flows[0].pipeline[1]");
+	assert_int_equal(f->consumer.cnt, 1);
+	assert_string_equal(f->consumer.kvs[0].key, "fetch.max.bytes");
+	assert_int_equal(f->producer.cnt, 2);
+	assert_string_equal(f->producer.kvs[1].val, "20");
+
+	assert_string_equal(km_params_str(f->params, "start"), "latest");
+	assert_string_equal(km_params_str(f->params, "on_error"), "skip");
+	assert_string_equal(km_params_str(f->params, "isolation"), "read_uncommitted");
+	assert_int_equal(km_params_int(f->params, "replication.factor"), 3);
+	assert_int_equal(km_params_int(f->params, "refresh.topics.interval"), 30000);
+	assert_int_equal(km_params_bool(f->params, "sync.topic.configs"), 0);
+	assert_int_equal(km_params_int(f->params, "sync.topic.configs.interval"), 600000);
+	assert_int_equal(km_params_list(f->params, "config.properties.exclude", &items), 0);
+	assert_true(km_params_isset(f->params, "config.properties.exclude"));
+	/* MM2's spelling is config_regex's exclude, named as written */
+	assert_string_equal(f->configs.plugin, "config_regex");
+	assert_string_equal(f->configs.key_prefix, "config.properties");
+	assert_int_equal(f->configs.node->cnt, 1);
+	assert_string_equal(f->configs.node->keys[0]->scalar, "exclude");
+	assert_int_equal(f->configs.node->keys[0]->line, 37);
+	assert_int_equal(f->configs.node->keys[0]->col, 5);
+	assert_ptr_equal(f->configs.node->vals[0],
+	                 km_node_get(f->node, "config.properties.exclude"));
+	assert_int_equal(km_params_int(f->params, "batch.records"), 500);
+	assert_int_equal(km_params_int(f->params, "max.inflight.records"), 5000);
+	assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 128 * 1024 * 1024);
+	assert_int_equal(km_params_bool(f->params, "enabled"), 0);
+
+	f = &conf->flows[1];
+	assert_string_equal(f->policy.plugin, "prefix");
+	assert_ptr_equal(f->policy.node, km_node_get(f->node, "policy"));
+	assert_string_equal(f->policy.where->scalar, "prefix");
+	assert_string_equal(f->policy.path, "flows[1].policy");
+	assert_string_equal(km_params_str(f->params, "on_error"), "dead-letter");
+	assert_string_equal(km_params_str(f->params, "dead_letter.topic"), "kmirror.dead-letter_1");
+	assert_string_equal(f->groups.plugin, "group_regex");
+	assert_ptr_equal(f->groups.node, km_node_get(f->node, "groups"));
+	assert_string_equal(km_node_get(f->groups.node, "include")->vals[0]->scalar, "app-.*");
+	assert_string_equal(km_params_str(f->params, "offset-syncs.topic.location"), "target");
+	assert_int_equal(km_params_int(f->params, "offset.lag.max"), 0);
+	/* without checkpoints, the default sync.group.offsets: true is no error */
+	assert_int_equal(km_params_bool(f->params, "emit.checkpoints"), 0);
+	km_config_destroy(conf);
+}
+
+/* A real file, with a secret read from a file next to it. */
+static void test_load_file(void **state) {
+	char dir[] = "/tmp/km_test_config_XXXXXX";
+	char path[128], spath[128], err[512] = "";
+	assert_non_null(mkdtemp(dir));
+	snprintf(spath, sizeof(spath), "%s/pw", dir);
+	snprintf(path, sizeof(path), "%s/kmirror.yaml", dir);
+	FILE *fp = fopen(spath, "w");
+	fputs(SECRET "\n", fp);
+	fclose(fp);
+	fp = fopen(path, "w");
+	fputs("clusters:\n"
+	      "  a: {kafka: {bootstrap.servers: 'x:1', sasl.password: '${file:pw}'}}\n"
+	      "  b: {kafka: {bootstrap.servers: 'y:1'}}\n"
+	      "flows:\n"
+	      "  - {name: f, source: a, target: b}\n",
+	      fp);
+	fclose(fp);
+
+	km_config_t *conf = km_config_load(path, err, sizeof(err));
+	if (!conf)
+		fail_msg("%s", err);
+	assert_string_equal(conf->path, path);
+	assert_string_equal(conf->clusters[0].kafka.kvs[1].val, SECRET);
+	assert_true(conf->clusters[0].kafka.kvs[1].secret);
+	km_config_destroy(conf);
+
+	/* and errors name the real file */
+	fp = fopen(path, "w");
+	fputs("clusters:\n  a: {kafka: {bootstrap.servers: 'x:1', group.id: g}}\n", fp);
+	fclose(fp);
+	assert_null(km_config_load(path, err, sizeof(err)));
+	char *want = NULL;
+	assert_true(asprintf(&want,
+	                     "%s:2:41: key 'group.id' cannot be set: kmirror names its own "
+	                     "clients' groups",
+	                     path) > 0);
+	assert_string_equal(err, want);
+	free(want);
+
+	assert_null(km_config_load("/nonexistent/kmirror.yaml", err, sizeof(err)));
+	assert_string_equal(err,
+	                    "/nonexistent/kmirror.yaml: cannot be read: No such file or directory");
+	unlink(spath);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_sensitive_keys(void **state) {
+	km_config_t *conf = load_ok("clusters:\n"
+	                            "  a:\n"
+	                            "    kafka:\n"
+	                            "      bootstrap.servers: x:1\n"
+	                            "      sasl.password: sss\n"
+	                            "      ssl.keystore.password: sss\n"
+	                            "      ssl.key.pem: sss\n"
+	                            "      sasl.oauthbearer.config: sss\n"
+	                            "      client.id: c\n"
+	                            "  b: {kafka: {bootstrap.servers: 'y:1'}}\n"
+	                            "flows: [{name: f, source: a, target: b}]\n");
+	const km_kvlist_t *kv = &conf->clusters[0].kafka;
+	assert_int_equal(kv->cnt, 6);
+	assert_false(kv->kvs[0].secret);
+	for (size_t i = 1; i < 5; i++)
+		assert_true(kv->kvs[i].secret);
+	assert_false(kv->kvs[5].secret);
+	km_config_destroy(conf);
+}
+
+int main(void) {
+	static const struct CMUnitTest fixed[] = {
+	    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_rest_accepted),
+	    cmocka_unit_test(test_provenance_ok),    cmocka_unit_test(test_full_config),
+	    cmocka_unit_test(test_load_file),        cmocka_unit_test(test_sensitive_keys),
+	};
+	size_t nbad = sizeof(bad_cases) / sizeof(bad_cases[0]);
+	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	struct CMUnitTest *tests = calloc(nbad + nfixed, sizeof(*tests));
+	char **names = calloc(nbad, sizeof(*names));
+
+	setenv("KM_T_SECRET", SECRET, 1);
+	setenv("KM_T_SECRET_NUM", "-98765", 1);
+	unsetenv("KM_T_UNSET");
+	for (size_t i = 0; i < nfixed; i++)
+		tests[i] = fixed[i];
+	for (size_t i = 0; i < nbad; i++) {
+		if (asprintf(&names[i], "refused_%s", bad_cases[i].name) < 0)
+			return 1;
+		tests[nfixed + i] = (struct CMUnitTest){
+		    .name = names[i],
+		    .test_func = run_bad_case,
+		    .initial_state = (void *)&bad_cases[i],
 		};
-		km_config_t *conf = load_ok(FLOW);
-
-		(void)state;
-		assert_true(km_params_bool(conf->flows[0].params, "provenance"));
-		assert_string_equal(km_params_str(conf->flows[0].params, "provenance.header"),
-		                    "kmirror.provenance");
-		km_config_destroy(conf);
-		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-			km_config_destroy(load_ok(ok[i]));
 	}
-
-	static void test_minimal_defaults(void **state) {
-		km_config_t *conf = load_ok(FLOW);
-
-		assert_string_equal(conf->path, "t.yaml");
-		assert_int_equal(conf->cluster_cnt, 2);
-		assert_string_equal(conf->clusters[0].alias, "a");
-		assert_int_equal(conf->clusters[0].kafka.cnt, 1);
-		assert_string_equal(conf->clusters[0].kafka.kvs[0].key, "bootstrap.servers");
-		assert_string_equal(conf->clusters[0].kafka.kvs[0].val, "a1:9092");
-		assert_false(conf->clusters[0].kafka.kvs[0].secret);
-		assert_ptr_equal(km_config_cluster(conf, "b"), &conf->clusters[1]);
-		assert_null(km_config_cluster(conf, "c"));
-
-		assert_int_equal(conf->plugin_dir_cnt, 1);
-		assert_string_equal(conf->plugin_dirs[0], PLUGINSDIR);
-		assert_string_equal(km_params_str(conf->params, "log_level"), "info");
-
-		assert_int_equal(conf->flow_cnt, 1);
-		const km_flow_conf_t *f = &conf->flows[0];
-		assert_string_equal(f->name, "ab");
-		assert_ptr_equal(f->source, &conf->clusters[0]);
-		assert_ptr_equal(f->target, &conf->clusters[1]);
-		assert_string_equal(f->topics.plugin, "topic_regex");
-		assert_null(f->topics.node);
-		assert_ptr_equal(f->topics.where, f->node);
-		assert_string_equal(f->topics.path, "flows[0].topics");
-		assert_string_equal(f->policy.plugin, "prefix");
-		assert_string_equal(f->policy.path, "flows[0].policy");
-		assert_int_equal(f->pipeline_cnt, 0);
-		assert_int_equal(f->consumer.cnt, 0);
-		assert_int_equal(f->producer.cnt, 0);
-
-		assert_string_equal(km_params_str(f->params, "start"), "earliest");
-		assert_string_equal(km_params_str(f->params, "on_error"), "stop");
-		assert_null(km_params_str(f->params, "dead_letter.topic"));
-		assert_string_equal(km_params_str(f->params, "isolation"), "read_committed");
-		assert_int_equal(km_params_int(f->params, "replication.factor"), -1);
-		assert_int_equal(km_params_int(f->params, "refresh.topics.interval"), 5000);
-		assert_int_equal(km_params_bool(f->params, "sync.topic.configs"), 1);
-		assert_int_equal(km_params_int(f->params, "sync.topic.configs.interval"), 60000);
-		/* the filters: MM2's defaults, as plugins with their own defaults */
-		assert_false(km_params_isset(f->params, "config.properties.exclude"));
-		assert_string_equal(f->configs.plugin, "config_regex");
-		assert_null(f->configs.node);
-		assert_null(f->configs.key_prefix);
-		assert_string_equal(f->configs.path, "flows[0].config.properties");
-		assert_string_equal(f->groups.plugin, "group_regex");
-		assert_null(f->groups.node);
-		assert_ptr_equal(f->groups.where, f->node);
-		assert_string_equal(f->groups.path, "flows[0].groups");
-		/* offset syncs, checkpoints and group offsets: MM2's names, its defaults
-		 * but for sync.group.offsets (on) and the flush (10 s) */
-		assert_int_equal(km_params_bool(f->params, "emit.offset-syncs"), 1);
-		assert_string_equal(km_params_str(f->params, "offset-syncs.topic.location"),
-		                    "source");
-		assert_int_equal(km_params_int(f->params, "offset.lag.max"), 100);
-		assert_int_equal(km_params_int(f->params, "offset-syncs.flush.interval"), 10000);
-		assert_int_equal(km_params_bool(f->params, "emit.checkpoints"), 1);
-		assert_int_equal(km_params_int(f->params, "emit.checkpoints.interval"), 60000);
-		assert_int_equal(km_params_bool(f->params, "sync.group.offsets"), 1);
-		assert_int_equal(km_params_int(f->params, "sync.group.offsets.interval"), 60000);
-		assert_int_equal(km_params_int(f->params, "batch.records"), 1000);
-		assert_int_equal(km_params_int(f->params, "max.inflight.records"), 100000);
-		assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 64 * 1024 * 1024);
-		assert_int_equal(km_params_bool(f->params, "enabled"), 1);
-		km_config_destroy(conf);
-	}
-
-	static void test_full_config(void **state) {
-		setenv("KM_T_SECRET", SECRET, 1);
-		setenv("KM_T_USER", "mirror", 1);
-		km_config_t *conf =
-		    load_ok("plugin_dirs: /opt/a, /opt/b\n"
-		            "log_level: debug\n"
-		            "clusters:\n"
-		            "  east-1:\n"
-		            "    kafka:\n"
-		            "      bootstrap.servers: e1:9092,e2:9092\n"
-		            "      security.protocol: SASL_SSL\n"
-		            "      sasl.mechanisms: SCRAM-SHA-512\n"
-		            "      sasl.username: ${env:KM_T_USER}\n"
-		            "      sasl.password: ${env:KM_T_SECRET}\n"
-		            "  west_2:\n"
-		            "    kafka:\n"
-		            "      bootstrap.servers: w1:9092\n"
-		            "      ssl.key.password: plain-in-file\n"
-		            "flows:\n"
-		            "  - name: east.to-west_1\n"
-		            "    source: east-1\n"
-		            "    target: west_2\n"
-		            "    topics: {include: ['orders\\..*'], exclude: [tmp]}\n"
-		            "    policy: identity\n"
-		            "    pipeline:\n"
-		            "      - plugin: lua\n"
-		            "        script: /etc/kmirror/x.lua\n"
-		            "      - headers_drop\n"
-		            "    consumer:\n"
-		            "      fetch.max.bytes: 1048576\n"
-		            "    producer:\n"
-		            "      compression.type: zstd\n"
-		            "      linger.ms: 20\n"
-		            "    start: latest\n"
-		            "    on_error: skip\n"
-		            "    isolation: read_uncommitted\n"
-		            "    replication.factor: 3\n"
-		            "    refresh.topics.interval: 30s\n"
-		            "    sync.topic.configs: no\n"
-		            "    sync.topic.configs.interval: 10m\n"
-		            "    config.properties.exclude: []\n"
-		            "    batch.records: 500\n"
-		            "    max.inflight.records: 5000\n"
-		            "    max.inflight.bytes: 128MiB\n"
-		            "    enabled: off\n"
-		            "  - name: back\n"
-		            "    source: west_2\n"
-		            "    target: east-1\n"
-		            "    policy: {plugin: prefix, separator: _}\n"
-		            "    on_error: dead-letter\n"
-		            "    dead_letter.topic: kmirror.dead-letter_1\n"
-		            "    groups: {include: ['app-.*'], exclude: []}\n"
-		            "    offset-syncs.topic.location: target\n"
-		            "    offset.lag.max: 0\n"
-		            "    emit.checkpoints: false\n");
-		const char *const *items;
-
-		assert_int_equal(conf->plugin_dir_cnt, 2);
-		assert_string_equal(conf->plugin_dirs[0], "/opt/a");
-		assert_string_equal(conf->plugin_dirs[1], "/opt/b");
-		assert_string_equal(km_params_str(conf->params, "log_level"), "debug");
-
-		const km_cluster_conf_t *e = km_config_cluster(conf, "east-1");
-		assert_non_null(e);
-		assert_int_equal(e->kafka.cnt, 5);
-		assert_string_equal(e->kafka.kvs[3].key, "sasl.username");
-		assert_string_equal(e->kafka.kvs[3].val, "mirror");
-		assert_true(e->kafka.kvs[3].secret); /* came from ${env:} */
-		assert_string_equal(e->kafka.kvs[4].key, "sasl.password");
-		assert_string_equal(e->kafka.kvs[4].val, SECRET);
-		assert_true(e->kafka.kvs[4].secret);
-		assert_false(e->kafka.kvs[1].secret);
-		const km_cluster_conf_t *w = km_config_cluster(conf, "west_2");
-		assert_string_equal(w->kafka.kvs[1].key, "ssl.key.password");
-		assert_true(w->kafka.kvs[1].secret); /* a sensitive key */
-
-		const km_flow_conf_t *f = &conf->flows[0];
-		assert_string_equal(f->name, "east.to-west_1");
-		assert_ptr_equal(f->source, e);
-		assert_ptr_equal(f->target, w);
-		assert_string_equal(f->topics.plugin, "topic_regex");
-		assert_ptr_equal(f->topics.node, km_node_get(f->node, "topics"));
-		assert_string_equal(f->policy.plugin, "identity");
-		assert_null(f->policy.node);
-		assert_ptr_equal(f->policy.where, km_node_get(f->node, "policy"));
-		assert_int_equal(f->pipeline_cnt, 2);
-		assert_string_equal(f->pipeline[0].plugin, "lua");
-		assert_string_equal(f->pipeline[0].path, "flows[0].pipeline[0]");
-		assert_string_equal(km_node_get(f->pipeline[0].node, "script")->scalar,
-		                    "/etc/kmirror/x.lua");
-		assert_string_equal(f->pipeline[1].plugin, "headers_drop");
-		assert_null(f->pipeline[1].node);
-		assert_string_equal(f->pipeline[1].path, "flows[0].pipeline[1]");
-		assert_int_equal(f->consumer.cnt, 1);
-		assert_string_equal(f->consumer.kvs[0].key, "fetch.max.bytes");
-		assert_int_equal(f->producer.cnt, 2);
-		assert_string_equal(f->producer.kvs[1].val, "20");
-
-		assert_string_equal(km_params_str(f->params, "start"), "latest");
-		assert_string_equal(km_params_str(f->params, "on_error"), "skip");
-		assert_string_equal(km_params_str(f->params, "isolation"), "read_uncommitted");
-		assert_int_equal(km_params_int(f->params, "replication.factor"), 3);
-		assert_int_equal(km_params_int(f->params, "refresh.topics.interval"), 30000);
-		assert_int_equal(km_params_bool(f->params, "sync.topic.configs"), 0);
-		assert_int_equal(km_params_int(f->params, "sync.topic.configs.interval"), 600000);
-		assert_int_equal(km_params_list(f->params, "config.properties.exclude", &items), 0);
-		assert_true(km_params_isset(f->params, "config.properties.exclude"));
-		/* MM2's spelling is config_regex's exclude, named as written */
-		assert_string_equal(f->configs.plugin, "config_regex");
-		assert_string_equal(f->configs.key_prefix, "config.properties");
-		assert_int_equal(f->configs.node->cnt, 1);
-		assert_string_equal(f->configs.node->keys[0]->scalar, "exclude");
-		assert_int_equal(f->configs.node->keys[0]->line, 37);
-		assert_int_equal(f->configs.node->keys[0]->col, 5);
-		assert_ptr_equal(f->configs.node->vals[0],
-		                 km_node_get(f->node, "config.properties.exclude"));
-		assert_int_equal(km_params_int(f->params, "batch.records"), 500);
-		assert_int_equal(km_params_int(f->params, "max.inflight.records"), 5000);
-		assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 128 * 1024 * 1024);
-		assert_int_equal(km_params_bool(f->params, "enabled"), 0);
-
-		f = &conf->flows[1];
-		assert_string_equal(f->policy.plugin, "prefix");
-		assert_ptr_equal(f->policy.node, km_node_get(f->node, "policy"));
-		assert_string_equal(f->policy.where->scalar, "prefix");
-		assert_string_equal(f->policy.path, "flows[1].policy");
-		assert_string_equal(km_params_str(f->params, "on_error"), "dead-letter");
-		assert_string_equal(km_params_str(f->params, "dead_letter.topic"),
-		                    "kmirror.dead-letter_1");
-		assert_string_equal(f->groups.plugin, "group_regex");
-		assert_ptr_equal(f->groups.node, km_node_get(f->node, "groups"));
-		assert_string_equal(km_node_get(f->groups.node, "include")->vals[0]->scalar,
-		                    "app-.*");
-		assert_string_equal(km_params_str(f->params, "offset-syncs.topic.location"),
-		                    "target");
-		assert_int_equal(km_params_int(f->params, "offset.lag.max"), 0);
-		/* without checkpoints, the default sync.group.offsets: true is no error */
-		assert_int_equal(km_params_bool(f->params, "emit.checkpoints"), 0);
-		km_config_destroy(conf);
-	}
-
-	/* A real file, with a secret read from a file next to it. */
-	static void test_load_file(void **state) {
-		char dir[] = "/tmp/km_test_config_XXXXXX";
-		char path[128], spath[128], err[512] = "";
-		assert_non_null(mkdtemp(dir));
-		snprintf(spath, sizeof(spath), "%s/pw", dir);
-		snprintf(path, sizeof(path), "%s/kmirror.yaml", dir);
-		FILE *fp = fopen(spath, "w");
-		fputs(SECRET "\n", fp);
-		fclose(fp);
-		fp = fopen(path, "w");
-		fputs("clusters:\n"
-		      "  a: {kafka: {bootstrap.servers: 'x:1', sasl.password: '${file:pw}'}}\n"
-		      "  b: {kafka: {bootstrap.servers: 'y:1'}}\n"
-		      "flows:\n"
-		      "  - {name: f, source: a, target: b}\n",
-		      fp);
-		fclose(fp);
-
-		km_config_t *conf = km_config_load(path, err, sizeof(err));
-		if (!conf)
-			fail_msg("%s", err);
-		assert_string_equal(conf->path, path);
-		assert_string_equal(conf->clusters[0].kafka.kvs[1].val, SECRET);
-		assert_true(conf->clusters[0].kafka.kvs[1].secret);
-		km_config_destroy(conf);
-
-		/* and errors name the real file */
-		fp = fopen(path, "w");
-		fputs("clusters:\n  a: {kafka: {bootstrap.servers: 'x:1', group.id: g}}\n", fp);
-		fclose(fp);
-		assert_null(km_config_load(path, err, sizeof(err)));
-		char *want = NULL;
-		assert_true(asprintf(&want,
-		                     "%s:2:41: key 'group.id' cannot be set: kmirror names its own "
-		                     "clients' groups",
-		                     path) > 0);
-		assert_string_equal(err, want);
-		free(want);
-
-		assert_null(km_config_load("/nonexistent/kmirror.yaml", err, sizeof(err)));
-		assert_string_equal(
-		    err, "/nonexistent/kmirror.yaml: cannot be read: No such file or directory");
-		unlink(spath);
-		unlink(path);
-		rmdir(dir);
-	}
-
-	static void test_sensitive_keys(void **state) {
-		km_config_t *conf = load_ok("clusters:\n"
-		                            "  a:\n"
-		                            "    kafka:\n"
-		                            "      bootstrap.servers: x:1\n"
-		                            "      sasl.password: sss\n"
-		                            "      ssl.keystore.password: sss\n"
-		                            "      ssl.key.pem: sss\n"
-		                            "      sasl.oauthbearer.config: sss\n"
-		                            "      client.id: c\n"
-		                            "  b: {kafka: {bootstrap.servers: 'y:1'}}\n"
-		                            "flows: [{name: f, source: a, target: b}]\n");
-		const km_kvlist_t *kv = &conf->clusters[0].kafka;
-		assert_int_equal(kv->cnt, 6);
-		assert_false(kv->kvs[0].secret);
-		for (size_t i = 1; i < 5; i++)
-			assert_true(kv->kvs[i].secret);
-		assert_false(kv->kvs[5].secret);
-		km_config_destroy(conf);
-	}
-
-	int main(void) {
-		static const struct CMUnitTest fixed[] = {
-		    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_rest_accepted),
-		    cmocka_unit_test(test_provenance_ok),    cmocka_unit_test(test_full_config),
-		    cmocka_unit_test(test_load_file),        cmocka_unit_test(test_sensitive_keys),
-		};
-		size_t nbad = sizeof(bad_cases) / sizeof(bad_cases[0]);
-		size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
-		struct CMUnitTest *tests = calloc(nbad + nfixed, sizeof(*tests));
-		char **names = calloc(nbad, sizeof(*names));
-
-		setenv("KM_T_SECRET", SECRET, 1);
-		setenv("KM_T_SECRET_NUM", "-98765", 1);
-		unsetenv("KM_T_UNSET");
-		for (size_t i = 0; i < nfixed; i++)
-			tests[i] = fixed[i];
-		for (size_t i = 0; i < nbad; i++) {
-			if (asprintf(&names[i], "refused_%s", bad_cases[i].name) < 0)
-				return 1;
-			tests[nfixed + i] = (struct CMUnitTest){
-			    .name = names[i],
-			    .test_func = run_bad_case,
-			    .initial_state = (void *)&bad_cases[i],
-			};
-		}
-		int ret = _cmocka_run_group_tests("config", tests, nbad + nfixed, NULL, NULL);
-		for (size_t i = 0; i < nbad; i++)
-			free(names[i]);
-		free(names);
-		free(tests);
-		return ret;
-	}
+	int ret = _cmocka_run_group_tests("config", tests, nbad + nfixed, NULL, NULL);
+	for (size_t i = 0; i < nbad; i++)
+		free(names[i]);
+	free(names);
+	free(tests);
+	return ret;
+}
