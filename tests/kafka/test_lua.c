@@ -308,9 +308,20 @@ static void test_fan_in(void **state) {
 		ktest_assert_header(&t[1], "region", region[i]);
 		ktest_assert_header(&t[1], "h", "x");
 		ktest_assert_header(&t[2], "region", "north");
-		assert_int_equal(rd_kafka_header_cnt(t[0].headers), 1);
-		assert_int_equal(rd_kafka_header_cnt(t[1].headers), 2);
-		assert_int_equal(rd_kafka_header_cnt(t[2].headers), 1);
+		/* and kmirrord's provenance header last (docs/active-active.md) */
+		assert_int_equal(rd_kafka_header_cnt(t[0].headers), 2);
+		assert_int_equal(rd_kafka_header_cnt(t[1].headers), 3);
+		assert_int_equal(rd_kafka_header_cnt(t[2].headers), 2);
+		for (size_t j = 0; j < 3; j++) {
+			const char *hn;
+			const void *hv;
+			size_t hs;
+			assert_int_equal(
+			    rd_kafka_header_get_all(
+			        t[j].headers, rd_kafka_header_cnt(t[j].headers) - 1, &hn, &hv, &hs),
+			    0);
+			assert_string_equal(hn, "kmirror.provenance");
+		}
 		ktest_recs_free(s, ns);
 		ktest_recs_free(t, nt);
 	}

@@ -153,8 +153,12 @@ static void test_pipeline(void **state) {
 				assert_int_equal(
 				    rd_kafka_header_get_all(r[k].headers, 1, &name, &val, &sz), 0);
 				assert_string_equal(name, "origin");
-				assert_int_not_equal(
+				/* then only the provenance header kmirrord adds */
+				assert_int_equal(
 				    rd_kafka_header_get_all(r[k].headers, 2, &name, &val, &sz), 0);
+				assert_string_equal(name, "kmirror.provenance");
+				assert_int_not_equal(
+				    rd_kafka_header_get_all(r[k].headers, 3, &name, &val, &sz), 0);
 			}
 		}
 		ktest_recs_free(r, n);
@@ -164,9 +168,68 @@ static void test_pipeline(void **state) {
 	ktest_destroy(b);
 }
 
+/* A transform that fails a record follows on_error: with dead-letter, the
+ * record goes unchanged to the dead-letter topic with headers naming the
+ * stage and its message, and the rest of the partition goes on. Here the
+ * timestamp stage fails the records it would move before 1970. */
+static void test_failure_dead_lettered(void **state) {
+	static const char more[] = "    on_error: dead-letter\n"
+	                           "    dead_letter.topic: %s\n"
+	                           "    pipeline:\n"
+	                           "      - plugin: timestamp\n"
+	                           "        mode: shift\n"
+	                           "        shift: -%dh\n";
+	char topic[128], mirror[160], dlq[128], extra[512], buf[256];
+	rd_kafka_t *a = ktest_producer("a", "enable.idempotence", "true", NULL);
+	ktest_daemon_t *d = &ktest_the_daemon;
+	int64_t hours = (base_ts / 3600000) - 1; /* up to one hour before base_ts + 1h */
+	ktest_rec_t *r;
+	size_t n;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "txfail");
+	ktest_topic_name(dlq, sizeof(dlq), "txdlq");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_create_topic(a, topic, 1, NULL);
+	/* records 0..2 at base_ts + i: shifted, still after 1970; record 3
+	 * far older, so the shift would take it before 1970 */
+	for (int i = 0; i < 3; i++)
+		produce(a, topic, 0, "ok", "prod", i);
+	assert_int_equal(rd_kafka_producev(a, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+	                                   RD_KAFKA_V_KEY("old", 3), RD_KAFKA_V_VALUE("v-old", 5),
+	                                   RD_KAFKA_V_TIMESTAMP(1000), RD_KAFKA_V_END),
+	                 0);
+	produce(a, topic, 0, "after", "prod", 3);
+	ktest_flush(a);
+
+	snprintf(extra, sizeof(extra), more, dlq, (int)hours);
+	ktest_flow_start(d, "txf", topic, extra, WAIT_MS);
+	ktest_status_wait_caught_up(d, "txf", a, topic, 1, WAIT_MS);
+	assert_int_equal(ktest_status_wait(d, "txf", "dead_lettered", 1, WAIT_MS), 1);
+	ktest_daemon_finish(d);
+
+	/* the partition went on past the failed record */
+	ktest_keys_of("b", mirror, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "ok,ok,ok,after");
+	r = ktest_read_all("b", dlq, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].key_len, 3);
+	assert_memory_equal(r[0].key, "old", 3);
+	assert_int_equal(r[0].timestamp, 1000); /* unchanged */
+	ktest_assert_header(&r[0], "kmirror.error.stage", "txf/flows[0].pipeline[0]");
+	ktest_assert_header(&r[0], "kmirror.error.code", "KM_ERR_STAGE");
+	ktest_assert_header(&r[0], "kmirror.error.source.offset", "3");
+	assert_non_null(ktest_header(&r[0], "kmirror.error.message", buf, sizeof(buf)));
+	if (!strstr(buf, "1970"))
+		fail_msg("kmirror.error.message: %s", buf);
+	ktest_recs_free(r, n);
+	ktest_destroy(a);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_pipeline, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_failure_dead_lettered, ktest_daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
