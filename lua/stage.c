@@ -23,6 +23,7 @@
 #define KM_HOOK_EVERY 1000       /* instructions between two hook calls */
 #define KM_SCRIPT_MAX (16 << 20) /* bytes of script text */
 #define KM_ERRMSG_MAX 1024       /* of a record's error */
+#define KM_MEM_SLACK  (64 << 10) /* over memory_max, outside the script's calls */
 
 static const km_param_t lua_params[] = {
     {.name = "script",
@@ -77,7 +78,11 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 		k->mem_used -= osize;
 		return NULL;
 	}
-	if (nsize > osize && k->mem_used + (nsize - osize) > k->mem_max) {
+	/* outside a call of the script (its errors being reported, the stage's
+	 * own work) a little over the cap is allowed, so that reporting a
+	 * memory error never fails for memory */
+	if (nsize > osize &&
+	    k->mem_used + (nsize - osize) > k->mem_max + (k->deadline_ms ? 0 : KM_MEM_SLACK)) {
 		k->limit_hit = "memory_max";
 		return NULL;
 	}
@@ -191,6 +196,8 @@ static int limited_call(km_lua_t *k, int nargs, int nres, int h) {
 		rc = LUA_ERRRUN;
 	}
 	k->deadline_ms = 0;
+	if (k->limit_hit && !strcmp(k->limit_hit, "memory_max"))
+		lua_gc(k->L, LUA_GCCOLLECT);
 	if (rc == LUA_ERRMEM) {
 		/* Lua calls no message handler for these: the line is not known */
 		lua_pop(k->L, 1);
@@ -202,8 +209,6 @@ static int limited_call(km_lua_t *k, int nargs, int nres, int h) {
 		else
 			lua_pushfstring(k->L, "%s: not enough memory", k->script);
 	}
-	if (k->limit_hit && !strcmp(k->limit_hit, "memory_max"))
-		lua_gc(k->L, LUA_GCCOLLECT);
 	return rc;
 }
 
