@@ -333,25 +333,33 @@ void km_copy_produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topi
 
 /* ---- provenance headers (provenance.h) --------------------------------- */
 
-/* Whether the record of @p e came from the target (its provenance lists
- * the target's id): it is dropped then, like a record a stage drops, and
+/* What the record of @p e's provenance says of the target. KM_PROV_SEEN:
+ * it came from the target, and is dropped, like a record a stage drops;
  * progress moves past it. A record with no headers costs one call. */
-static int came_from_target(km_flow_t *f, km_entry_t *e) {
+static km_prov_state_t came_from_target(km_flow_t *f, km_entry_t *e) {
 	rd_kafka_headers_t *h;
+	km_prov_state_t st;
 
-	if (rd_kafka_message_headers(e->msg, &h) ||
-	    !km_prov_seen(h, f->prov_name, f->d.prov.dst, f->d.prov.dst_len))
-		return 0;
-	e->mark = KM_MARK_PROV_DROPPED;
-	km_inflight_release(&f->d.ifl, e);
-	return 1;
+	if (rd_kafka_message_headers(e->msg, &h))
+		return KM_PROV_NONE;
+	if ((st = km_prov_state(h, f->prov_name, f->d.prov.dst, f->d.prov.dst_len)) ==
+	    KM_PROV_SEEN) {
+		e->mark = KM_MARK_PROV_DROPPED;
+		km_inflight_release(&f->d.ifl, e);
+	}
+	return st;
 }
 
 /* @p h (handed over, NULL: none) with the source's id added to the
- * provenance list. */
-static rd_kafka_headers_t *with_provenance(km_flow_t *f, rd_kafka_headers_t *h) {
+ * provenance list; @p st what came_from_target() found in these very
+ * headers (KM_PROV_NONE: no provenance header, so no second scan), or
+ * KM_PROV_OTHER when it is not known. */
+static rd_kafka_headers_t *with_provenance(km_flow_t *f, rd_kafka_headers_t *h,
+                                           km_prov_state_t st) {
 	if (!f->prov_on)
 		return h;
+	if (st == KM_PROV_NONE)
+		return km_prov_append_new(h, f->prov_name, f->d.prov.src, f->d.prov.src_len);
 	return km_prov_append(h, f->prov_name, f->d.prov.src, f->d.prov.src_len);
 }
 
@@ -366,13 +374,14 @@ static void copy_direct(km_flow_t *f, km_entry_t **entries, size_t n) {
 		rd_kafka_message_t *m = e->msg;
 		km_part_t *p = e->q->owner;
 		rd_kafka_headers_t *hdrs = NULL;
+		km_prov_state_t st = KM_PROV_OTHER;
 
-		if (f->prov_on && came_from_target(f, e))
+		if (f->prov_on && (st = came_from_target(f, e)) == KM_PROV_SEEN)
 			continue;
 		rd_kafka_message_detach_headers(m, &hdrs);
 		km_copy_produce(f, p, e, p->st->target, m->partition, m->key, m->key_len,
-		                m->payload, m->len, km_msg_timestamp(m), with_provenance(f, hdrs),
-		                0);
+		                m->payload, m->len, km_msg_timestamp(m),
+		                with_provenance(f, hdrs, st), 0);
 		km_inflight_release(&f->d.ifl, e);
 	}
 }
@@ -481,7 +490,7 @@ static void produce_batch(km_flow_t *f, km_batch_t *b, size_t n) {
 		}
 		km_copy_produce(f, e ? e->q->owner : NULL, e, r->topic, r->partition, r->key,
 		                r->key_len, r->value, r->value_len, r->timestamp,
-		                with_provenance(f, record_headers(f, r, i, n)), 0);
+		                with_provenance(f, record_headers(f, r, i, n), KM_PROV_OTHER), 0);
 	}
 }
 
@@ -589,7 +598,7 @@ static void copy_entries(km_flow_t *f, km_entry_t **entries, size_t n) {
 		if (f->prov_on) { /* the stages never see records that came from the target */
 			size_t k = 0;
 			for (size_t i = 0; i < n; i++)
-				if (!came_from_target(f, entries[i]))
+				if (came_from_target(f, entries[i]) != KM_PROV_SEEN)
 					entries[k++] = entries[i];
 			n = k;
 		}

@@ -23,16 +23,30 @@ int km_prov_list_has(const void *val, size_t len, const char *id, size_t id_len)
 	return 0;
 }
 
-int km_prov_seen(const rd_kafka_headers_t *h, const char *name, const char *id, size_t id_len) {
+km_prov_state_t km_prov_state(const rd_kafka_headers_t *h, const char *name, const char *id,
+                              size_t id_len) {
+	km_prov_state_t st = KM_PROV_NONE;
 	const void *val;
 	size_t len;
 
-	if (!h)
-		return 0;
-	for (size_t i = 0; !rd_kafka_header_get(h, i, name, &val, &len); i++)
+	for (size_t i = 0; h && !rd_kafka_header_get(h, i, name, &val, &len); i++) {
 		if (km_prov_list_has(val, len, id, id_len))
-			return 1;
-	return 0;
+			return KM_PROV_SEEN;
+		st = KM_PROV_OTHER;
+	}
+	return st;
+}
+
+int km_prov_seen(const rd_kafka_headers_t *h, const char *name, const char *id, size_t id_len) {
+	return km_prov_state(h, name, id, id_len) == KM_PROV_SEEN;
+}
+
+rd_kafka_headers_t *km_prov_append_new(rd_kafka_headers_t *h, const char *name, const char *id,
+                                       size_t id_len) {
+	if (!h)
+		h = rd_kafka_headers_new(1);
+	rd_kafka_header_add(h, name, -1, id, (ssize_t)id_len);
+	return h;
 }
 
 rd_kafka_headers_t *km_prov_append(rd_kafka_headers_t *h, const char *name, const char *id,
@@ -42,12 +56,8 @@ rd_kafka_headers_t *km_prov_append(rd_kafka_headers_t *h, const char *name, cons
 	size_t len;
 
 	/* the common case, a record that had no provenance: one scan */
-	if (!h || rd_kafka_header_get(h, 0, name, &val, &len)) {
-		if (!h)
-			h = rd_kafka_headers_new(1);
-		rd_kafka_header_add(h, name, -1, id, (ssize_t)id_len);
-		return h;
-	}
+	if (!h || rd_kafka_header_get(h, 0, name, &val, &len))
+		return km_prov_append_new(h, name, id, id_len);
 	if (km_prov_seen(h, name, id, id_len))
 		return h;
 	/* one header of the name, with room: extend its list (copied first:

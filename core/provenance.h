@@ -32,8 +32,17 @@
  * the id @p id (@p id_len bytes, not empty). */
 int km_prov_list_has(const void *val, size_t len, const char *id, size_t id_len);
 
-/* Whether a header named @p name of @p h (NULL: none) lists @p id. Cheap
- * when @p h holds no header of that name: one name comparison per header. */
+/* What @p h (NULL: none) says of @p id under the header @p name: no such
+ * header, headers that do not list it, or one that does. Cheap when @p h
+ * holds no header of that name: one name comparison per header. */
+typedef enum km_prov_state {
+	KM_PROV_NONE = 0, /* no header named @p name */
+	KM_PROV_OTHER,    /* the header is there; @p id is not in it */
+	KM_PROV_SEEN,     /* a header of the name lists @p id */
+} km_prov_state_t;
+km_prov_state_t km_prov_state(const rd_kafka_headers_t *h, const char *name, const char *id,
+                              size_t id_len);
+/* Whether a header named @p name of @p h lists @p id (KM_PROV_SEEN). */
 int km_prov_seen(const rd_kafka_headers_t *h, const char *name, const char *id, size_t id_len);
 
 /* Appends @p id to the list of @p h's header @p name: the header's value
@@ -44,6 +53,10 @@ int km_prov_seen(const rd_kafka_headers_t *h, const char *name, const char *id, 
  * made. Returns the headers (the caller owns them, as it owned @p h). */
 rd_kafka_headers_t *km_prov_append(rd_kafka_headers_t *h, const char *name, const char *id,
                                    size_t id_len);
+/* The same when the caller knows already, from km_prov_state() on these
+ * very headers, that they hold no header @p name: no scan of them. */
+rd_kafka_headers_t *km_prov_append_new(rd_kafka_headers_t *h, const char *name, const char *id,
+                                       size_t id_len);
 
 /* Undoes km_prov_append(@p h, @p name, @p id) on a copy: the headers as
  * they were before (the provenance header, if it stays, goes last). For

@@ -566,6 +566,12 @@ void km_lua_push_batch(lua_State *L, km_lua_t *k) {
 }
 
 void km_lua_record_open(lua_State *L) {
+	static const luaL_Reg rec_meta[] = {{"__index", rec_index},
+	                                    {"__newindex", rec_newindex},
+	                                    {"__tostring", rec_tostring},
+	                                    {NULL, NULL}};
+	static const luaL_Reg batch_meta[] = {
+	    {"__index", batch_index}, {"__len", batch_len}, {NULL, NULL}};
 	km_lua_t *k = km_lua_of(L);
 
 	/* every light userdata shares this metatable: the stage gives out no
@@ -573,12 +579,7 @@ void km_lua_record_open(lua_State *L) {
 	 * rec_check() refuses both json.null and stale handles */
 	lua_pushlightuserdata(L, NULL);
 	lua_createtable(L, 0, 5);
-	lua_pushcfunction(L, rec_index);
-	lua_setfield(L, -2, "__index");
-	lua_pushcfunction(L, rec_newindex);
-	lua_setfield(L, -2, "__newindex");
-	lua_pushcfunction(L, rec_tostring);
-	lua_setfield(L, -2, "__tostring");
+	luaL_setfuncs(L, rec_meta, 0);
 	lua_pushliteral(L, "kmirror.record");
 	lua_setfield(L, -2, "__name");
 	lua_pushboolean(L, 0);
@@ -587,10 +588,7 @@ void km_lua_record_open(lua_State *L) {
 	lua_pop(L, 1);
 
 	luaL_newmetatable(L, "kmirror.batch");
-	lua_pushcfunction(L, batch_index);
-	lua_setfield(L, -2, "__index");
-	lua_pushcfunction(L, batch_len);
-	lua_setfield(L, -2, "__len");
+	luaL_setfuncs(L, batch_meta, 0);
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_pop(L, 1);

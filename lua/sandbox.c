@@ -284,6 +284,14 @@ int km_lua_sandbox_open(km_lua_t *k) {
 	    "assert",   "error",    "getmetatable", "ipairs", "next",     "pairs",
 	    "pcall",    "rawequal", "rawget",       "rawlen", "select",   "setmetatable",
 	    "tonumber", "tostring", "type",         "xpcall", "_VERSION", NULL};
+	/* the base functions the stage replaces, and emit */
+	static const luaL_Reg safe[] = {{"rawset", safe_rawset},
+	                                {"collectgarbage", safe_collectgarbage},
+	                                {"load", safe_load},
+	                                {"print", safe_print},
+	                                {"require", km_lua_require},
+	                                {"emit", km_lua_emit},
+	                                {NULL, NULL}};
 	static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
 	                                {LUA_STRLIBNAME, luaopen_string},
 	                                {LUA_TABLIBNAME, luaopen_table},
@@ -313,18 +321,7 @@ int km_lua_sandbox_open(km_lua_t *k) {
 	lua_newtable(L);
 	for (const char *const *b = base; *b; b++)
 		copy_global(L, *b);
-	lua_pushcfunction(L, safe_rawset);
-	lua_setfield(L, -2, "rawset");
-	lua_pushcfunction(L, safe_collectgarbage);
-	lua_setfield(L, -2, "collectgarbage");
-	lua_pushcfunction(L, safe_load);
-	lua_setfield(L, -2, "load");
-	lua_pushcfunction(L, safe_print);
-	lua_setfield(L, -2, "print");
-	lua_pushcfunction(L, km_lua_require);
-	lua_setfield(L, -2, "require");
-	lua_pushcfunction(L, km_lua_emit);
-	lua_setfield(L, -2, "emit");
+	luaL_setfuncs(L, safe, 0);
 	for (const luaL_Reg *l = libs + 1; l->name; l++) {
 		if (!strcmp(l->name, LUA_OSLIBNAME)) {
 			lua_createtable(L, 0, 2);

@@ -273,6 +273,7 @@ static void test_field_errors(void **state) {
 	                         "  if r.key == 'topic' then r.topic = 'a b' end\n"
 	                         "  if r.key == 'ret' then return 42 end\n"
 	                         "  if r.key == 'val' then r.value = {} end\n"
+	                         "  if r.key == 'emit' then emit{topci = 'x'} end\n"
 	                         "end\n",
 	                         NULL),
 	                 KM_OK);
@@ -284,6 +285,7 @@ static void test_field_errors(void **state) {
 	lt_add(&t, "ret", "v", 1, 5);
 	lt_add(&t, "val", "v", 1, 6);
 	lt_add(&t, "fine", "v", 1, 7);
+	lt_add(&t, "emit", "v", 1, 8);
 	assert_int_equal(lt_run(&t), KM_STAGE_OK);
 	assert_failed_with(&t, 0, ":2: field 'source_offset' of a record is read-only");
 	assert_failed_with(&t, 1, ":3: a record has no field 'vlaue'");
@@ -295,7 +297,11 @@ static void test_field_errors(void **state) {
 	assert_failed_with(&t, 5, ":1: process_record returned a number; return false to drop");
 	assert_failed_with(&t, 6, ":8: value must be a string, or nil for null, not table");
 	assert_false(rec(&t, 7)->flags & KM_RECORD_F_ERROR);
-	assert_int_equal(counter(&t, "script_errors"), 7);
+	assert_failed_with(&t, 8,
+	                   ":9: emit: 'topci' is not a field of a record; use topic, key, value, "
+	                   "headers, partition, timestamp");
+	assert_int_equal(t.bb.pub.cnt, 9); /* nothing was emitted */
+	assert_int_equal(counter(&t, "script_errors"), 8);
 	lt_free(&t);
 }
 
@@ -779,17 +785,41 @@ static void test_check_config_program(void **state) {
 	lt_free(&t);
 }
 
-/* A reload sees a changed script: the flow is not the same. */
+/* The script's instance made again from @p t's configuration file, as a
+ * reload makes it; the caller destroys both. */
+static km_instance_t *lt_rebind(lt_t *t, km_config_t **cp) {
+	char conf[600];
+	km_instance_t *inst;
+
+	snprintf(conf, sizeof(conf), "%s/k.yaml", t->dir);
+	assert_non_null(*cp = km_config_load(conf, t->errstr, sizeof(t->errstr)));
+	inst = km_instance_new(t->h, &(*cp)->flows[0].pipeline[0], KM_PLUGIN_STAGE, "ab", "a", "b",
+	                       t->errstr, sizeof(t->errstr));
+	if (!inst)
+		fail_msg("%s", t->errstr);
+	return inst;
+}
+
+/* A reload sees whether the script changed: the same file untouched is the
+ * same flow; the same path with other text (another size) is not. */
 static void test_changed_script_restarts(void **state) {
-	lt_t a, b;
+	km_config_t *c1, *c2;
+	km_instance_t *same, *changed;
+	lt_t t;
 	(void)state;
-	assert_int_equal(lt_make(&a, "x = 1\n", NULL), KM_OK);
-	assert_int_equal(lt_make(&b, "x = 1\n", NULL), KM_OK);
-	/* another directory: another file */
-	assert_false(km_params_files_same(a.inst->params, b.inst->params));
-	assert_true(km_params_files_same(a.inst->params, a.inst->params));
-	lt_free(&a);
-	lt_free(&b);
+
+	assert_int_equal(lt_make(&t, "x = 1\n", NULL), KM_OK);
+	same = lt_rebind(&t, &c1);
+	assert_true(km_params_files_same(t.inst->params, same->params));
+	write_file(t.script, "x = 12345\n");
+	changed = lt_rebind(&t, &c2);
+	assert_false(km_params_files_same(t.inst->params, changed->params));
+	assert_false(km_params_files_same(same->params, changed->params));
+	km_instance_destroy(same);
+	km_instance_destroy(changed);
+	km_config_destroy(c1);
+	km_config_destroy(c2);
+	lt_free(&t);
 }
 
 int main(void) {

@@ -159,11 +159,33 @@ static void test_strip(void **state) {
 	rd_kafka_headers_destroy(h);
 }
 
+/* The state the empty pipeline's one scan finds, and the append it then
+ * makes without a second scan. */
+static void test_state_and_append_new(void **state) {
+	char buf[KM_PROV_VALUE_MAX + 1];
+	rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+
+	(void)state;
+	assert_int_equal(km_prov_state(NULL, KM_PROV_HEADER, A, strlen(A)), KM_PROV_NONE);
+	rd_kafka_header_add(h, "app", -1, "v", 1);
+	assert_int_equal(km_prov_state(h, KM_PROV_HEADER, A, strlen(A)), KM_PROV_NONE);
+	h = km_prov_append_new(h, KM_PROV_HEADER, A, strlen(A));
+	assert_int_equal(rd_kafka_header_cnt(h), 2);
+	assert_string_equal(value(h, KM_PROV_HEADER, buf, sizeof(buf)), A);
+	assert_int_equal(km_prov_state(h, KM_PROV_HEADER, A, strlen(A)), KM_PROV_SEEN);
+	assert_int_equal(km_prov_state(h, KM_PROV_HEADER, B, strlen(B)), KM_PROV_OTHER);
+	rd_kafka_headers_destroy(h);
+	h = km_prov_append_new(NULL, KM_PROV_HEADER, B, strlen(B));
+	assert_int_equal(rd_kafka_header_cnt(h), 1);
+	assert_int_equal(km_prov_state(h, KM_PROV_HEADER, B, strlen(B)), KM_PROV_SEEN);
+	rd_kafka_headers_destroy(h);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_list_has),        cmocka_unit_test(test_append_and_seen),
 	    cmocka_unit_test(test_several_headers), cmocka_unit_test(test_ring),
-	    cmocka_unit_test(test_strip),
+	    cmocka_unit_test(test_strip),           cmocka_unit_test(test_state_and_append_new),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
