@@ -20,7 +20,11 @@ static km_part_t *msg_part(const rd_kafka_message_t *m) {
 }
 
 static void pause_resume(km_flow_t *f, km_part_t *p, int pause) {
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_t *l;
+
+	if (!pause && p->paused)
+		return; /* a mirror-topic command holds it: resuming is its */
+	l = rd_kafka_topic_partition_list_new(1);
 
 	rd_kafka_topic_partition_list_add(l, p->st->name, p->partition);
 	if (pause)
@@ -97,7 +101,7 @@ static void wake_fetchers(km_flow_t *f) {
 			rd_kafka_error_t *error;
 
 			if (k < d->wake_next || p->state != KM_PART_ACTIVE || p->consumed < 0 ||
-			    p->resetting)
+			    p->resetting || p->paused)
 				continue;
 			l = rd_kafka_topic_partition_list_new(1);
 			rd_kafka_topic_partition_list_add(l, st->name, i)->offset = p->consumed;
@@ -144,10 +148,10 @@ size_t km_consume_poll(km_flow_t *f, rd_kafka_message_t **msgs, size_t max) {
 			continue;
 		}
 		p = msg_part(m);
-		if (!p || p->state != KM_PART_ACTIVE || p->resetting ||
+		if (!p || p->state != KM_PART_ACTIVE || p->resetting || p->paused ||
 		    (p->consumed >= 0 && m->offset < p->consumed)) {
-			/* stopped, gone or resetting partition, or a record from
-			 * before a seek */
+			/* stopped, gone, paused or resetting partition, or a record
+			 * from before a seek */
 			rd_kafka_message_destroy(m);
 			continue;
 		}

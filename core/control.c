@@ -178,7 +178,7 @@ static int control_wait(km_flow_t *f, int64_t ms) {
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&f->lock);
-	while (!(stop = atomic_load(&f->stop)) && !f->reqs)
+	while (!(stop = atomic_load(&f->stop)) && !f->reqs && !f->sreqs)
 		if (pthread_cond_timedwait(&f->cond, &f->lock, &ts) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&f->lock);
@@ -201,8 +201,8 @@ static km_err_t load_progress(km_flow_t *f) {
 		                                  errstr, sizeof(errstr)) == KM_OK &&
 		         (rk = km_client_new(f, RD_KAFKA_CONSUMER, "progress-reader", f->fc->target,
 		                             NULL, NULL, forced, errstr, sizeof(errstr))) &&
-		         km_progress_load(rk, f->name, f->c.progress, KM_ADMIN_TIMEOUT_MS, errstr,
-		                          sizeof(errstr)) == KM_OK;
+		         km_progress_load(rk, f->name, f->c.progress, &f->c.states,
+		                          KM_ADMIN_TIMEOUT_MS, errstr, sizeof(errstr)) == KM_OK;
 		if (rk) {
 			rd_kafka_consumer_close(rk);
 			rd_kafka_destroy(rk);
@@ -213,6 +213,13 @@ static km_err_t load_progress(km_flow_t *f) {
 			km_info("flow %s: loaded progress of %zu partition(s) from %s on %s",
 			        f->name, km_progress_count(f->c.progress), KM_PROGRESS_TOPIC,
 			        f->target);
+			for (size_t i = 0; i < f->c.states.cnt; i++) {
+				const km_mstate_ent_t *e = f->c.states.ents[i];
+				if (e->state != KM_MS_ACTIVE)
+					km_notice("flow %s: mirror topic of %s is %s (since %s)",
+					          f->name, e->topic, km_mstate_names[e->state],
+					          km_mcmd_names[e->by]);
+			}
 			return KM_OK;
 		}
 		km_warn("flow %s: %s (retrying in %" PRId64 " ms)", f->name, errstr, backoff);
@@ -227,9 +234,17 @@ static km_err_t load_progress(km_flow_t *f) {
 
 /* The table, in the order a round runs them: discovery first, so that
  * growth and config sync see what it found. */
+/* Between two tasks: mirror-topic commands are not held behind a round of
+ * tasks that wait on an unreachable source. */
+static void between_tasks(void *arg) {
+	km_ctl_take_commands(arg);
+}
+
 static void start_tasks(km_flow_t *f) {
 	km_tasks_t *t = &f->c.tasks;
 
+	t->between = between_tasks;
+	t->between_arg = f;
 	/* first: nothing is copied before the clusters' ids are known */
 	km_tasks_add(t, "clusters", km_task_clusters, f, f->prov_on ? f->refresh_ms : 0, 0);
 	km_tasks_add(t, "topics", km_task_topics, f, f->refresh_ms, 0);
@@ -246,6 +261,8 @@ static void start_tasks(km_flow_t *f) {
 	                           : 0,
 	             0);
 	km_tasks_add(t, "groups", km_task_groups, f, f->group_sync_on ? f->group_sync_ms : 0, 0);
+	/* promote and failover go step by step */
+	km_tasks_add(t, "states", km_task_states, f, 1000, 0);
 }
 
 void *km_control_main(void *arg) {
@@ -259,9 +276,14 @@ void *km_control_main(void *arg) {
 	if (load_progress(f) == KM_OK) {
 		start_tasks(f);
 		set_state(f, "running");
+		km_ctl_states_publish(f);
+		pthread_mutex_lock(&f->lock);
+		f->ctl_running = 1; /* mirror-topic commands are taken */
+		pthread_mutex_unlock(&f->lock);
 		while (!atomic_load(&f->stop)) {
 			km_flow_beat(&f->ctl_due_ms, km_mono_ms(), KM_CTL_ROUND_MS);
 			km_ctl_take_requests(f);
+			km_ctl_take_commands(f);
 			/* the admin clients' own errors (error_cb) */
 			rd_kafka_poll(f->c.src_admin, 0);
 			rd_kafka_poll(f->c.dst_admin, 0);
@@ -274,6 +296,7 @@ void *km_control_main(void *arg) {
 		}
 	}
 	km_flow_beat(&f->ctl_due_ms, km_mono_ms(), KM_CTL_ROUND_MS);
+	km_ctl_states_end(f);
 	km_ctl_producers_close(f); /* their last delivery reports count */
 	set_state(f, "stopped");
 	publish(f);

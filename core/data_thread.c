@@ -191,6 +191,50 @@ static void apply_gone(km_flow_t *f, km_cmd_t *c) {
 	        f->name, st->name, st->target);
 }
 
+/* A mirror-topic command (mstate.h): stops copying @p c->topic (NULL:
+ * every topic), or copies it again from where it stopped. Records in
+ * flight still land and move its progress; the consumer drops what it
+ * fetched meanwhile, and resuming seeks back to the next offset not yet
+ * taken. */
+static void apply_pause(km_flow_t *f, km_cmd_t *c, int pause) {
+	for (km_stopic_t *st = f->d.topics; st; st = st->next) {
+		rd_kafka_topic_partition_list_t *l;
+		rd_kafka_error_t *error;
+		int n = 0;
+
+		if (c->topic && strcmp(c->topic, st->name))
+			continue;
+		l = rd_kafka_topic_partition_list_new(st->cnt);
+		for (int32_t i = 0; i < st->cnt; i++) {
+			km_part_t *p = st->parts[i];
+			if (p->paused == pause)
+				continue;
+			p->paused = pause;
+			p->since_ms = km_wall_ms();
+			n++;
+			if (p->state != KM_PART_ACTIVE || (!pause && p->held_paused))
+				continue; /* waiting for the target: resumed when it can */
+			rd_kafka_topic_partition_list_add(l, st->name, i)->offset =
+			    pause || p->consumed < 0 ? RD_KAFKA_OFFSET_INVALID : p->consumed;
+		}
+		if (l->cnt && pause) {
+			rd_kafka_pause_partitions(f->d.cl.consumer, l);
+		} else if (l->cnt) {
+			rd_kafka_resume_partitions(f->d.cl.consumer, l);
+			if ((error = rd_kafka_seek_partitions(f->d.cl.consumer, l, 0))) {
+				km_warn("flow %s: seek %s: %s", f->name, st->name,
+				        rd_kafka_error_string(error));
+				rd_kafka_error_destroy(error);
+			}
+		}
+		rd_kafka_topic_partition_list_destroy(l);
+		if (n)
+			km_notice("flow %s: %s copying %s to %s (%d partition%s)", f->name,
+			          pause ? "stopped" : "resumed", st->name, st->target, n,
+			          n == 1 ? "" : "s");
+	}
+}
+
 /* The control thread found the bounds of a log whose position the
  * consumer refused: retention ran past it, or the topic was recreated. */
 static void apply_reset(km_flow_t *f, km_cmd_t *c) {
@@ -270,6 +314,10 @@ static void apply_cmds(km_flow_t *f) {
 		case KM_CMD_NO_PARTITION:
 			km_copy_no_partition(f, c->topic, c->cnt);
 			break;
+		case KM_CMD_PAUSE:
+		case KM_CMD_RESUME:
+			apply_pause(f, c, c->type == KM_CMD_PAUSE);
+			break;
 		case KM_CMD_TRANSLATE:
 			km_osync_translate(f, c->job);
 			c->job = NULL; /* answered: the control thread's again */
@@ -326,13 +374,16 @@ static void publish(km_flow_t *f) {
 			s->dead_lettered += p->dead_lettered;
 			s->prov_dropped += p->prov_dropped;
 			s->held += p->held_cnt;
-			s->parts_by_state[p->state]++;
+			int state =
+			    p->paused && p->state == KM_PART_ACTIVE ? KM_PART_PAUSED : p->state;
+			s->parts_by_state[state]++;
 			if (!ps)
 				continue;
 			ps->topic = name;
 			ps->target = target;
 			ps->partition = p->partition;
-			ps->state = p->state;
+			ps->state = state;
+			ps->busy = p->q.head >= 0 || p->held_cnt;
 			ps->next = p->next;
 			ps->end = -1;
 			/* the consumer's cached watermark: no network here */

@@ -75,6 +75,7 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	f->d.cl.wake[0] = f->d.cl.wake[1] = -1;
 	f->cmds_tail = &f->cmds;
 	f->reqs_tail = &f->reqs;
+	f->sreqs_tail = &f->sreqs;
 	f->fc = fc;
 	if (!(f->name = strdup(fc->name)) || !(f->source = strdup(fc->source->alias)) ||
 	    !(f->target = strdup(fc->target->alias)))
@@ -188,6 +189,7 @@ void km_flow_destroy(km_flow_t *f) {
 		km_cmd_free(c);
 	}
 	free_reqs(f->reqs);
+	free(f->pub_states);
 	km_data_status_free(&f->pub_data);
 	km_tmeta_release(f->pub_tmeta);
 	free(f->name);
@@ -324,6 +326,8 @@ void km_flow_status_with(km_flow_t *f, km_flow_status_fn *fn, void *arg) {
 	    .ctl = f->pub_ctl,
 	    .instances = f->instances,
 	    .instance_cnt = f->instance_cnt,
+	    .states = f->pub_states,
+	    .state_cnt = f->pub_state_cnt,
 	};
 	fn(&s, arg);
 	pthread_mutex_unlock(&f->lock);

@@ -75,4 +75,34 @@ void km_flow_status_json(km_flow_t *f, FILE *fp);
 /* Logs a one-line summary of the flow's status. */
 void km_flow_status_log(km_flow_t *f);
 
+/* ---- mirror-topic commands (mstate.h, docs/failover.md) ---- */
+
+/* What a command did to one topic. */
+typedef struct km_topic_answer {
+	char topic[256], target[256];
+	const char *from, *to; /* state names (static) */
+	int status;            /* as the whole answer's */
+	char msg[512];
+} km_topic_answer_t;
+
+/* The answer to a command. status, HTTP's: 200 done (or nothing to do),
+ * 202 a transition began (PROMOTING, FAILING_OVER) and goes on, 404 no
+ * such topic, 409 the state refuses it, 503 the flow cannot take commands
+ * now or its state could not be stored on the target. */
+typedef struct km_cmd_answer {
+	int status;
+	char msg[512];
+	km_topic_answer_t *topics; /* each topic's; the caller frees it */
+	size_t cnt, cap;
+} km_cmd_answer_t;
+
+/* Runs command @p cmd ("pause", "resume", "promote", "failover") on
+ * @p topic (a source topic; NULL: every topic of the flow), waiting up to
+ * @p wait_ms for the control thread's answer (past it: 202, and the
+ * status shows the outcome). failover stops the copy at once, before the
+ * control thread takes it. @p ans is filled and its topics must be freed.
+ * @locality any thread but the flow's own */
+void km_flow_command(km_flow_t *f, const char *cmd, const char *topic, int force, int grant_write,
+                     int wait_ms, km_cmd_answer_t *ans);
+
 #endif

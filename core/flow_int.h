@@ -43,6 +43,7 @@
 #include "catalog.h"
 #include "flow.h"
 #include "inflight.h"
+#include "mstate.h"
 #include "ratelimit.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -73,6 +74,7 @@ typedef struct km_part {
 	int dirty;                  /* on the list of partitions whose progress moved */
 	int resetting;              /* paused until the control thread found the log's bounds */
 	int failing;                /* a stage failed a record and on_error is stop */
+	int paused;                 /* its mirror topic's state holds records (mstate.h) */
 	km_ifq_t q;                 /* its entries in the pool */
 	struct km_held *held, **held_tail; /* records waiting for the target */
 	uint64_t held_cnt;
@@ -120,7 +122,15 @@ void km_xjob_free(km_xjob_t *job);
 
 /* A command from the control thread to the data thread. */
 typedef struct km_cmd {
-	enum { KM_CMD_ADD, KM_CMD_GONE, KM_CMD_RESET, KM_CMD_NO_PARTITION, KM_CMD_TRANSLATE } type;
+	enum {
+		KM_CMD_ADD,
+		KM_CMD_GONE,
+		KM_CMD_RESET,
+		KM_CMD_NO_PARTITION,
+		KM_CMD_TRANSLATE,
+		KM_CMD_PAUSE,  /* a mirror-topic command: stop copying topic (NULL: all) */
+		KM_CMD_RESUME, /* ...copy it again from where it stopped */
+	} type;
 	km_xjob_t *job; /* TRANSLATE */
 	char *topic, *target;
 	int32_t cnt;       /* ADD: partition count now; NO_PARTITION: the target's count */
@@ -312,7 +322,25 @@ typedef struct km_ctl {
 	/* the clusters' ids (task_clusters.c): [0] the source's, [1] the target's; "": not
 	 * known yet */
 	char prov_ids[2][KM_PROV_ID_MAX];
+	/* mirror-topic states (task_states.c), loaded with the progress */
+	km_mstate_map_t states;
+	km_ctl_sent_t states_sent;     /* their records' deliveries */
+	km_mstate_view_t *state_views; /* the views being filled */
+	size_t state_view_cnt, state_view_cap;
 } km_ctl_t;
+
+/* A mirror-topic command from a reader thread (REST) to the control
+ * thread, which answers it; when the asker stops waiting first, the
+ * control thread frees it. Under the flow's lock but for the fields the
+ * control thread fills before it answers. */
+typedef struct km_sreq {
+	km_mcmd_t cmd;
+	char *topic; /* NULL: every topic of the flow */
+	int force, grant_write;
+	enum { KM_SREQ_ASKED, KM_SREQ_ANSWERED, KM_SREQ_ABANDONED } state;
+	km_cmd_answer_t ans;
+	struct km_sreq *next;
+} km_sreq_t;
 
 struct km_flow {
 	/* read-only once made */
@@ -356,8 +384,12 @@ struct km_flow {
 	/* shared, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	km_cmd_t *cmds, **cmds_tail; /* control -> data */
-	km_req_t *reqs, **reqs_tail; /* data -> control */
+	km_cmd_t *cmds, **cmds_tail;    /* control -> data */
+	km_req_t *reqs, **reqs_tail;    /* data -> control */
+	km_sreq_t *sreqs, **sreqs_tail; /* readers -> control: mirror-topic commands */
+	int ctl_running;                /* the control thread takes commands */
+	km_mstate_view_t *pub_states;   /* the published mirror-topic states (not ACTIVE) */
+	size_t pub_state_cnt, pub_state_cap;
 	_Atomic int cmds_pending;
 	_Atomic int stop;
 	int drain_ms;
@@ -608,6 +640,18 @@ typedef struct km_ckpt_entry {
 km_err_t km_ckpt_entries(km_flow_t *f, km_ckpt_entry_t **out, size_t *cntp);
 km_err_t km_task_groups(void *f, int64_t now);
 void km_groups_free(km_flow_t *f);
+/* Failover: each group checkpointed for mirror topic @p target whose
+ * offset on the target is past a partition's end gets that end (groups
+ * with members there are refused by the cluster, and logged). */
+km_err_t km_groups_clamp(km_flow_t *f, const char *target, int32_t partitions, size_t *clamped);
+/* task_states.c: mirror-topic states (mstate.h) */
+km_err_t km_task_states(void *f, int64_t now);
+/* Runs the commands readers asked for (flow_cmd.c). */
+void km_ctl_take_commands(km_flow_t *f);
+/* Fills and publishes the views of the states that are not ACTIVE. */
+void km_ctl_states_publish(km_flow_t *f);
+/* The control thread ends: commands still asked are refused. */
+void km_ctl_states_end(km_flow_t *f);
 /* Hands a topic's ready partitions to the data thread (task_topics.c). */
 void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c);
 /* Takes the data thread's requests off the flow's queue into the tasks'. */

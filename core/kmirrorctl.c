@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -30,6 +31,8 @@
 static void usage(FILE *fp) {
 	fputs("Usage: kmirrorctl [OPTIONS] status [FLOW]\n"
 	      "       kmirrorctl [OPTIONS] flows | topics [FLOW] | lag [FLOW] | reload\n"
+	      "       kmirrorctl [OPTIONS] pause|resume|promote|failover FLOW TOPIC|--all\n"
+	      "                  [--force] [--grant-write] [--no-wait] [--timeout SECONDS]\n"
 	      "       kmirrorctl status --status-file FILE [FLOW] [--json]\n"
 	      "       kmirrorctl validate FILE\n"
 	      "       kmirrorctl --version | --help\n"
@@ -39,6 +42,13 @@ static void usage(FILE *fp) {
 	      "  topics    each flow's (or FLOW's) topics: state, partitions, lag, last error\n"
 	      "  lag       the lag of every partition, in records and ms\n"
 	      "  reload    reloads kmirrord's configuration (as SIGHUP), waits for the result\n"
+	      "  pause     stops copying into the mirror topic (TOPIC as on the source)\n"
+	      "  resume    copies into it again from where it stopped; a STOPPED topic\n"
+	      "            needs --force (docs/failover.md: failing back)\n"
+	      "  promote   lets the mirror catch up with the source's end, syncs configs and\n"
+	      "            group offsets a last time, then STOPPED: an ordinary topic\n"
+	      "  failover  STOPPED at once (the source may be gone); group offsets on the\n"
+	      "            target are clamped to the topic's end\n"
 	      "  validate  checks a configuration file as kmirrord --check-config does\n"
 	      "\n"
 	      "Options:\n"
@@ -50,10 +60,17 @@ static void usage(FILE *fp) {
 	      "                     else the configuration's rest.token)\n"
 	      "  --json             print the API's JSON instead of a table\n"
 	      "  --status-file FILE read kmirrord's status file instead of the API (status)\n"
+	      "  --all              a command on every topic of FLOW\n"
+	      "  --force            resume: also a STOPPED topic\n"
+	      "  --grant-write      promote, failover: copy the source's WRITE ACLs of the\n"
+	      "                     topic to the mirror topic\n"
+	      "  --no-wait          promote, failover: return once the command is taken,\n"
+	      "                     not when the topics are STOPPED\n"
+	      "  --timeout SECONDS  promote, failover: the longest wait (default 600)\n"
 	      "\n"
 	      "Exit status: 0 done, 1 an error (no such flow, a refused request, an invalid\n"
-	      "configuration), 2 a bad command line, 3 kmirrord is not running at the URL,\n"
-	      "4 the command's token was refused.\n",
+	      "configuration, a command refused or not done in time), 2 a bad command\n"
+	      "line, 3 kmirrord is not running at the URL, 4 the command's token was refused.\n",
 	      fp);
 }
 
@@ -181,6 +198,8 @@ static int status(const char *file, int as_json, const char *flow) {
 typedef struct opts {
 	const char *url, *config, *token, *file;
 	int as_json, config_given;
+	int all, force, grant_write, no_wait;
+	long timeout_s;
 	char url_buf[160];
 } opts_t;
 
@@ -417,6 +436,119 @@ static int cmd_reload(opts_t *o) {
 	return EXIT_SUCCESS;
 }
 
+/* Prints a command's per-topic results. */
+static void print_results(json_t *j) {
+	json_t *t;
+	size_t i;
+
+	printf("%-32s %-32s %-12s %-12s %6s  %s\n", "TOPIC", "TARGET", "FROM", "TO", "RESULT",
+	       "MESSAGE");
+	json_array_foreach(json_object_get(j, "topics"), i, t) {
+		char b[32];
+		printf("%-32s %-32s %-12s %-12s %6s  %s\n", str(t, "topic"), str(t, "target"),
+		       str(t, "from"), str(t, "to"), num(t, "status", b, sizeof(b)),
+		       str(t, "message"));
+	}
+}
+
+/* Waits until every topic of @p j's answer is STOPPED, printing what each
+ * waits for when it changes. */
+static int wait_stopped(opts_t *o, const char *flow, json_t *j) {
+	long waited = 0;
+	char path[512], last[1024] = "";
+
+	snprintf(path, sizeof(path), "/v1/flows/%s/topics", flow);
+	for (;;) {
+		int rc = 0, left = 0;
+		json_t *now = call(o, "GET", path, &rc), *want, *t;
+		size_t i, k;
+		char line[1024] = "";
+		if (!now)
+			return rc;
+		json_array_foreach(json_object_get(j, "topics"), i, want) {
+			json_array_foreach(json_object_get(now, "topics"), k, t) {
+				const char *st = str(t, "mirror_state");
+				if (strcmp(str(t, "topic"), str(want, "topic")) ||
+				    !strcmp(st, "STOPPED"))
+					continue;
+				left++;
+				snprintf(line, sizeof(line), "%s: %s: %s", str(t, "topic"), st,
+				         str(t, "mirror_state_detail"));
+			}
+		}
+		json_decref(now);
+		if (!left) {
+			if (!o->as_json)
+				printf("every topic is STOPPED\n");
+			return EXIT_SUCCESS;
+		}
+		if (!o->as_json && strcmp(line, last)) {
+			printf("%s%s\n", line,
+			       left > 1 ? " (and more topics not STOPPED yet)" : "");
+			fflush(stdout);
+			snprintf(last, sizeof(last), "%s", line);
+		}
+		if (waited >= o->timeout_s) {
+			fprintf(stderr,
+			        "kmirrorctl: %d topic(s) not STOPPED after %ld s (%s); kmirrorctl "
+			        "topics %s shows them\n",
+			        left, waited, line, flow);
+			return EXIT_FAILURE;
+		}
+		sleep(1); /* polling a daemon, not a test */
+		waited++;
+	}
+}
+
+/* pause, resume, promote, failover FLOW TOPIC|--all */
+static int cmd_mirror(opts_t *o, const char *cmd, const char *flow, const char *topic) {
+	char path[768], body[64], errstr[1024];
+	km_http_resp_t resp;
+	json_error_t jerr;
+	json_t *j;
+	int r, stops = !strcmp(cmd, "promote") || !strcmp(cmd, "failover");
+
+	if (topic)
+		snprintf(path, sizeof(path), "/v1/flows/%s/topics/%s/%s", flow, topic, cmd);
+	else
+		snprintf(path, sizeof(path), "/v1/flows/%s/%s", flow, cmd);
+	snprintf(body, sizeof(body), "{%s}",
+	         o->force         ? "\"force\":true"
+	         : o->grant_write ? "\"grant_write\":true"
+	                          : "");
+	r = km_http_do(o->url, "POST", path, o->token, body, 70000, &resp, errstr, sizeof(errstr));
+	if (r != KM_HTTP_OK) {
+		fprintf(stderr, "kmirrorctl: %s\n", errstr);
+		return r == KM_HTTP_UNREACHABLE ? EXIT_UNREACHABLE
+		       : r == KM_HTTP_USAGE     ? EXIT_USAGE
+		                                : EXIT_FAILURE;
+	}
+	j = json_loadb(resp.body, resp.len, 0, &jerr);
+	if (!j) {
+		fprintf(stderr, "kmirrorctl: POST %s: %d: %s\n", path, resp.status, resp.body);
+		free(resp.body);
+		return EXIT_FAILURE;
+	}
+	free(resp.body);
+	if (resp.status >= 300) {
+		fprintf(stderr, "kmirrorctl: %s %s: %d: %s\n", cmd, topic ? topic : flow,
+		        resp.status, str(j, "error"));
+		if (json_array_size(json_object_get(j, "topics")) > 1 && !o->as_json)
+			print_results(j);
+		else if (o->as_json)
+			dump(json_incref(j));
+		json_decref(j);
+		return resp.status == 401 || resp.status == 403 ? EXIT_REFUSED : EXIT_FAILURE;
+	}
+	if (o->as_json)
+		dump(json_incref(j));
+	else
+		print_results(j);
+	r = stops && !o->no_wait ? wait_stopped(o, flow, j) : EXIT_SUCCESS;
+	json_decref(j);
+	return r;
+}
+
 static int cmd_validate(const char *file) {
 	char errstr[2048];
 	size_t ncl, nfl;
@@ -448,11 +580,12 @@ static int optarg_of(int argc, char **argv, int *i, const char *name, const char
 }
 
 int main(int argc, char **argv) {
-	static const char *const cmds[] = {"status", "flows",    "topics", "lag",
-	                                   "reload", "validate", NULL};
-	opts_t o = {.config = DEFAULT_CONFIG};
-	const char *cmd = NULL, *arg = NULL;
-	int rc;
+	static const char *const cmds[] = {"status",  "flows",    "topics", "lag",
+	                                   "reload",  "validate", "pause",  "resume",
+	                                   "promote", "failover", NULL};
+	opts_t o = {.config = DEFAULT_CONFIG, .timeout_s = 600};
+	const char *cmd = NULL, *arg = NULL, *arg2 = NULL;
+	int rc, mirror;
 
 	km_log_level = KM_LOG_WARNING;
 	for (int i = 1; i < argc; i++) {
@@ -468,6 +601,29 @@ int main(int argc, char **argv) {
 		}
 		if (!strcmp(argv[i], "--json")) {
 			o.as_json = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--all") || !strcmp(argv[i], "--force") ||
+		    !strcmp(argv[i], "--grant-write") || !strcmp(argv[i], "--no-wait")) {
+			*(argv[i][2] == 'a'   ? &o.all
+			  : argv[i][2] == 'f' ? &o.force
+			  : argv[i][2] == 'g' ? &o.grant_write
+			                      : &o.no_wait) = 1;
+			continue;
+		}
+		if ((r = optarg_of(argc, argv, &i, "--timeout", &v))) {
+			char *end;
+			if (r < 0)
+				return EXIT_USAGE;
+			errno = 0;
+			o.timeout_s = strtol(v, &end, 10);
+			if (errno || *end || end == v || o.timeout_s < 0) {
+				fprintf(
+				    stderr,
+				    "kmirrorctl: --timeout '%s': a number of seconds (0 or more)\n",
+				    v);
+				return EXIT_USAGE;
+			}
 			continue;
 		}
 		if ((r = optarg_of(argc, argv, &i, "--status-file", &v)) ||
@@ -499,9 +655,12 @@ int main(int argc, char **argv) {
 			cmd = argv[i];
 		} else if (!arg) {
 			arg = argv[i];
+		} else if (!arg2 && (!strcmp(cmd, "pause") || !strcmp(cmd, "resume") ||
+		                     !strcmp(cmd, "promote") || !strcmp(cmd, "failover"))) {
+			arg2 = argv[i];
 		} else {
-			fprintf(stderr, "kmirrorctl: %s takes one argument, not '%s' too\n", cmd,
-			        argv[i]);
+			fprintf(stderr, "kmirrorctl: %s takes %s, not '%s' too\n", cmd,
+			        arg2 ? "a flow and a topic" : "one argument", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -515,8 +674,27 @@ int main(int argc, char **argv) {
 		fprintf(
 		    stderr,
 		    "kmirrorctl: unknown command '%s' (the commands: status, flows, topics, lag, "
-		    "reload, validate)\n",
+		    "reload, validate, pause, resume, promote, failover)\n",
 		    cmd);
+		return EXIT_USAGE;
+	}
+	mirror = rc >= 6;
+	if (mirror && (!arg || !!arg2 == o.all)) {
+		fprintf(stderr,
+		        "kmirrorctl: %s needs a flow and a topic, or a flow and --all "
+		        "(e.g. kmirrorctl %s orders-flow orders)\n",
+		        cmd, cmd);
+		return EXIT_USAGE;
+	}
+	if ((o.all && !mirror) || (o.force && strcmp(cmd, "resume")) ||
+	    (o.grant_write && strcmp(cmd, "promote") && strcmp(cmd, "failover")) ||
+	    ((o.no_wait || o.timeout_s != 600) && strcmp(cmd, "promote") &&
+	     strcmp(cmd, "failover"))) {
+		fprintf(stderr, "kmirrorctl: %s does not take %s (kmirrorctl --help)\n", cmd,
+		        o.all           ? "--all"
+		        : o.force       ? "--force"
+		        : o.grant_write ? "--grant-write"
+		                        : "--no-wait or --timeout");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "validate")) {
@@ -549,5 +727,7 @@ int main(int argc, char **argv) {
 		return cmd_topics(&o, arg);
 	if (!strcmp(cmd, "lag"))
 		return cmd_lag(&o, arg);
+	if (mirror)
+		return cmd_mirror(&o, cmd, arg, arg2);
 	return cmd_reload(&o);
 }

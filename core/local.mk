@@ -16,6 +16,7 @@ core_libkmcore_la_SOURCES = \
 	core/policy.c core/policy.h \
 	core/pipeline.c core/pipeline.h \
 	core/progress.c core/progress.h \
+	core/mstate.c core/mstate.h \
 	core/internal_topics.c core/internal_topics.h \
 	core/topic_read.c core/topic_read.h \
 	core/status.c core/status.h \
@@ -34,6 +35,7 @@ core_libkmcore_la_SOURCES = \
 	core/xlate.c core/xlate.h \
 	core/offset_syncs.c \
 	core/flow.c core/flow.h core/flow_int.h \
+	core/flow_cmd.c \
 	core/clients.c \
 	core/data_thread.c \
 	core/consume.c \
@@ -50,6 +52,7 @@ core_libkmcore_la_SOURCES = \
 	core/task_resets.c \
 	core/task_checkpoints.c \
 	core/task_groups.c \
+	core/task_states.c \
 	core/task_heartbeats.c \
 	core/task_clusters.c
 core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(MHD_CFLAGS) \

@@ -199,19 +199,26 @@ km_err_t km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *
 struct load_arg {
 	km_progress_map_t *m;
 	const char *flow;
+	km_mstate_map_t *states;
 };
 
 static int load_record(void *arg, const rd_kafka_message_t *msg) {
 	struct load_arg *a = arg;
 
+	if (km_mstate_is_key(msg->key, msg->key_len))
+		return a->states && km_mstate_parse(a->states, a->flow, msg->key, msg->key_len,
+		                                    msg->payload, msg->len) < 0
+		           ? -1
+		           : 0;
 	return km_progress_parse(a->m, a->flow, msg->key, msg->key_len, msg->payload, msg->len) < 0
 	           ? -1
 	           : 0;
 }
 
-km_err_t km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
-                          char *errstr, size_t errstr_size) {
-	struct load_arg a = {m, flow};
+km_err_t km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m,
+                          km_mstate_map_t *states, int timeout_ms, char *errstr,
+                          size_t errstr_size) {
+	struct load_arg a = {m, flow, states};
 	size_t bad = 0;
 	km_err_t err = km_topic_read(rk, KM_PROGRESS_TOPIC, "progress", timeout_ms, load_record, &a,
 	                             &bad, errstr, errstr_size);

@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "kmirror/err.h"
+#include "mstate.h"
 
 #define KM_PROGRESS_TOPIC "kmirror-progress.internal"
 
@@ -51,10 +52,12 @@ km_err_t km_progress_topic_ensure(rd_kafka_t *rk, int rf, int timeout_ms, char *
 
 /* Reads the whole progress topic with @p rk (a consumer of the target
  * made with enable.partition.eof=true and no subscription) into @p m,
- * keeping only @p flow's records. KM_OK, or with errstr: the target's error
+ * keeping only @p flow's records, and its mirror-topic states (mstate.h)
+ * into @p states (NULL: skipped). KM_OK, or with errstr: the target's error
  * (km_kafka_err2km), KM_ERR_TIMEOUT when the topic was not read to its end
  * within @p timeout_ms, KM_ERR_NOMEM. */
-km_err_t km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m, int timeout_ms,
-                          char *errstr, size_t errstr_size);
+km_err_t km_progress_load(rd_kafka_t *rk, const char *flow, km_progress_map_t *m,
+                          km_mstate_map_t *states, int timeout_ms, char *errstr,
+                          size_t errstr_size);
 
 #endif

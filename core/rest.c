@@ -26,8 +26,9 @@
 #include "params.h"
 #include "rest.h"
 
-#define KM_REST_BODY_MAX  65536
-#define KM_REST_RELOAD_MS 60000
+#define KM_REST_BODY_MAX   65536
+#define KM_REST_RELOAD_MS  60000
+#define KM_REST_COMMAND_MS 30000 /* a mirror-topic command's wait for its flow */
 
 struct km_rest {
 	struct MHD_Daemon *mhd;
@@ -37,6 +38,7 @@ struct km_rest {
 	pthread_cond_t cond;
 	km_flow_t **flows; /* borrowed from the main thread */
 	size_t cnt;
+	int commands; /* mirror-topic commands running on a flow of flows */
 	char *config_json;
 	char *token;
 	char *listen; /* as configured, to tell a change that needs a restart */
@@ -70,6 +72,31 @@ static int ctx_flow(void *arg, size_t i, km_rest_visit_fn *fn, void *fnarg) {
 	}
 	pthread_mutex_unlock(&r->lock);
 	return found;
+}
+
+/* A mirror-topic command: the flow is looked up under the lock, and kept
+ * from being replaced (km_rest_set_flows waits) while it runs without it,
+ * so that other requests are not held behind its wait. */
+static int ctx_command(void *arg, const char *flow, const char *cmd, const char *topic, int force,
+                       int grant_write, km_cmd_answer_t *ans) {
+	km_rest_t *r = arg;
+	km_flow_t *f = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->cnt && !f; i++)
+		if (!strcmp(km_flow_name(r->flows[i]), flow))
+			f = r->flows[i];
+	if (f)
+		r->commands++;
+	pthread_mutex_unlock(&r->lock);
+	if (!f)
+		return -1;
+	km_flow_command(f, cmd, topic, force, grant_write, KM_REST_COMMAND_MS, ans);
+	pthread_mutex_lock(&r->lock);
+	r->commands--;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
 }
 
 static char *ctx_config(void *arg) {
@@ -298,6 +325,7 @@ km_rest_t *km_rest_start(const km_rest_conf_t *rc, const km_node_t *config_root,
 	pthread_cond_init(&r->cond, NULL);
 	r->ctx = (km_rest_ctx_t){.flow = ctx_flow,
 	                         .reload = ctx_reload,
+	                         .command = ctx_command,
 	                         .config_json = ctx_config,
 	                         .auth = ctx_auth,
 	                         .arg = r,
@@ -344,6 +372,8 @@ void km_rest_set_flows(km_rest_t *r, km_flow_t *const *flows, size_t cnt) {
 		return;
 	copy = calloc(cnt ? cnt : 1, sizeof(*copy));
 	pthread_mutex_lock(&r->lock);
+	while (r->commands) /* a command's flow may be on its way out */
+		pthread_cond_wait(&r->cond, &r->lock);
 	free(r->flows);
 	r->flows = copy;
 	r->cnt = copy ? cnt : 0;

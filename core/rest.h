@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config_model.h"
+#include "flow.h"
 #include "status.h"
 
 typedef void(km_rest_visit_fn)(const km_flow_status_t *s, void *arg);
@@ -24,6 +25,11 @@ typedef struct km_rest_ctx {
 	/* Asks the main thread to reload, and waits for it: 0 done, -1 failed
 	 * (@p msg says why), 1 still running when the wait ended. */
 	int (*reload)(void *arg, char *msg, size_t msg_size);
+	/* Runs mirror-topic command @p cmd on flow @p flow's topic @p topic
+	 * (NULL: all) and fills @p ans (its topics freed by the caller);
+	 * -1 when there is no such flow (@p ans untouched). */
+	int (*command)(void *arg, const char *flow, const char *cmd, const char *topic, int force,
+	               int grant_write, km_cmd_answer_t *ans);
 	/* The running configuration as JSON, secrets redacted: a copy the
 	 * caller frees; NULL when out of memory. */
 	char *(*config_json)(void *arg);
@@ -57,7 +63,6 @@ void km_rest_route(const km_rest_ctx_t *ctx, const char *method, const char *pat
 char *km_rest_config_json(const km_node_t *root);
 
 typedef struct km_rest km_rest_t;
-typedef struct km_flow km_flow_t;
 
 /* Starts serving @p rc (borrowed until km_rest_stop). NULL with errstr
  * when the listener cannot be made (address in use, TLS files). Disabled:

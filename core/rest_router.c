@@ -138,6 +138,44 @@ static json_t *one_flow(const km_rest_ctx_t *ctx, const char *name, km_rest_repl
 
 /* The topic objects of a flow object @p f, built from its partitions;
  * with @p only, that topic alone, with its partitions. */
+/* Each topic's mirror-topic state (ACTIVE unless the flow's mirror_topics
+ * says otherwise); a topic the data thread does not copy (STOPPED or
+ * PAUSED since the start) is listed too, without partitions. */
+static void mirror_states(json_t *f, const char *only, json_t *res) {
+	json_t *m, *t;
+	size_t i, j;
+
+	json_array_foreach(res, j, t) {
+		json_object_set_new(t, "mirror_state", json_string("ACTIVE"));
+		json_object_set_new(t, "mirror_state_detail", json_string(""));
+	}
+	json_array_foreach(json_object_get(f, "mirror_topics"), i, m) {
+		const char *name = json_string_value(json_object_get(m, "topic"));
+		json_t *found = NULL;
+		if (!name || (only && strcmp(only, name)))
+			continue;
+		json_array_foreach(
+		    res, j, t) if (!strcmp(name, json_string_value(json_object_get(t, "topic"))))
+		    found = t;
+		if (!found) {
+			found =
+			    json_pack("{s:s,s:O,s:s,s:i,s:I,s:I,s:n,s:s,s:n}", "topic", name,
+			              "target", json_object_get(m, "target"), "state", "paused",
+			              "partitions", 0, "records", (json_int_t)0, "lag",
+			              (json_int_t)0, "lag_ms", "last_error", "", "last_error_at");
+			if (!found)
+				return;
+			if (only)
+				json_object_set_new(found, "partition_list", json_array());
+			json_array_append_new(res, found);
+		}
+		json_object_set(found, "mirror_state", json_object_get(m, "state"));
+		json_object_set(found, "mirror_state_detail", json_object_get(m, "detail"));
+		json_object_set(found, "mirror_state_since", json_object_get(m, "since"));
+		json_object_set(found, "mirror_state_by", json_object_get(m, "by"));
+	}
+}
+
 static json_t *topics(json_t *f, const char *only) {
 	json_t *res = json_array(), *p, *t = NULL;
 	const char *cur = NULL;
@@ -193,6 +231,7 @@ static json_t *topics(json_t *f, const char *only) {
 		if (only)
 			json_array_append(json_object_get(t, "partition_list"), p);
 	}
+	mirror_states(f, only, res);
 	return res;
 }
 
@@ -378,6 +417,72 @@ static void post_reload(const km_rest_ctx_t *ctx, const char *auth, const char *
 		reply_err(r, 409, "%s", *msg ? msg : "the reload failed (the log says why)");
 }
 
+/* POST /v1/flows/FLOW[/topics/TOPIC]/COMMAND: a mirror-topic command
+ * (docs/failover.md). The body may set "force" (resume) and
+ * "grant_write" (promote, failover). */
+static void post_command(const km_rest_ctx_t *ctx, const char *auth, const char *flow,
+                         const char *topic, const char *cmd, const char *body, size_t body_len,
+                         km_rest_reply_t *r) {
+	int force = 0, grant = 0, is_resume = !strcmp(cmd, "resume"),
+	    is_stop = !strcmp(cmd, "promote") || !strcmp(cmd, "failover");
+	km_cmd_answer_t ans;
+	json_t *j = NULL, *list;
+
+	if (refuse(ctx, auth, r))
+		return;
+	if (body_len) {
+		json_error_t jerr;
+		const char *key;
+		json_t *v;
+		if (!(j = json_loadb(body, body_len, JSON_REJECT_DUPLICATES, &jerr)) ||
+		    !json_is_object(j)) {
+			json_decref(j);
+			reply_err(r, 400,
+			          "the body must be a JSON object, e.g. {\"force\": true} or "
+			          "{\"grant_write\": true}, or nothing");
+			return;
+		}
+		json_object_foreach(j, key, v) {
+			int *flag = !strcmp(key, "force") && is_resume       ? &force
+			            : !strcmp(key, "grant_write") && is_stop ? &grant
+			                                                     : NULL;
+			if (!flag || !json_is_boolean(v)) {
+				reply_err(
+				    r, 400,
+				    flag ? "'%s' must be true or false"
+				         : "unknown key '%s' for %s: resume takes \"force\", "
+				           "promote and failover take \"grant_write\" (true or "
+				           "false)",
+				    key, cmd);
+				json_decref(j);
+				return;
+			}
+			*flag = json_is_true(v);
+		}
+		json_decref(j);
+	}
+	if (!ctx->command || ctx->command(ctx->arg, flow, cmd, topic, force, grant, &ans) < 0) {
+		reply_err(r, 404, "no flow '%s' (GET /v1/flows lists them)", flow);
+		return;
+	}
+	if (!(list = json_array())) {
+		free(ans.topics);
+		reply_text(r, 500, JSON_TYPE, NULL);
+		return;
+	}
+	for (size_t i = 0; i < ans.cnt; i++) {
+		const km_topic_answer_t *t = &ans.topics[i];
+		json_array_append_new(list,
+		                      json_pack("{s:s,s:s,s:s?,s:s?,s:i,s:s}", "topic", t->topic,
+		                                "target", t->target, "from", t->from, "to", t->to,
+		                                "status", t->status, "message", t->msg));
+	}
+	free(ans.topics);
+	reply_json(r, ans.status,
+	           json_pack("{s:s,s:s,s:s,s:o}", ans.status >= 400 ? "error" : "message", ans.msg,
+	                     "flow", flow, "command", cmd, "topics", list));
+}
+
 /* Decodes %XX in place; -1 when malformed or it decodes to NUL or '/'. */
 static int unescape(char *s) {
 	char *o = s;
@@ -397,9 +502,16 @@ static int unescape(char *s) {
 	return 0;
 }
 
+static int is_command(const char *s) {
+	return !strcmp(s, "pause") || !strcmp(s, "resume") || !strcmp(s, "promote") ||
+	       !strcmp(s, "failover");
+}
+
 #define ENDPOINTS                                                                                  \
 	"GET /v1/health, /v1/ready, /v1/flows, /v1/flows/FLOW, /v1/flows/FLOW/topics, "            \
-	"/v1/flows/FLOW/topics/TOPIC, /v1/internal, /v1/config, /metrics; POST /v1/reload"
+	"/v1/flows/FLOW/topics/TOPIC, /v1/internal, /v1/config, /metrics; POST /v1/reload, "       \
+	"/v1/flows/FLOW/COMMAND, /v1/flows/FLOW/topics/TOPIC/COMMAND (COMMAND: pause, resume, "    \
+	"promote, failover)"
 
 void km_rest_route(const km_rest_ctx_t *ctx, const char *method, const char *path,
                    const char *authorization, const char *body, size_t body_len,
@@ -460,6 +572,12 @@ void km_rest_route(const km_rest_ctx_t *ctx, const char *method, const char *pat
 	} else if (n == 2 && !strcmp(seg[1], "flows")) {
 		if (get)
 			get_flows(ctx, r);
+	} else if ((n == 4 || n == 6) && !strcmp(seg[1], "flows") &&
+	           (n == 4 || !strcmp(seg[3], "topics")) && is_command(seg[n - 1])) {
+		allow = "POST";
+		if (post)
+			post_command(ctx, authorization, seg[2], n == 6 ? seg[4] : NULL, seg[n - 1],
+			             body, body_len, r);
 	} else if (n >= 3 && n <= 5 && !strcmp(seg[1], "flows") &&
 	           (n == 3 || !strcmp(seg[3], "topics"))) {
 		json_t *f, *t;

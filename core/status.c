@@ -9,7 +9,7 @@
 #include "plugin_host.h"
 #include "status.h"
 
-const char *const km_part_state_names[KM_PART_NSTATES] = {"active", "stopped", "gone"};
+const char *const km_part_state_names[KM_PART_NSTATES] = {"active", "stopped", "gone", "paused"};
 const int64_t km_lat_bounds_ms[KM_LAT_BUCKETS] = {
     1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 3600000};
 
@@ -156,6 +156,25 @@ static void json_plugins(const km_flow_status_t *s, FILE *fp) {
 	fputc(']', fp);
 }
 
+/* The mirror topics that are not ACTIVE (every other one is). */
+static void json_mstates(const km_flow_status_t *s, FILE *fp) {
+	fputs(",\"mirror_topics\":[", fp);
+	for (size_t i = 0; i < s->state_cnt; i++) {
+		const km_mstate_view_t *v = &s->states[i];
+		fprintf(fp, "%s{\"topic\":", i ? "," : "");
+		json_str(fp, v->topic);
+		fputs(",\"target\":", fp);
+		json_str(fp, v->target);
+		fprintf(fp,
+		        ",\"state\":\"%s\",\"by\":\"%s\",\"since\":%" PRId64 ",\"stored\":%s,"
+		        "\"detail\":",
+		        v->state, v->by, v->since_ms, v->persisted ? "true" : "false");
+		json_str(fp, v->detail);
+		fputc('}', fp);
+	}
+	fputc(']', fp);
+}
+
 static void json_partitions(const km_data_status_t *d, FILE *fp) {
 	fputs(",\"partition_list\":[", fp);
 	for (size_t i = 0; i < d->part_cnt; i++) {
@@ -227,10 +246,12 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	fputs(",\"last_error_at\":", fp);
 	json_ms(fp, err_ms ? err_ms : -1);
 	fprintf(fp,
-	        ",\"topics\":%d,\"partitions\":{\"active\":%d,\"stopped\":%d,\"gone\":%d},"
-	        "\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"lag\":%" PRId64 ",\"lag_ms\":",
+	        ",\"topics\":%d,\"partitions\":{\"active\":%d,\"stopped\":%d,\"gone\":%d,"
+	        "\"paused\":%d},\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"lag\":%" PRId64
+	        ",\"lag_ms\":",
 	        d->topics, d->parts_by_state[KM_PART_ACTIVE], d->parts_by_state[KM_PART_STOPPED],
-	        d->parts_by_state[KM_PART_GONE], d->records, d->bytes, d->lag);
+	        d->parts_by_state[KM_PART_GONE], d->parts_by_state[KM_PART_PAUSED], d->records,
+	        d->bytes, d->lag);
 	json_ms(fp, lag_ms);
 	fprintf(fp,
 	        ",\"inflight\":%" PRIu64 ",\"waiting\":%" PRIu64 ",\"lost_at_source\":%" PRIu64
@@ -270,6 +291,14 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	fputc('}', fp);
 	json_tasks(c, fp);
 	json_plugins(s, fp);
+	json_mstates(s, fp);
 	json_partitions(d, fp);
 	fputc('}', fp);
+}
+
+const km_mstate_view_t *km_flow_status_mstate(const km_flow_status_t *s, const char *topic) {
+	for (size_t i = 0; i < s->state_cnt; i++)
+		if (!strcmp(s->states[i].topic, topic))
+			return &s->states[i];
+	return NULL;
 }

@@ -13,7 +13,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum km_part_state { KM_PART_ACTIVE, KM_PART_STOPPED, KM_PART_GONE, KM_PART_NSTATES };
+enum km_part_state {
+	KM_PART_ACTIVE,
+	KM_PART_STOPPED,
+	KM_PART_GONE,
+	KM_PART_PAUSED, /* its mirror topic's state holds records (mstate.h) */
+	KM_PART_NSTATES
+};
 extern const char *const km_part_state_names[KM_PART_NSTATES];
 
 /* One source partition. */
@@ -33,6 +39,7 @@ typedef struct km_part_status {
 	uint64_t routed;       /* records made from its records that went elsewhere */
 	int64_t since_ms;      /* wall clock: when state or reason last changed */
 	size_t reason;         /* offset in km_data_status_t.strs; 0: none */
+	int busy;              /* records of it are in flight or wait for the target */
 } km_part_status_t;
 
 /* End-to-end latency buckets (ms, upper bounds, inclusive): source
@@ -123,6 +130,17 @@ typedef struct km_ctl_status {
 	int64_t last_error_ms;
 } km_ctl_status_t;
 
+/* A mirror topic whose state (mstate.h) is not ACTIVE, as the control
+ * thread publishes it. */
+typedef struct km_mstate_view {
+	char topic[256];        /* the source topic */
+	char target[256];       /* its mirror topic ("" when not known yet) */
+	const char *state, *by; /* static strings: the state, the command that set it */
+	int64_t since_ms;       /* wall clock */
+	int persisted;          /* stored on the target */
+	char detail[160];       /* what a transition waits for */
+} km_mstate_view_t;
+
 /* A plugin instance's counters, read when rendered. */
 struct km_instance;
 
@@ -134,7 +152,12 @@ typedef struct km_flow_status {
 	km_ctl_status_t ctl;
 	struct km_instance *const *instances; /* the flow's plugin instances */
 	size_t instance_cnt;
+	const km_mstate_view_t *states; /* mirror topics not ACTIVE */
+	size_t state_cnt;
 } km_flow_status_t;
+
+/* The view of source topic @p topic in @p s, or NULL (ACTIVE). */
+const km_mstate_view_t *km_flow_status_mstate(const km_flow_status_t *s, const char *topic);
 
 /* Resets @p s for a new snapshot, keeping its memory. */
 void km_data_status_reset(km_data_status_t *s);

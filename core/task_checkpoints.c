@@ -301,7 +301,8 @@ static km_err_t group_offsets(km_flow_t *f, const char *group, km_xjob_t *job, p
 		km_ctopic_t *ct = km_catalog_topic(&f->c.cat, tp->topic);
 		km_xitem_t *it;
 		pend_t *pd;
-		if (tp->err || tp->offset < 0 || !ct || !ct->selected || !ct->target)
+		if (tp->err || tp->offset < 0 || !ct || !ct->selected || !ct->target ||
+		    km_mstate_of(&f->c.states, tp->topic) == KM_MS_STOPPED)
 			continue;
 		if (job->cnt == *cap) {
 			size_t nc = *cap ? *cap * 2 : 64;
@@ -516,7 +517,8 @@ km_err_t km_ckpt_entries(km_flow_t *f, km_ckpt_entry_t **out, size_t *cntp) {
 	/* this flow's mirror topics: checkpoints of other flows or of MM2 in
 	 * the same topic are not this flow's to sync */
 	for (km_ctopic_t *t = f->c.cat.all; t && err == KM_OK; t = t->next)
-		if (t->selected && t->target)
+		if (t->selected && t->target &&
+		    km_mstate_of(&f->c.states, t->name) != KM_MS_STOPPED) /* not its any more */
 			err = km_strmap_put(&mine, t->target, t);
 	if (err != KM_OK || !(e = calloc(k->last.cnt, sizeof(*e)))) {
 		err = KM_ERR_NOMEM;

@@ -96,7 +96,8 @@ km_err_t km_task_configs(void *arg, int64_t now) {
 	if (!src || !dst || !scfg || !dcfg || !res)
 		abort();
 	for (km_ctopic_t *t = f->c.cat.all; t; t = t->next) {
-		if (!t->selected || t->gone || t->dst_cnt < 0)
+		if (!t->selected || t->gone || t->dst_cnt < 0 ||
+		    km_mstate_of(&f->c.states, t->name) == KM_MS_STOPPED)
 			continue;
 		src[m] = t->name;
 		dst[m] = t->target;

@@ -214,3 +214,57 @@ out:
 	free(e);
 	return err;
 }
+
+km_err_t km_groups_clamp(km_flow_t *f, const char *target, int32_t partitions, size_t *clamped) {
+	km_ckpt_entry_t *e = NULL;
+	int64_t *hi = NULL;
+	size_t n = 0;
+	km_err_t err;
+
+	*clamped = 0;
+	if ((err = km_ckpt_entries(f, &e, &n)) != KM_OK || !n || partitions <= 0)
+		goto out;
+	if (!(hi = calloc((size_t)partitions, sizeof(*hi)))) {
+		err = KM_ERR_NOMEM;
+		goto out;
+	}
+	for (int32_t i = 0; i < partitions; i++) {
+		int64_t lo;
+		rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(
+		    f->c.dst_admin, target, i, &lo, &hi[i], KM_ADMIN_TIMEOUT_MS);
+		if (kerr) {
+			km_warn("flow %s: the end of %s [%d] on %s: %s; group offsets not clamped",
+			        f->name, target, i, f->target, rd_kafka_err2str(kerr));
+			err = km_kafka_err2km(kerr);
+			goto out;
+		}
+	}
+	qsort(e, n, sizeof(*e), cmp_entry);
+	for (size_t i = 0, j; i < n; i = j) {
+		rd_kafka_topic_partition_list_t *have, *l;
+		int mine = 0;
+		for (j = i + 1; j < n && !strcmp(e[j].group, e[i].group); j++)
+			;
+		for (size_t k = i; k < j; k++)
+			mine |= !strcmp(e[k].topic, target);
+		if (!mine || !(have = km_group_offsets(f, f->c.dst_admin, f->target, e[i].group)))
+			continue;
+		l = rd_kafka_topic_partition_list_new(partitions);
+		for (int32_t p = 0; p < partitions; p++) {
+			int64_t at = have_offset(have, target, p);
+			if (at > hi[p])
+				rd_kafka_topic_partition_list_add(l, target, p)->offset = hi[p];
+		}
+		if (l->cnt && alter(f, e[i].group, l) == KM_OK) {
+			*clamped += (size_t)l->cnt;
+			km_notice("flow %s: group %s: %d offset(s) of %s on %s clamped to its end",
+			          f->name, e[i].group, l->cnt, target, f->target);
+		}
+		rd_kafka_topic_partition_list_destroy(l);
+		rd_kafka_topic_partition_list_destroy(have);
+	}
+out:
+	free(hi);
+	free(e);
+	return err;
+}

@@ -22,7 +22,8 @@ km_err_t km_task_partitions(void *arg, int64_t now) {
 	for (km_ctopic_t *t = f->c.cat.all; t; t = t->next)
 		/* a gone topic has no source partitions (src_cnt 0); one that came
 		 * back, with more partitions than before, is grown here */
-		if (t->selected && t->dst_cnt >= 0 && t->dst_cnt < t->src_cnt)
+		if (t->selected && t->dst_cnt >= 0 && t->dst_cnt < t->src_cnt &&
+		    km_mstate_of(&f->c.states, t->name) != KM_MS_STOPPED)
 			todo[n++] = t;
 	if (n)
 		km_create_partitions(f, todo, n);

@@ -55,8 +55,9 @@ void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c) {
 		        f->name, c->target, c->dst_cnt, c->name, c->src_cnt);
 		c->warned_more = 1;
 	}
-	if (!ready || (ready <= c->assigned && !recreated))
-		return;
+	if (!ready || (ready <= c->assigned && !recreated) ||
+	    km_mstate_holds(km_mstate_of(&f->c.states, c->name)))
+		return; /* nothing new, or a mirror-topic command holds it */
 	if (!(cmd = calloc(1, sizeof(*cmd))) || !(cmd->topic = strdup(c->name)) ||
 	    !(cmd->target = strdup(c->target)) ||
 	    !(cmd->starts = calloc((size_t)ready, sizeof(*cmd->starts))))
@@ -160,6 +161,8 @@ km_err_t km_task_topics(void *arg, int64_t now) {
 		if (t->src_cnt && mt->partition_cnt > t->src_cnt)
 			gn++;
 		t->src_cnt = mt->partition_cnt;
+		if (km_mstate_of(&f->c.states, t->name) == KM_MS_STOPPED)
+			continue; /* not kmirror's: never created or grown again */
 		if (t->dst_cnt < 0)
 			todo[tn++] = (km_newtopic_t){
 			    .source = t->name, .target = t->target, .partitions = t->src_cnt};

@@ -54,6 +54,8 @@ int km_tasks_run_due(km_tasks_t *ts, int64_t now_ms) {
 
 		if (t->interval_ms <= 0 || t->due_ms > now_ms)
 			continue;
+		if (ts->between)
+			ts->between(ts->between_arg);
 		t0 = ts->clock();
 		ts->current = (int)i;
 		err = t->run(t->arg, now_ms);

@@ -37,6 +37,10 @@ typedef struct km_tasks {
 	size_t cnt;
 	int current;            /* the task running now, -1: none */
 	int64_t (*clock)(void); /* monotonic ms; km_mono_ms unless a test sets it */
+	/* called before each task that runs (NULL: none): the owner's chance to
+	 * take urgent work between long tasks */
+	void (*between)(void *arg);
+	void *between_arg;
 } km_tasks_t;
 
 void km_tasks_init(km_tasks_t *ts);

@@ -17,43 +17,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "http_get.h"
-#include "ktest.h"
+#include "ktest_rest.h"
 
 #define WAIT_MS 60000
 #define N       300 /* records per partition */
-
-static char url[128];
-
-/* One request; the status, the body in *body (caller frees). */
-static int http(const char *method, const char *path, const char *token, const char *body,
-                char **out) {
-	char errstr[512];
-	km_http_resp_t r;
-
-	if (km_http_do(url, method, path, token, body, 30000, &r, errstr, sizeof(errstr))) {
-		print_error("%s %s: %s\n", method, path, errstr);
-		fail();
-	}
-	if (out)
-		*out = r.body;
-	else
-		free(r.body);
-	return r.status;
-}
-
-static json_t *get_json(const char *path, int want) {
-	char *body;
-	json_t *j;
-
-	assert_int_equal(http("GET", path, NULL, NULL, &body), want);
-	j = json_loads(body, 0, NULL);
-	if (!j)
-		print_error("GET %s: not JSON: %s\n", path, body);
-	free(body);
-	assert_non_null(j);
-	return j;
-}
 
 /* The value of sample @p line_start ("name{labels}") in the scrape. */
 static double sample(const char *scrape, const char *line_start) {
@@ -68,20 +35,8 @@ static double sample(const char *scrape, const char *line_start) {
 	return strtod(p + strlen(want), NULL);
 }
 
-/* kmirrorctl with @p args against the daemon: its exit status. */
-static int ctl(const char *args, const char *env) {
-	char cmd[1024];
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s/core/kmirrorctl --url %s %s >/dev/null 2>&1",
-	         env ? env : "", getenv("KM_TEST_BUILDDIR") ? getenv("KM_TEST_BUILDDIR") : ".", url,
-	         args);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void start(ktest_daemon_t *d, const char *flow, char *topic, size_t size) {
-	char yaml[1024], *log, *p;
+	char yaml[1024];
 	rd_kafka_t *admin = ktest_producer("a", NULL);
 
 	ktest_topic_name(topic, size, flow);
@@ -103,13 +58,7 @@ static void start(ktest_daemon_t *d, const char *flow, char *topic, size_t size)
 	         flow, topic);
 	ktest_daemon_config(d, yaml);
 	ktest_daemon_start(d, NULL);
-	ktest_log_wait(d, "REST API listening on http://", WAIT_MS);
-	log = ktest_log_text(d);
-	p = strstr(log, "REST API listening on ");
-	assert_non_null(p);
-	sscanf(p + strlen("REST API listening on "), "%127s", url);
-	free(log);
-	ktest_note("REST API at %s", url);
+	ktest_rest_url(d, 1, WAIT_MS);
 	ktest_status_wait_caught_up(d, flow, admin, topic, 3, WAIT_MS);
 	ktest_destroy(admin);
 }
@@ -123,13 +72,13 @@ static void test_endpoints_and_metrics(void **state) {
 
 	(void)state;
 	start(d, "restep", topic, sizeof(topic));
-	j = get_json("/v1/health", 200);
+	j = ktest_get_json("/v1/health", 200);
 	assert_string_equal(json_string_value(json_object_get(j, "status")), "up");
 	json_decref(j);
 	/* ready once the flow runs: poll, no sleep */
 	for (;;) {
 		char *b;
-		if (http("GET", "/v1/ready", NULL, NULL, &b) == 200) {
+		if (ktest_http("GET", "/v1/ready", NULL, NULL, &b) == 200) {
 			free(b);
 			break;
 		}
@@ -137,16 +86,16 @@ static void test_endpoints_and_metrics(void **state) {
 		assert_true(ktest_now_ms() - t0 < WAIT_MS);
 		ktest_status_wait(d, "restep", "records", 0, 1000);
 	}
-	j = get_json("/v1/flows", 200);
+	j = ktest_get_json("/v1/flows", 200);
 	t = json_array_get(json_object_get(j, "flows"), 0);
 	assert_string_equal(json_string_value(json_object_get(t, "name")), "restep");
 	assert_int_equal(json_integer_value(json_object_get(t, "records")), 3 * N);
 	json_decref(j);
-	j = get_json("/v1/flows/restep", 200);
+	j = ktest_get_json("/v1/flows/restep", 200);
 	assert_int_equal(json_array_size(json_object_get(j, "partition_list")), 3);
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v1/flows/restep/topics");
-	j = get_json(path, 200);
+	j = ktest_get_json(path, 200);
 	t = json_array_get(json_object_get(j, "topics"), 0);
 	assert_string_equal(json_string_value(json_object_get(t, "topic")), topic);
 	assert_int_equal(json_integer_value(json_object_get(t, "partitions")), 3);
@@ -154,20 +103,20 @@ static void test_endpoints_and_metrics(void **state) {
 	assert_int_equal(json_integer_value(json_object_get(t, "lag")), 0);
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v1/flows/restep/topics/%s", topic);
-	j = get_json(path, 200);
+	j = ktest_get_json(path, 200);
 	assert_int_equal(json_array_size(json_object_get(j, "partition_list")), 3);
 	assert_string_equal(json_string_value(json_object_get(j, "last_error")), "");
 	json_decref(j);
-	j = get_json("/v1/internal", 200);
+	j = ktest_get_json("/v1/internal", 200);
 	assert_non_null(
 	    json_object_get(json_array_get(json_object_get(j, "flows"), 0), "checkpoints"));
 	json_decref(j);
-	j = get_json("/v1/config", 200);
+	j = ktest_get_json("/v1/config", 200);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "rest"), "token")),
 	                    "(secret)");
 	json_decref(j);
 
-	assert_int_equal(http("GET", "/metrics", NULL, NULL, &scrape), 200);
+	assert_int_equal(ktest_http("GET", "/metrics", NULL, NULL, &scrape), 200);
 	snprintf(line, sizeof(line), "kmirror_records_total{flow=\"restep\",topic=\"%s\"}", topic);
 	assert_int_equal((int)sample(scrape, line), 3 * N);
 	snprintf(line, sizeof(line), "kmirror_bytes_total{flow=\"restep\",topic=\"%s\"}", topic);
@@ -193,11 +142,11 @@ static void test_endpoints_and_metrics(void **state) {
 	free(scrape);
 
 	/* kmirrorctl over the API */
-	assert_int_equal(ctl("status", NULL), 0);
-	assert_int_equal(ctl("status restep --json", NULL), 0);
-	assert_int_equal(ctl("topics", NULL), 0);
-	assert_int_equal(ctl("lag restep", NULL), 0);
-	assert_int_equal(ctl("status nope", NULL), 1);
+	assert_int_equal(ktest_ctl("status", NULL, NULL), 0);
+	assert_int_equal(ktest_ctl("status restep --json", NULL, NULL), 0);
+	assert_int_equal(ktest_ctl("topics", NULL, NULL), 0);
+	assert_int_equal(ktest_ctl("lag restep", NULL, NULL), 0);
+	assert_int_equal(ktest_ctl("status nope", NULL, NULL), 1);
 	ktest_daemon_finish(d);
 }
 
@@ -225,8 +174,9 @@ static void test_auth_and_bad_requests(void **state) {
 	start(d, "restauth", topic, sizeof(topic));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *j;
-		assert_int_equal(http(bad[i].method, bad[i].path, bad[i].token, bad[i].body, &body),
-		                 bad[i].status);
+		assert_int_equal(
+		    ktest_http(bad[i].method, bad[i].path, bad[i].token, bad[i].body, &body),
+		    bad[i].status);
 		j = json_loads(body, 0, NULL);
 		if (!j || !strstr(json_string_value(json_object_get(j, "error")), bad[i].msg))
 			print_error("%s %s: %s\n", bad[i].method, bad[i].path, body);
@@ -236,21 +186,21 @@ static void test_auth_and_bad_requests(void **state) {
 	}
 	assert_true(ktest_daemon_alive(d));
 	assert_int_equal(ktest_log_count(d, "SIGHUP: reloading"), 0);
-	assert_int_equal(ctl("reload", NULL), 4);
-	assert_int_equal(ctl("reload", "KMIRROR_TOKEN=wrong"), 4);
+	assert_int_equal(ktest_ctl("reload", NULL, NULL), 4);
+	assert_int_equal(ktest_ctl("reload", "KMIRROR_TOKEN=wrong", NULL), 4);
 
 	/* with the token: the reload runs on the main thread and answers */
-	assert_int_equal(http("POST", "/v1/reload", "t0k3n-rest", "{}", &body), 200);
+	assert_int_equal(ktest_http("POST", "/v1/reload", "t0k3n-rest", "{}", &body), 200);
 	assert_non_null(strstr(body, "\"reloaded\":true"));
 	free(body);
 	assert_int_equal(ktest_log_count(d, "SIGHUP: reloading"), 1);
-	assert_int_equal(ctl("reload --token t0k3n-rest", NULL), 0);
+	assert_int_equal(ktest_ctl("reload --token t0k3n-rest", NULL, NULL), 0);
 	assert_int_equal(ktest_log_count(d, "SIGHUP: reloading"), 2);
 	assert_true(ktest_daemon_alive(d));
-	assert_int_equal(http("GET", "/v1/health", NULL, NULL, NULL), 200);
+	assert_int_equal(ktest_http("GET", "/v1/health", NULL, NULL, NULL), 200);
 	ktest_daemon_finish(d);
 	/* gone: kmirrorctl says so */
-	assert_int_equal(ctl("status", NULL), 3);
+	assert_int_equal(ktest_ctl("status", NULL, NULL), 3);
 }
 
 int main(void) {

@@ -22,6 +22,7 @@ include tests/unit/murmur2.mk
 include tests/unit/ctl.mk
 include tests/unit/rest.mk
 include tests/kafka/rest.mk
+include tests/kafka/states.mk
 include tests/unit/logs.mk
 include tests/unit/mm2.mk
 include tests/unit/lua.mk

@@ -102,8 +102,45 @@ static int ctx_auth(void *arg, const char *presented) {
 	return presented && km_rest_token_equal(presented, token);
 }
 
+/* The last command the router passed on. */
+static struct {
+	int calls, force, grant;
+	char flow[64], cmd[32], topic[64];
+} got;
+
+static int ctx_command(void *arg, const char *f, const char *cmd, const char *topic, int force,
+                       int grant_write, km_cmd_answer_t *ans) {
+	(void)arg;
+	got.calls++;
+	snprintf(got.flow, sizeof(got.flow), "%s", f);
+	snprintf(got.cmd, sizeof(got.cmd), "%s", cmd);
+	snprintf(got.topic, sizeof(got.topic), "%s", topic ? topic : "(all)");
+	got.force = force;
+	got.grant = grant_write;
+	if (strcmp(f, "ab"))
+		return -1;
+	memset(ans, 0, sizeof(*ans));
+	ans->topics = calloc(1, sizeof(*ans->topics));
+	ans->cnt = ans->cap = 1;
+	snprintf(ans->topics[0].topic, sizeof(ans->topics[0].topic), "%s", topic ? topic : "x");
+	ans->topics[0].from = "ACTIVE";
+	if (topic && !strcmp(topic, "stopped")) {
+		ans->status = ans->topics[0].status = 409;
+		ans->topics[0].to = "STOPPED";
+		snprintf(ans->msg, sizeof(ans->msg),
+		         "cannot resume a mirror topic in state STOPPED");
+	} else {
+		ans->status = ans->topics[0].status = !strcmp(cmd, "promote") ? 202 : 200;
+		ans->topics[0].to = !strcmp(cmd, "promote") ? "PROMOTING" : "PAUSED";
+		snprintf(ans->msg, sizeof(ans->msg), "done");
+	}
+	snprintf(ans->topics[0].msg, sizeof(ans->topics[0].msg), "%s", ans->msg);
+	return 0;
+}
+
 static km_rest_ctx_t ctx = {.flow = ctx_flow,
                             .reload = ctx_reload,
+                            .command = ctx_command,
                             .config_json = ctx_config,
                             .auth = ctx_auth,
                             .loopback = 1};
@@ -279,6 +316,109 @@ static char *scrape(void) {
 	return r.body;
 }
 
+/* Mirror-topic commands: the paths, the body's flags, the auth rule, and
+ * the answers passed through. */
+static void test_commands(void **state) {
+	json_t *j;
+
+	(void)state;
+	make_flow(16);
+	token = NULL;
+	ctx.loopback = 1;
+	memset(&got, 0, sizeof(got));
+	j = req("POST", "/v1/flows/ab/topics/orders-0/pause", NULL, NULL, 200);
+	assert_string_equal(got.cmd, "pause");
+	assert_string_equal(got.topic, "orders-0");
+	assert_string_equal(json_string_value(json_object_get(j, "command")), "pause");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(j, "topics"), 0), "to")),
+	                    "PAUSED");
+	json_decref(j);
+	j = req("POST", "/v1/flows/ab/promote", NULL, "{\"grant_write\": true}", 202);
+	assert_string_equal(got.topic, "(all)");
+	assert_int_equal(got.grant, 1);
+	json_decref(j);
+	j = req("POST", "/v1/flows/ab/topics/x/resume", NULL, "{\"force\":true}", 200);
+	assert_int_equal(got.force, 1);
+	json_decref(j);
+	/* the flow's answer, an error, is the reply's */
+	j = req("POST", "/v1/flows/ab/topics/stopped/resume", NULL, NULL, 409);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "error")), "STOPPED"));
+	json_decref(j);
+	got.calls = 0;
+	json_decref(req("POST", "/v1/flows/nope/topics/t/pause", NULL, NULL, 404));
+	assert_int_equal(got.calls, 1);
+	/* bad bodies and flags never reach the flow */
+	got.calls = 0;
+	j = req("POST", "/v1/flows/ab/topics/t/pause", NULL, "{\"force\":true}", 400);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "error")), "unknown key"));
+	json_decref(j);
+	json_decref(req("POST", "/v1/flows/ab/topics/t/resume", NULL, "{\"force\":1}", 400));
+	json_decref(req("POST", "/v1/flows/ab/topics/t/failover", NULL, "[true]", 400));
+	json_decref(req("POST", "/v1/flows/ab/topics/t/failover", NULL, "{nope", 400));
+	assert_int_equal(got.calls, 0);
+	/* GET on a command: 405 with Allow: POST */
+	json_decref(req("GET", "/v1/flows/ab/topics/t/promote", NULL, NULL, 405));
+	/* a token set: refused without it, taken with it */
+	token = "s3cret";
+	json_decref(req("POST", "/v1/flows/ab/topics/t/failover", NULL, NULL, 401));
+	json_decref(req("POST", "/v1/flows/ab/topics/t/failover", "Bearer wrong", NULL, 401));
+	assert_int_equal(got.calls, 0);
+	json_decref(req("POST", "/v1/flows/ab/topics/t/failover", "Bearer s3cret", NULL, 200));
+	assert_int_equal(got.calls, 1);
+	/* no token on a listener that is not loopback: refused */
+	token = NULL;
+	ctx.loopback = 0;
+	json_decref(req("POST", "/v1/flows/ab/topics/t/pause", NULL, NULL, 403));
+	ctx.loopback = 1;
+	assert_int_equal(got.calls, 1);
+}
+
+/* The topics view shows each topic's mirror-topic state, and a STOPPED
+ * topic the data thread never had. */
+static void test_topic_states(void **state) {
+	km_mstate_view_t v[2] = {{.topic = "orders-1",
+	                          .target = "a.orders-1",
+	                          .state = "PAUSED",
+	                          .by = "pause",
+	                          .since_ms = 5,
+	                          .persisted = 1},
+	                         {.topic = "gone-away",
+	                          .target = "a.gone-away",
+	                          .state = "STOPPED",
+	                          .by = "failover",
+	                          .since_ms = 6,
+	                          .persisted = 1}};
+	json_t *j, *t;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	make_flow(24);
+	flow.states = v;
+	flow.state_cnt = 2;
+	j = req("GET", "/v1/flows/ab/topics", NULL, NULL, 200);
+	json_array_foreach(json_object_get(j, "topics"), i, t) {
+		const char *name = json_string_value(json_object_get(t, "topic"));
+		const char *ms = json_string_value(json_object_get(t, "mirror_state"));
+		assert_non_null(ms);
+		if (!strcmp(name, "orders-1"))
+			assert_string_equal(ms, "PAUSED"), seen |= 1;
+		else if (!strcmp(name, "gone-away"))
+			assert_string_equal(ms, "STOPPED"), seen |= 2;
+		else
+			assert_string_equal(ms, "ACTIVE"), seen |= 4;
+	}
+	assert_int_equal(seen, 7);
+	json_decref(j);
+	j = req("GET", "/v1/flows/ab/topics/gone-away", NULL, NULL, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "mirror_state")), "STOPPED");
+	assert_int_equal(json_integer_value(json_object_get(j, "partitions")), 0);
+	json_decref(j);
+	flow.states = NULL;
+	flow.state_cnt = 0;
+}
+
 static void test_metrics(void **state) {
 	char *m;
 	regex_t re;
@@ -405,6 +545,7 @@ int main(void) {
 	    cmocka_unit_test(test_endpoints),   cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_reload_auth), cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_dashboard),   cmocka_unit_test(test_scale),
+	    cmocka_unit_test(test_commands),    cmocka_unit_test(test_topic_states),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
