@@ -360,13 +360,14 @@ static int cmd_topics(opts_t *o, const char *flow) {
 	}
 	if (o->as_json)
 		return dump(json_pack("{s:o}", "flows", all));
-	printf("%-20s %-32s %-32s %-8s %5s %12s %10s %10s  %s\n", "FLOW", "TOPIC", "TARGET",
-	       "STATE", "PARTS", "RECORDS", "LAG", "LAG_MS", "LAST ERROR");
+	printf("%-20s %-32s %-32s %-12s %-8s %5s %12s %10s %10s  %s\n", "FLOW", "TOPIC", "TARGET",
+	       "MIRROR", "STATE", "PARTS", "RECORDS", "LAG", "LAG_MS", "LAST ERROR");
 	json_array_foreach(all, i, n) {
 		json_array_foreach(json_object_get(n, "topics"), k, t) {
 			char b[4][32];
-			printf("%-20s %-32s %-32s %-8s %5s %12s %10s %10s  %s\n", str(n, "flow"),
-			       str(t, "topic"), str(t, "target"), str(t, "state"),
+			printf("%-20s %-32s %-32s %-12s %-8s %5s %12s %10s %10s  %s\n",
+			       str(n, "flow"), str(t, "topic"), str(t, "target"),
+			       str(t, "mirror_state"), str(t, "state"),
 			       num(t, "partitions", b[0], 32), num(t, "records", b[1], 32),
 			       num(t, "lag", b[2], 32), num(t, "lag_ms", b[3], 32),
 			       str(t, "last_error"));

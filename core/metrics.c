@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "mstate.h"
 #include "plugin_host.h"
 
 enum fam {
@@ -40,6 +41,8 @@ enum fam {
 	F_HEARTBEATS,
 	F_GROUP_OFFSETS_SYNCED,
 	F_GROUPS_SKIPPED,
+	F_MIRROR_TOPICS,
+	F_MIRROR_STATE,
 	F_TASK_RUNS,
 	F_TASK_FAILURES,
 	F_LAST_ERROR,
@@ -105,6 +108,11 @@ static const struct {
                                 "Consumer-group offsets committed on the target"},
     [F_GROUPS_SKIPPED] = {"kmirror_groups_skipped", "gauge",
                           "Groups the last group sync skipped (members on the target)"},
+    [F_MIRROR_TOPICS] = {"kmirror_mirror_topics", "gauge",
+                         "Mirror topics by state (ACTIVE: copied; the rest are listed in "
+                         "kmirror_mirror_topic_state)"},
+    [F_MIRROR_STATE] = {"kmirror_mirror_topic_state", "gauge",
+                        "A mirror topic that is not ACTIVE: 1, with its state as a label"},
     [F_TASK_RUNS] = {"kmirror_task_runs_total", "counter", "Runs of a periodic control task"},
     [F_TASK_FAILURES] = {"kmirror_task_failures_total", "counter",
                          "Failed runs of a periodic control task"},
@@ -309,6 +317,35 @@ static void plugins(km_metrics_t *m, const km_flow_status_t *s) {
 	}
 }
 
+/* Mirror-topic states: a count per state (ACTIVE: the topics copied that
+ * are in no other state), and a series for each topic that is not ACTIVE
+ * (few: an operator put them there). */
+static void mirror_states(km_metrics_t *m, const km_flow_status_t *s) {
+	uint64_t cnt[KM_MS_N] = {0}, copied = 0;
+	const char *last = NULL;
+
+	for (size_t i = 0; i < s->data.part_cnt; i++) { /* topics the data thread has */
+		const char *t = s->data.strs ? s->data.strs + s->data.parts[i].topic : "";
+		if (!last || strcmp(last, t))
+			copied += !km_flow_status_mstate(s, t);
+		last = t;
+	}
+	cnt[KM_MS_ACTIVE] = copied;
+	for (size_t i = 0; i < s->state_cnt; i++) {
+		const km_mstate_view_t *v = &s->states[i];
+		FILE *fp;
+		int k = km_mstate_parse_name(v->state);
+		if (k > KM_MS_ACTIVE)
+			cnt[k]++;
+		fp = sample(m, F_MIRROR_STATE, "", s);
+		label(fp, "topic", v->topic);
+		label(fp, "state", v->state);
+		val_u(fp, 1);
+	}
+	for (int k = 0; k < KM_MS_N; k++)
+		kind_u(m, F_MIRROR_TOPICS, s, "state", km_mstate_names[k], cnt[k]);
+}
+
 void km_metrics_flow(km_metrics_t *m, const km_flow_status_t *s) {
 	const km_data_status_t *d = &s->data;
 	const km_ctl_status_t *c = &s->ctl;
@@ -351,6 +388,7 @@ void km_metrics_flow(km_metrics_t *m, const km_flow_status_t *s) {
 	flow_u(m, F_HEARTBEATS, s, c->heartbeats);
 	flow_u(m, F_GROUP_OFFSETS_SYNCED, s, c->group_offsets_synced);
 	flow_u(m, F_GROUPS_SKIPPED, s, c->groups_skipped);
+	mirror_states(m, s);
 	for (size_t i = 0; i < c->task_cnt; i++) {
 		kind_u(m, F_TASK_RUNS, s, "task", c->tasks[i].name, c->tasks[i].runs);
 		kind_u(m, F_TASK_FAILURES, s, "task", c->tasks[i].name, c->tasks[i].failures);

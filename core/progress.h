@@ -4,7 +4,8 @@
  *   key   "<flow>/<source topic>/<partition>"   (text)
  *   value "<next source offset>"                 (decimal text)
  * Written only after the target acknowledged every record before that
- * offset; read to the end when a flow starts. */
+ * offset; read to the end when a flow starts. The same topic holds the
+ * flows' mirror-topic states (mstate.h), keys "<flow>/<topic>/state". */
 #ifndef KM_PROGRESS_H
 #define KM_PROGRESS_H
 

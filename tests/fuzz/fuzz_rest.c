@@ -12,6 +12,13 @@
 #include "rest.h"
 
 static km_flow_status_t flow;
+static km_mstate_view_t states[2] = {
+    {.topic = "orders",
+     .target = "a.orders",
+     .state = "PROMOTING",
+     .by = "promote",
+     .detail = "catching up"},
+    {.topic = "gone", .target = "a.gone", .state = "STOPPED", .by = "failover"}};
 
 static void init(void) {
 	km_data_status_t *d = &flow.data;
@@ -32,6 +39,8 @@ static void init(void) {
 	}
 	d->part_cnt = 4;
 	d->topics = 1;
+	flow.states = states;
+	flow.state_cnt = 2;
 }
 
 static int ctx_flow(void *arg, size_t i, km_rest_visit_fn *fn, void *fnarg) {
@@ -46,6 +55,27 @@ static int ctx_reload(void *arg, char *msg, size_t size) {
 	(void)arg;
 	(void)msg;
 	(void)size;
+	return 0;
+}
+
+/* A flow's answer to a mirror-topic command: the topic named, its state
+ * moved; an unknown flow is not there. */
+static int ctx_command(void *arg, const char *f, const char *cmd, const char *topic, int force,
+                       int grant_write, km_cmd_answer_t *ans) {
+	(void)arg;
+	(void)force;
+	(void)grant_write;
+	if (strcmp(f, "ab"))
+		return -1;
+	memset(ans, 0, sizeof(*ans));
+	if (!(ans->topics = calloc(1, sizeof(*ans->topics))))
+		abort();
+	ans->cnt = ans->cap = 1;
+	strncpy(ans->topics[0].topic, topic ? topic : "orders", sizeof(ans->topics[0].topic) - 1);
+	ans->topics[0].from = "ACTIVE";
+	ans->topics[0].to = "PAUSED";
+	ans->status = ans->topics[0].status = !strcmp(cmd, "resume") ? 409 : 200;
+	strncpy(ans->msg, cmd, sizeof(ans->msg) - 1);
 	return 0;
 }
 
@@ -84,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	for (int mode = 0; mode < 2; mode++) {
 		km_rest_ctx_t ctx = {.flow = ctx_flow,
 		                     .reload = ctx_reload,
+		                     .command = ctx_command,
 		                     .config_json = ctx_config,
 		                     .auth = ctx_auth,
 		                     .arg = mode ? &flow : NULL,

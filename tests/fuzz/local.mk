@@ -28,7 +28,8 @@ FUZZ_LUA_SRCS = $(top_srcdir)/tests/fuzz/fuzz_lua_record.c $(top_srcdir)/lua/sta
 
 # The REST API's router, over METHOD \0 PATH \0 AUTHORIZATION \0 BODY (no socket).
 FUZZ_REST_SRCS = $(top_srcdir)/tests/fuzz/fuzz_rest.c $(top_srcdir)/core/rest_router.c \
-	$(top_srcdir)/core/metrics.c $(top_srcdir)/core/status.c
+	$(top_srcdir)/core/metrics.c $(top_srcdir)/core/status.c $(top_srcdir)/core/mstate.c \
+	$(top_srcdir)/core/catalog.c
 
 EXTRA_DIST += tests/fuzz/fuzz_rest.c
 EXTRA_DIST += tests/fuzz/fuzz_mm2.c tests/fuzz/fuzz_lua_json.c tests/fuzz/fuzz_lua_record.c \

@@ -390,6 +390,7 @@ static void test_topic_states(void **state) {
 	                          .since_ms = 6,
 	                          .persisted = 1}};
 	json_t *j, *t;
+	km_rest_reply_t r;
 	size_t i;
 	int seen = 0;
 
@@ -415,6 +416,22 @@ static void test_topic_states(void **state) {
 	assert_string_equal(json_string_value(json_object_get(j, "mirror_state")), "STOPPED");
 	assert_int_equal(json_integer_value(json_object_get(j, "partitions")), 0);
 	json_decref(j);
+	/* /metrics: a count per state, a series per topic not ACTIVE */
+	km_rest_route(&ctx, "GET", "/metrics", NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(
+	    strstr(r.body, "\nkmirror_mirror_topics{flow=\"ab\",state=\"ACTIVE\"} 2\n"));
+	assert_non_null(
+	    strstr(r.body, "\nkmirror_mirror_topics{flow=\"ab\",state=\"PAUSED\"} 1\n"));
+	assert_non_null(
+	    strstr(r.body, "\nkmirror_mirror_topics{flow=\"ab\",state=\"STOPPED\"} 1\n"));
+	assert_non_null(
+	    strstr(r.body, "\nkmirror_mirror_topics{flow=\"ab\",state=\"PROMOTING\"} 0\n"));
+	assert_non_null(strstr(r.body,
+	                       "\nkmirror_mirror_topic_state{flow=\"ab\",topic=\"gone-away\","
+	                       "state=\"STOPPED\"} 1\n"));
+	assert_null(strstr(r.body, "kmirror_mirror_topic_state{flow=\"ab\",topic=\"orders-0\""));
+	free(r.body);
 	flow.states = NULL;
 	flow.state_cnt = 0;
 }
