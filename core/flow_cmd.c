@@ -20,6 +20,7 @@ void km_flow_command(km_flow_t *f, const char *cmd, const char *topic, int force
                      int wait_ms, km_cmd_answer_t *ans) {
 	int c = km_mcmd_parse_name(cmd);
 	km_sreq_t *rq;
+	km_cmd_t *pause = NULL;
 	struct timespec ts;
 
 	memset(ans, 0, sizeof(*ans));
@@ -39,17 +40,17 @@ void km_flow_command(km_flow_t *f, const char *cmd, const char *topic, int force
 	if (rq->cmd == KM_MC_FAILOVER) {
 		/* At once: the control thread may be waiting on an unreachable
 		 * source. A STOPPED topic is paused already; an unknown one is
-		 * not the data thread's. */
-		km_cmd_t *p = calloc(1, sizeof(*p));
-		if (!p || (topic && !(p->topic = strdup(topic)))) {
-			free(p);
+		 * not the data thread's. Sent below with the request, or not at
+		 * all when the flow takes no commands. */
+		if (!(pause = calloc(1, sizeof(*pause))) ||
+		    (topic && !(pause->topic = strdup(topic)))) {
+			free(pause);
 			free(rq->topic);
 			free(rq);
 			answer(ans, 500, "out of memory");
 			return;
 		}
-		p->type = KM_CMD_PAUSE;
-		km_flow_send_cmd(f, p);
+		pause->type = KM_CMD_PAUSE;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += wait_ms / 1000;
@@ -61,12 +62,19 @@ void km_flow_command(km_flow_t *f, const char *cmd, const char *topic, int force
 	pthread_mutex_lock(&f->lock);
 	if (!f->ctl_running) {
 		pthread_mutex_unlock(&f->lock);
+		if (pause)
+			km_cmd_free(pause);
 		free(rq->topic);
 		free(rq);
 		answer(ans, 503,
 		       "the flow does not take commands now: it is starting (loading its progress) "
 		       "or stopping; GET /v1/flows shows its state");
 		return;
+	}
+	if (pause) { /* as km_flow_send_cmd, under the lock held here */
+		*f->cmds_tail = pause;
+		f->cmds_tail = &pause->next;
+		atomic_store(&f->cmds_pending, 1);
 	}
 	*f->sreqs_tail = rq;
 	f->sreqs_tail = &rq->next;
