@@ -61,6 +61,12 @@ const km_param_t km_flow_params[] = {
      .doc = "Copy topic configurations from the source to the target"},
     {.name = "sync.topic.configs.interval", .type = KM_PARAM_DURATION, .def = "60s",
      .min = 1000, .max = INT64_MAX, .doc = "How often topic configurations are copied"},
+    {.name = "sync.topic.acls.enabled", .type = KM_PARAM_BOOL, .def = "true",
+     .doc = "Copy the source's literal topic ACLs of the topics the flow copies to their "
+            "mirror topics: ALLOW WRITE is dropped, ALLOW ALL becomes ALLOW READ; only adds"},
+    {.name = "sync.topic.acls.interval", .type = KM_PARAM_DURATION, .def = "10m", .min = 1000,
+     .max = INT64_MAX,
+     .doc = "How often topic ACLs are copied (MirrorMaker 2: sync.topic.acls.interval.seconds)"},
     {.name = "emit.offset-syncs", .type = KM_PARAM_BOOL, .def = "true",
      .doc = "Write offset syncs (MirrorMaker 2's format) for the records copied"},
     {.name = "offset-syncs.topic.location", .type = KM_PARAM_ENUM, .def = "source",

@@ -127,6 +127,7 @@ static void publish(km_flow_t *f) {
 	c->st.groups_skipped = c->groups_skipped;
 	memcpy(c->st.groups_skipped_names, c->groups_skipped_names,
 	       sizeof(c->st.groups_skipped_names));
+	c->st.acls = c->acls;
 	memcpy(c->st.last_error, c->last_error, sizeof(c->st.last_error));
 	c->st.task_cnt = km_tasks_status(&c->tasks, c->st.tasks, km_wall_ms);
 	km_flow_publish_ctl(f);
@@ -263,6 +264,7 @@ static void start_tasks(km_flow_t *f) {
 	km_tasks_add(t, "groups", km_task_groups, f, f->group_sync_on ? f->group_sync_ms : 0, 0);
 	/* promote and failover go step by step */
 	km_tasks_add(t, "states", km_task_states, f, 1000, 0);
+	km_tasks_add(t, "acls", km_task_acls, f, f->sync_acls ? f->sync_acls_ms : 0, 0);
 }
 
 void *km_control_main(void *arg) {
@@ -270,6 +272,7 @@ void *km_control_main(void *arg) {
 
 	km_flow_beat(&f->ctl_due_ms, km_mono_ms(), KM_CTL_ROUND_MS);
 	km_tasks_init(&f->c.tasks);
+	km_acls_init(f);
 	km_ctl_producers_open(f);
 	set_state(f, "loading progress");
 	publish(f);

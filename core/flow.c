@@ -96,6 +96,8 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	f->target_refresh_ms = km_params_int(p, "refresh.target.interval");
 	f->sync_configs = km_params_bool(p, "sync.topic.configs");
 	f->sync_configs_ms = km_params_int(p, "sync.topic.configs.interval");
+	f->sync_acls = km_params_bool(p, "sync.topic.acls.enabled");
+	f->sync_acls_ms = km_params_int(p, "sync.topic.acls.interval");
 	f->batch_records = (size_t)km_params_int(p, "batch.records");
 	f->max_inflight = (size_t)km_params_int(p, "max.inflight.records");
 	f->max_inflight_bytes = (size_t)km_params_int(p, "max.inflight.bytes");

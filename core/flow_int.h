@@ -23,6 +23,7 @@
  *                   task_heartbeats.c  MirrorMaker 2's heartbeats
  *                   task_checkpoints.c MirrorMaker 2's checkpoints
  *                   task_groups.c      group offsets committed on the target
+ *                   task_acls.c        topic ACLs copied to the target (acls.c)
  *                   internal_topics.c  creating and checking internal topics
  *
  * The threads share nothing they both write, except through the flow's
@@ -319,6 +320,8 @@ typedef struct km_ctl {
 	km_strmap_t group_seen; /* group -> how its last sync went (skipped or written) */
 	uint64_t groups_synced, group_offsets_synced, group_sync_failures, groups_skipped;
 	char groups_skipped_names[512]; /* those skipped in the last run, ", "-separated */
+	/* ACL sync (task_acls.c) */
+	km_acl_status_t acls;
 	/* the clusters' ids (task_clusters.c): [0] the source's, [1] the target's; "": not
 	 * known yet */
 	char prov_ids[2][KM_PROV_ID_MAX];
@@ -377,6 +380,8 @@ struct km_flow {
 	char *ckpt_topic;  /* on the target, named by the policy */
 	int group_sync_on; /* sync.group.offsets (and emit.checkpoints) */
 	int64_t group_sync_ms;
+	int sync_acls; /* sync.topic.acls.enabled */
+	int64_t sync_acls_ms;
 	/* provenance headers (provenance.h) */
 	int prov_on;     /* provenance */
 	char *prov_name; /* provenance.header */
@@ -652,6 +657,9 @@ void km_ctl_take_commands(km_flow_t *f);
 void km_ctl_states_publish(km_flow_t *f);
 /* The control thread ends: commands still asked are refused. */
 void km_ctl_states_end(km_flow_t *f);
+/* task_acls.c: topic ACL sync, and its part of the status made ready */
+km_err_t km_task_acls(void *f, int64_t now);
+void km_acls_init(km_flow_t *f);
 /* Hands a topic's ready partitions to the data thread (task_topics.c). */
 void km_ctl_assign_ready(km_flow_t *f, km_ctopic_t *c);
 /* Takes the data thread's requests off the flow's queue into the tasks'. */

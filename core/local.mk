@@ -53,6 +53,8 @@ core_libkmcore_la_SOURCES = \
 	core/task_checkpoints.c \
 	core/task_groups.c \
 	core/task_states.c \
+	core/acls.c core/acls.h \
+	core/task_acls.c \
 	core/task_heartbeats.c \
 	core/task_clusters.c
 core_libkmcore_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(MHD_CFLAGS) \

@@ -43,6 +43,9 @@ enum fam {
 	F_GROUPS_SKIPPED,
 	F_MIRROR_TOPICS,
 	F_MIRROR_STATE,
+	F_ACL_SYNCED,
+	F_ACL_WRITE_DROPPED,
+	F_ACL_AUTHORIZER,
 	F_TASK_RUNS,
 	F_TASK_FAILURES,
 	F_LAST_ERROR,
@@ -113,6 +116,13 @@ static const struct {
                          "kmirror_mirror_topic_state)"},
     [F_MIRROR_STATE] = {"kmirror_mirror_topic_state", "gauge",
                         "A mirror topic that is not ACTIVE: 1, with its state as a label"},
+    [F_ACL_SYNCED] = {"kmirror_acl_bindings_synced_total", "counter",
+                      "Topic ACL bindings ACL sync created on the target"},
+    [F_ACL_WRITE_DROPPED] = {"kmirror_acl_bindings_write_dropped", "gauge",
+                             "Source ALLOW WRITE bindings of mirrored topics that the last ACL "
+                             "sync did not copy"},
+    [F_ACL_AUTHORIZER] = {"kmirror_acl_authorizer", "gauge",
+                          "1, with the authorizer state ACL sync last saw on each cluster"},
     [F_TASK_RUNS] = {"kmirror_task_runs_total", "counter", "Runs of a periodic control task"},
     [F_TASK_FAILURES] = {"kmirror_task_failures_total", "counter",
                          "Failed runs of a periodic control task"},
@@ -389,6 +399,18 @@ void km_metrics_flow(km_metrics_t *m, const km_flow_status_t *s) {
 	flow_u(m, F_GROUP_OFFSETS_SYNCED, s, c->group_offsets_synced);
 	flow_u(m, F_GROUPS_SKIPPED, s, c->groups_skipped);
 	mirror_states(m, s);
+	if (c->acls.enabled) {
+		kind_u(m, F_ERRORS, s, "kind", "acl_sync", c->acls.failures);
+		flow_u(m, F_ACL_SYNCED, s, c->acls.synced);
+		flow_u(m, F_ACL_WRITE_DROPPED, s, c->acls.write_dropped);
+		for (int i = 0; i < 2; i++) {
+			const char *st = i ? c->acls.target_authorizer : c->acls.source_authorizer;
+			fp = sample(m, F_ACL_AUTHORIZER, "", s);
+			label(fp, "cluster", i ? "target" : "source");
+			label(fp, "state", st ? st : "unknown");
+			val_u(fp, 1);
+		}
+	}
 	for (size_t i = 0; i < c->task_cnt; i++) {
 		kind_u(m, F_TASK_RUNS, s, "task", c->tasks[i].name, c->tasks[i].runs);
 		kind_u(m, F_TASK_FAILURES, s, "task", c->tasks[i].name, c->tasks[i].failures);

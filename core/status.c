@@ -175,6 +175,21 @@ static void json_mstates(const km_flow_status_t *s, FILE *fp) {
 	fputc(']', fp);
 }
 
+static void json_acls(const km_acl_status_t *a, FILE *fp) {
+	fprintf(fp, ",\"acls\":{\"enabled\":%s,\"last_run\":", a->enabled ? "true" : "false");
+	json_ms(fp, a->last_run_ms ? a->last_run_ms : -1);
+	fputs(",\"source_authorizer\":", fp);
+	json_str(fp, a->source_authorizer ? a->source_authorizer : "unknown");
+	fputs(",\"target_authorizer\":", fp);
+	json_str(fp, a->target_authorizer ? a->target_authorizer : "unknown");
+	fprintf(fp,
+	        ",\"bindings\":%" PRIu64 ",\"present\":%" PRIu64 ",\"synced\":%" PRIu64
+	        ",\"write_dropped\":%" PRIu64 ",\"failures\":%" PRIu64 ",\"last_error\":",
+	        a->bindings, a->present, a->synced, a->write_dropped, a->failures);
+	json_str(fp, a->last_error);
+	fputc('}', fp);
+}
+
 static void json_partitions(const km_data_status_t *d, FILE *fp) {
 	fputs(",\"partition_list\":[", fp);
 	for (size_t i = 0; i < d->part_cnt; i++) {
@@ -289,6 +304,7 @@ void km_status_json(const km_flow_status_t *s, FILE *fp) {
 	        c->groups_skipped);
 	json_str(fp, c->groups_skipped_names);
 	fputc('}', fp);
+	json_acls(&c->acls, fp);
 	json_tasks(c, fp);
 	json_plugins(s, fp);
 	json_mstates(s, fp);

@@ -106,6 +106,24 @@ typedef struct km_task_status {
 	int64_t took_ms; /* how long the last run took */
 } km_task_status_t;
 
+/* ACL sync (task_acls.c): the control thread keeps one and copies it
+ * into each snapshot. */
+typedef struct km_acl_status {
+	int enabled;         /* sync.topic.acls.enabled */
+	int64_t last_run_ms; /* wall clock of the last run's start; 0: never */
+	/* the clusters' authorizers as last seen: "unknown" (not asked yet),
+	 * "on", "none" (SECURITY_DISABLED), "not authorized" (kmirror's
+	 * principal lacks DESCRIBE or ALTER on the cluster resource) */
+	const char *source_authorizer, *target_authorizer;
+	uint64_t synced;   /* bindings created on the target since the start */
+	uint64_t failures; /* runs that failed */
+	/* of the last run that read the source's ACLs: source bindings that
+	 * apply to mirror topics, ALLOW WRITE ones dropped, and those the
+	 * target had already */
+	uint64_t bindings, write_dropped, present;
+	char last_error[512]; /* of the last run; "" when it went well */
+} km_acl_status_t;
+
 #define KM_TASKS_MAX 12
 
 /* The control thread's part. */
@@ -124,6 +142,7 @@ typedef struct km_ctl_status {
 	/* group offset sync (task_groups.c) */
 	uint64_t groups_synced, group_offsets_synced, group_sync_failures, groups_skipped;
 	char groups_skipped_names[512];
+	km_acl_status_t acls; /* ACL sync */
 	km_task_status_t tasks[KM_TASKS_MAX];
 	size_t task_cnt;
 	char last_error[512];

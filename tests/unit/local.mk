@@ -4,6 +4,7 @@ include tests/unit/config.mk
 include tests/unit/policies.mk
 include tests/unit/transforms.mk
 include tests/unit/core.mk
+include tests/unit/acls.mk
 include tests/kafka/daemon.mk
 include tests/kafka/topics.mk
 include tests/kafka/logs.mk

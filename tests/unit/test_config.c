@@ -34,6 +34,20 @@
 	         "    source: a\n"                                                                 \
 	         "    target: b\n"
 
+/* a flow's keys, in the order the message lists them */
+#define FLOW_KEYS                                                                                  \
+	"name, source, target, topics, policy, pipeline, consumer, producer, groups, "             \
+	"config.properties, start, on_error, dead_letter.topic, isolation, replication.factor, "   \
+	"refresh.topics.interval, refresh.target.interval, sync.topic.configs, "                   \
+	"sync.topic.configs.interval, sync.topic.acls.enabled, sync.topic.acls.interval, "         \
+	"emit.offset-syncs, offset-syncs.topic.location, offset.lag.max, "                         \
+	"offset-syncs.flush.interval, emit.checkpoints, emit.checkpoints.interval, "               \
+	"sync.group.offsets, sync.group.offsets.interval, config.properties.exclude, "             \
+	"batch.records, max.inflight.records, max.inflight.bytes, producer.connections, "          \
+	"one.batch.per.partition, enabled, emit.heartbeats, emit.heartbeats.interval, "            \
+	"heartbeats.replication.enabled, internal.topics.replication.factor, provenance, "         \
+	"provenance.header"
+
 typedef struct bad_case {
 	const char *name;
 	const char *yaml;
@@ -174,17 +188,7 @@ static const bad_case_t bad_cases[] = {
     {"flow_not_mapping", CLUSTERS "flows:\n  - ab\n",
      "t.yaml:9:5: flows[0] is a scalar; a flow must be a mapping (name:, source:, target:, ...)"},
     {"unknown_flow_key", FLOW "    topic: {include: [x]}\n",
-     "t.yaml:12:5: key 'topic' is not known in flows[0]; allowed keys: name, source, target, "
-     "topics, policy, pipeline, consumer, producer, groups, config.properties, start, on_error, "
-     "dead_letter.topic, isolation, replication.factor, refresh.topics.interval, "
-     "refresh.target.interval, sync.topic.configs, sync.topic.configs.interval, "
-     "emit.offset-syncs, offset-syncs.topic.location, offset.lag.max, "
-     "offset-syncs.flush.interval, emit.checkpoints, emit.checkpoints.interval, "
-     "sync.group.offsets, sync.group.offsets.interval, config.properties.exclude, "
-     "batch.records, max.inflight.records, max.inflight.bytes, producer.connections, "
-     "one.batch.per.partition, enabled, emit.heartbeats, emit.heartbeats.interval, "
-     "heartbeats.replication.enabled, internal.topics.replication.factor, provenance, "
-     "provenance.header"},
+     "t.yaml:12:5: key 'topic' is not known in flows[0]; allowed keys: " FLOW_KEYS},
     /* offset syncs, checkpoints, groups */
     /* groups: and config.properties: name filter plugins; their
      * parameters are bound when the plugins load (test_plugin_host) */
@@ -231,6 +235,19 @@ static const bad_case_t bad_cases[] = {
      FLOW "    emit.checkpoints: false\n    sync.group.offsets: true\n",
      "t.yaml:13:25: key 'sync.group.offsets': true needs emit.checkpoints: true (group offsets "
      "are the checkpoints' offsets); remove one of the two"},
+    /* ACL sync */
+    {"acls_enabled_not_bool", FLOW "    sync.topic.acls.enabled: sometimes\n",
+     "t.yaml:12:30: key 'sync.topic.acls.enabled': 'sometimes' is not a boolean; use true or "
+     "false (yes/no and on/off also work)"},
+    {"acls_interval_seconds", FLOW "    sync.topic.acls.interval: 600\n",
+     "t.yaml:12:31: key 'sync.topic.acls.interval': '600' has no unit; add a unit: ms, s, m or "
+     "h (e.g. 250ms, 5s, 10m, 1h)"},
+    {"acls_interval_small", FLOW "    sync.topic.acls.interval: 500ms\n",
+     "t.yaml:12:31: key 'sync.topic.acls.interval': '500ms' is out of range; it must be at "
+     "least 1s"},
+    {"acls_mm2_interval_key", FLOW "    sync.topic.acls.interval.seconds: 600\n",
+     "t.yaml:12:5: key 'sync.topic.acls.interval.seconds' is not known in flows[0]; allowed "
+     "keys: " FLOW_KEYS},
     {"emit_checkpoints_not_bool", FLOW "    emit.checkpoints: maybe\n", 
      "t.yaml:12:23: key 'emit.checkpoints': 'maybe' is not a boolean; use true or false "
      "(yes/no and on/off also work)"},
@@ -564,6 +581,9 @@ static void test_minimal_defaults(void **state) {
 	assert_int_equal(km_params_int(f->params, "emit.checkpoints.interval"), 60000);
 	assert_int_equal(km_params_bool(f->params, "sync.group.offsets"), 1);
 	assert_int_equal(km_params_int(f->params, "sync.group.offsets.interval"), 60000);
+	/* ACL sync: on, every 10 minutes (MM2's 600 s) */
+	assert_int_equal(km_params_bool(f->params, "sync.topic.acls.enabled"), 1);
+	assert_int_equal(km_params_int(f->params, "sync.topic.acls.interval"), 600000);
 	assert_int_equal(km_params_int(f->params, "batch.records"), 1000);
 	assert_int_equal(km_params_int(f->params, "max.inflight.records"), 100000);
 	assert_int_equal(km_params_int(f->params, "max.inflight.bytes"), 64 * 1024 * 1024);
