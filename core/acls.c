@@ -103,7 +103,7 @@ void km_acl_list_free(km_acl_list_t *l) {
 }
 
 /* What an ACL request's error means for an operator: @p need the cluster
- * operation kmirror's principal lacks ("Describe", "Alter"). */
+ * operation kmirror's principal lacks ("DescribeConfigs", "Alter"). */
 static void explain(rd_kafka_resp_err_t err, const char *msg, const char *need, char *errstr,
                     size_t errstr_size) {
 	if ((int)err == RD_KAFKA_RESP_ERR_SECURITY_DISABLED)
@@ -131,6 +131,75 @@ static rd_kafka_event_t *wait_answer(rd_kafka_queue_t *q, rd_kafka_event_type_t 
 		return NULL;
 	}
 	return ev;
+}
+
+km_err_t km_acls_authorizer(rd_kafka_t *rk, int timeout_ms, int *on, char *errstr,
+                            size_t errstr_size) {
+	rd_kafka_ConfigResource_t *cr;
+	rd_kafka_AdminOptions_t *opts;
+	rd_kafka_queue_t *q;
+	rd_kafka_event_t *ev;
+	const rd_kafka_ConfigResource_t **rr;
+	const rd_kafka_ConfigEntry_t **ce;
+	size_t n = 0, m = 0;
+	int32_t id = rd_kafka_controllerid(rk, timeout_ms);
+	km_err_t err = KM_ERR_NOENT;
+	char name[16], why[256];
+
+	*on = 0;
+	if (id < 0) {
+		snprintf(errstr, errstr_size, "no answer to a metadata request within %d ms",
+		         timeout_ms);
+		return KM_ERR_TIMEOUT;
+	}
+	snprintf(name, sizeof(name), "%d", (int)id);
+	cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, name);
+	q = rd_kafka_queue_new(rk);
+	opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, NULL, 0);
+	rd_kafka_DescribeConfigs(rk, &cr, 1, opts, q);
+	rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_ConfigResource_destroy(cr);
+	if (!(ev = wait_answer(q, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout_ms))) {
+		snprintf(errstr, errstr_size,
+		         "DescribeConfigs of broker %s: no answer within %d ms", name, timeout_ms);
+		err = KM_ERR_TIMEOUT;
+		goto out;
+	}
+	if (rd_kafka_event_error(ev)) {
+		explain(rd_kafka_event_error(ev), rd_kafka_event_error_string(ev),
+		        "DescribeConfigs", why, sizeof(why));
+		snprintf(errstr, errstr_size, "DescribeConfigs of broker %s: %s", name, why);
+		err = km_kafka_err2km(rd_kafka_event_error(ev));
+		goto out;
+	}
+	rr = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev),
+	                                               &n);
+	if (n == 1 && rd_kafka_ConfigResource_error(rr[0])) {
+		explain(rd_kafka_ConfigResource_error(rr[0]),
+		        rd_kafka_ConfigResource_error_string(rr[0]), "DescribeConfigs", why,
+		        sizeof(why));
+		snprintf(errstr, errstr_size, "DescribeConfigs of broker %s: %s", name, why);
+		err = km_kafka_err2km(rd_kafka_ConfigResource_error(rr[0]));
+		goto out;
+	}
+	ce = n == 1 ? rd_kafka_ConfigResource_configs(rr[0], &m) : NULL;
+	for (size_t i = 0; i < m; i++) {
+		const char *v = rd_kafka_ConfigEntry_value(ce[i]);
+		if (strcmp(rd_kafka_ConfigEntry_name(ce[i]), "authorizer.class.name"))
+			continue;
+		*on = v && *v;
+		err = KM_OK;
+	}
+	if (err != KM_OK)
+		snprintf(errstr, errstr_size,
+		         "DescribeConfigs of broker %s: the answer has no authorizer.class.name",
+		         name);
+out:
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	return err;
 }
 
 km_err_t km_acls_describe(rd_kafka_t *rk, const char *topic, int timeout_ms, km_acl_list_t *out,
@@ -163,6 +232,8 @@ km_err_t km_acls_describe(rd_kafka_t *rk, const char *topic, int timeout_ms, km_
 		goto out;
 	}
 	if (rd_kafka_event_error(ev)) {
+		/* librdkafka sets none for the broker's error code (see
+		 * km_acls_authorizer): only its own, e.g. a time-out */
 		explain(rd_kafka_event_error(ev), rd_kafka_event_error_string(ev), "Describe", why,
 		        sizeof(why));
 		snprintf(errstr, errstr_size, "DescribeAcls: %s", why);
@@ -258,6 +329,29 @@ out:
 	return err;
 }
 
+/* The authorizer of one cluster of the grant: KM_OK when it has one; else
+ * SECURITY_DISABLED or the error, with errstr saying what it means. */
+static km_err_t grant_side(rd_kafka_t *rk, const char *which, const char *dst_topic, int timeout_ms,
+                           const char *none, char *errstr, size_t errstr_size) {
+	char why[512];
+	int on = 0;
+	km_err_t err = km_acls_authorizer(rk, timeout_ms, &on, why, sizeof(why));
+
+	if (err != KM_OK)
+		snprintf(errstr, errstr_size,
+		         "granting WRITE on %s: the %s's authorizer cannot be told: %s%s",
+		         dst_topic, which, why,
+		         err == KM_ERR_TIMEOUT
+		             ? "; grant WRITE on the target by hand (kafka-acls.sh "
+		               "--add --allow-principal PRINCIPAL --operation Write "
+		               "--topic TOPIC)"
+		             : "");
+	else if (!on)
+		snprintf(errstr, errstr_size, "granting WRITE on %s: the %s has no authorizer: %s",
+		         dst_topic, which, none);
+	return err != KM_OK ? err : on ? KM_OK : (km_err_t)RD_KAFKA_RESP_ERR_SECURITY_DISABLED;
+}
+
 km_err_t km_acls_grant_write(rd_kafka_t *src_admin, rd_kafka_t *dst_admin, const char *src_topic,
                              const char *dst_topic, int timeout_ms, size_t *granted, char *errstr,
                              size_t errstr_size) {
@@ -268,15 +362,16 @@ km_err_t km_acls_grant_write(rd_kafka_t *src_admin, rd_kafka_t *dst_admin, const
 	char why[768];
 
 	*granted = 0;
+	if ((err = grant_side(src_admin, "source", dst_topic, timeout_ms,
+	                      "there is no WRITE binding to copy", errstr, errstr_size)) != KM_OK)
+		goto out;
 	if ((err = km_acls_describe(src_admin, src_topic, timeout_ms, &src, why, sizeof(why))) !=
 	    KM_OK) {
 		snprintf(errstr, errstr_size,
-		         "granting WRITE on %s: the source's ACLs of %s cannot be read: %s%s",
-		         dst_topic, src_topic, why,
-		         (int)err == RD_KAFKA_RESP_ERR_SECURITY_DISABLED
-		             ? "; there is no WRITE binding to copy"
-		             : "; grant WRITE on the target by hand (kafka-acls.sh --add "
-		               "--allow-principal PRINCIPAL --operation Write --topic TOPIC)");
+		         "granting WRITE on %s: the source's ACLs of %s cannot be read: %s; grant "
+		         "WRITE on the target by hand (kafka-acls.sh --add --allow-principal "
+		         "PRINCIPAL --operation Write --topic TOPIC)",
+		         dst_topic, src_topic, why);
 		goto out;
 	}
 	if (src.cnt && !(todo = calloc(src.cnt, sizeof(*todo)))) {
@@ -289,13 +384,14 @@ km_err_t km_acls_grant_write(rd_kafka_t *src_admin, rd_kafka_t *dst_admin, const
 			n++;
 	if (!n)
 		goto out; /* no application may write it on the source either */
+	if ((err = grant_side(dst_admin, "target", dst_topic, timeout_ms,
+	                      "every client may write there already", errstr, errstr_size)) !=
+	    KM_OK)
+		goto out;
 	if ((err = km_acls_describe(dst_admin, dst_topic, timeout_ms, &dst, why, sizeof(why))) !=
 	    KM_OK) {
-		snprintf(errstr, errstr_size, "granting WRITE on %s: the target's ACLs: %s%s",
-		         dst_topic, why,
-		         (int)err == RD_KAFKA_RESP_ERR_SECURITY_DISABLED
-		             ? "; every client may write there already"
-		             : "");
+		snprintf(errstr, errstr_size, "granting WRITE on %s: the target's ACLs: %s",
+		         dst_topic, why);
 		goto out;
 	}
 	for (size_t i = 0; i < n;) /* only what the target lacks */

@@ -68,12 +68,22 @@ km_err_t km_acl_list_add(km_acl_list_t *l, const km_acl_t *a);
 int km_acl_list_has(const km_acl_list_t *l, const km_acl_t *a);
 void km_acl_list_free(km_acl_list_t *l);
 
+/* Whether @p rk's cluster has an authorizer (*on): the
+ * authorizer.class.name of its controller (DescribeConfigs). librdkafka
+ * (2.0.2 and later alike) drops the error code of a DescribeAcls answer,
+ * so a cluster without an authorizer, or a principal without DESCRIBE on
+ * the cluster resource, answer DescribeAcls as a cluster without ACLs
+ * would; this asks first. KM_OK; else the error (kmirror's principal
+ * lacks DESCRIBE_CONFIGS on the cluster: CLUSTER_AUTHORIZATION_FAILED;
+ * KM_ERR_TIMEOUT) with @p errstr saying what would fix it. */
+km_err_t km_acls_authorizer(rd_kafka_t *rk, int timeout_ms, int *on, char *errstr,
+                            size_t errstr_size);
+
 /* DescribeAcls on @p rk's cluster: the TOPIC bindings of pattern type
- * LITERAL for @p topic (NULL: every topic), appended to @p out. KM_OK; on
- * failure the error (Kafka's code, e.g. RD_KAFKA_RESP_ERR_SECURITY_DISABLED
- * when the cluster has no authorizer, CLUSTER_AUTHORIZATION_FAILED when
- * kmirror's principal lacks DESCRIBE on the cluster; KM_ERR_TIMEOUT) with
- * a sentence in @p errstr that says what would fix it. */
+ * LITERAL for @p topic (NULL: every topic), appended to @p out. KM_OK, or
+ * KM_ERR_TIMEOUT with a sentence in @p errstr. The broker's own refusals
+ * (no authorizer, DESCRIBE on the cluster lacking) do not reach here: see
+ * km_acls_authorizer. */
 km_err_t km_acls_describe(rd_kafka_t *rk, const char *topic, int timeout_ms, km_acl_list_t *out,
                           char *errstr, size_t errstr_size);
 
@@ -100,9 +110,12 @@ km_err_t km_acls_create(rd_kafka_t *rk, const km_acl_t *acls, size_t cnt, int ti
  * @returns KM_OK; RD_KAFKA_RESP_ERR_SECURITY_DISABLED when a cluster has
  *          no authorizer (errstr says which: nothing to grant, or nothing
  *          needed); CLUSTER_AUTHORIZATION_FAILED when kmirror's principal
- *          lacks DESCRIBE on the source's or ALTER on the target's cluster
- *          resource; KM_ERR_TIMEOUT when a cluster did not answer (a source
- *          that is gone: errstr says how to grant by hand).
+ *          lacks DESCRIBE_CONFIGS on either cluster resource or ALTER on
+ *          the target's; KM_ERR_TIMEOUT when a cluster did not answer (a
+ *          source that is gone: errstr says how to grant by hand). A
+ *          principal without DESCRIBE on the source's cluster resource
+ *          sees no binding there and grants nothing (librdkafka does not
+ *          pass that refusal on).
  * @locality any thread that may block for the requests
  */
 km_err_t km_acls_grant_write(rd_kafka_t *src_admin, rd_kafka_t *dst_admin, const char *src_topic,

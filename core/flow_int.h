@@ -322,6 +322,7 @@ typedef struct km_ctl {
 	char groups_skipped_names[512]; /* those skipped in the last run, ", "-separated */
 	/* ACL sync (task_acls.c) */
 	km_acl_status_t acls;
+	int acls_empty_said; /* the source's empty answer was said */
 	/* the clusters' ids (task_clusters.c): [0] the source's, [1] the target's; "": not
 	 * known yet */
 	char prov_ids[2][KM_PROV_ID_MAX];

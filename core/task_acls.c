@@ -6,9 +6,10 @@
  * everything else unchanged (acls.c). It only adds: a binding is created
  * when the target lacks it, and nothing is ever deleted there.
  *
- * A cluster without an authorizer is said once (and shown in the status)
- * and the run counts as done: the next run asks again, silently while
- * nothing changes.
+ * Whether a cluster has an authorizer is asked first (km_acls_authorizer:
+ * librdkafka drops DescribeAcls' own error code). One without is said
+ * once (and shown in the status) and the run counts as done: the next run
+ * asks again, silently while nothing changes.
  * @locality control thread */
 #include "config.h"
 
@@ -33,17 +34,17 @@ void km_acls_init(km_flow_t *f) {
 	};
 }
 
-/* Notes what asking @p cluster's ACLs gave (@p err, @p why) in *state.
- * Returns 1 when the run ends here: KM_OK for a cluster without an
- * authorizer (said once per change), the error otherwise (said when it
- * differs from the last one). */
+/* Notes in *state what asking @p cluster (the @p role) for its authorizer
+ * gave: @p err (@p why), else @p on. Returns 1 when the run ends here:
+ * with *err KM_OK for a cluster without an authorizer (said once per
+ * change), the error otherwise (said when it differs from the last). */
 static int side(km_flow_t *f, const char *role, const char *cluster, const char **state,
-                km_err_t *err, const char *why) {
+                km_err_t *err, int on, const char *why) {
 	km_acl_status_t *s = &f->c.acls;
 	const char *was = *state;
 	char msg[sizeof(s->last_error)];
 
-	if (*err == KM_OK) {
+	if (*err == KM_OK && on) {
 		if (was == KM_AUTHZ_NONE)
 			km_info("flow %s: the %s cluster %s has an authorizer now: topic ACLs are "
 			        "synced",
@@ -51,16 +52,16 @@ static int side(km_flow_t *f, const char *role, const char *cluster, const char 
 		*state = KM_AUTHZ_ON;
 		return 0;
 	}
-	if ((int)*err == RD_KAFKA_RESP_ERR_SECURITY_DISABLED) {
+	if (*err == KM_OK) {
 		if (was != KM_AUTHZ_NONE)
 			km_notice(
-			    "flow %s: the %s cluster %s has no authorizer (SECURITY_DISABLED): "
-			    "no topic ACLs are synced while it has none; ACL sync asks again "
-			    "every %" PRId64 " s and says so when that changes",
+			    "flow %s: the %s cluster %s has no authorizer (its "
+			    "authorizer.class.name is empty): no topic ACLs are synced while it "
+			    "has none; ACL sync asks again every %" PRId64
+			    " s and says so when that changes",
 			    f->name, role, cluster, f->sync_acls_ms / 1000);
 		*state = KM_AUTHZ_NONE;
 		s->last_error[0] = '\0';
-		*err = KM_OK;
 		return 1;
 	}
 	if ((int)*err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
@@ -72,6 +73,23 @@ static int side(km_flow_t *f, const char *role, const char *cluster, const char 
 	km_ctl_error(f, "%s", msg);
 	s->failures++;
 	return 1;
+}
+
+/* Asks the @p role cluster whether it has an authorizer, then its
+ * bindings into @p out; 1 when the run ends here (*err says how). */
+static int ask(km_flow_t *f, int target, km_acl_list_t *out, km_err_t *err) {
+	km_acl_status_t *s = &f->c.acls;
+	rd_kafka_t *rk = target ? f->c.dst_admin : f->c.src_admin;
+	const char *role = target ? "target" : "source", *cluster = target ? f->target : f->source;
+	const char **state = target ? &s->target_authorizer : &s->source_authorizer;
+	char why[768];
+	int on = 0;
+
+	*err = km_acls_authorizer(rk, KM_ADMIN_TIMEOUT_MS, &on, why, sizeof(why));
+	if (side(f, role, cluster, state, err, on, why))
+		return 1;
+	*err = km_acls_describe(rk, NULL, KM_ADMIN_TIMEOUT_MS, out, why, sizeof(why));
+	return side(f, role, cluster, state, err, 1, why);
 }
 
 /* The converted bindings of the source's @p src that the target lacks
@@ -133,12 +151,17 @@ km_err_t km_task_acls(void *arg, int64_t now) {
 
 	(void)now;
 	s->last_run_ms = km_wall_ms();
-	err = km_acls_describe(f->c.src_admin, NULL, KM_ADMIN_TIMEOUT_MS, &src, why, sizeof(why));
-	if (side(f, "source", f->source, &s->source_authorizer, &err, why))
+	if (ask(f, 0, &src, &err) || ask(f, 1, &dst, &err))
 		goto out;
-	err = km_acls_describe(f->c.dst_admin, NULL, KM_ADMIN_TIMEOUT_MS, &dst, why, sizeof(why));
-	if (side(f, "target", f->target, &s->target_authorizer, &err, why))
-		goto out;
+	/* librdkafka passes no refusal of DescribeAcls on: say what an empty
+	 * answer may mean, once while it stays empty */
+	if (!src.cnt && !f->c.acls_empty_said)
+		km_notice(
+		    "flow %s: the source cluster %s has no literal topic ACLs, or kmirror's "
+		    "principal lacks DESCRIBE on its cluster resource (librdkafka cannot tell "
+		    "the two apart)",
+		    f->name, f->source);
+	f->c.acls_empty_said = !src.cnt;
 	if (src.cnt && (!(todo = calloc(src.cnt, sizeof(*todo))) ||
 	                !(names = calloc(src.cnt, sizeof(*names)))))
 		abort();
@@ -146,15 +169,11 @@ km_err_t km_task_acls(void *arg, int64_t now) {
 	err = km_acls_create(f->c.dst_admin, todo, n, KM_ADMIN_TIMEOUT_MS, &created, why,
 	                     sizeof(why));
 	s->synced += created;
-	if (created)
-		km_info("flow %s: ACL sync created %zu binding(s) on %s (%" PRIu64
-		        " of the source's apply to mirror topics, %" PRIu64 " ALLOW WRITE dropped)",
-		        f->name, created, f->target, s->bindings, s->write_dropped);
 	for (size_t i = 0; i < n && err == KM_OK; i++)
 		km_info("flow %s: ACL sync: created %s on %s", f->name,
 		        km_acl_str(&todo[i], what, sizeof(what)), f->target);
 	if (err != KM_OK)
-		side(f, "target", f->target, &s->target_authorizer, &err, why);
+		side(f, "target", f->target, &s->target_authorizer, &err, 1, why);
 	else
 		s->last_error[0] = '\0';
 out:

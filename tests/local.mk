@@ -7,7 +7,8 @@
 #   make check-kafka      suites against real Kafka brokers (tests/kafka/testbed);
 #                         KAFKA_VERSION picks the broker version
 #   make check-kafka-smoke  the real-Kafka smoke tests only
-#   make check-kafka-acl  the API smoke test on clusters with an authorizer
+#   make check-kafka-acl  the API smoke test on clusters with an authorizer,
+#                         and ACL sync (test_acls)
 # Every test program speaks TAP (cmocka's TAP output), so each test case counts.
 
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
@@ -77,10 +78,16 @@ check-kafka: $(KAFKA_TESTS)
 	$(top_srcdir)/tests/kafka/with-testbed a b old@`sed -n '/^[0-9]/p' $(top_srcdir)/tests/kafka/versions | sed -n 2p` agg -- \
 		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(KAFKA_TESTS)' TEST_SUITE_LOG=tests/kafka-suite.log
 
-# The API smoke test again on clusters with an authorizer, for the ACL APIs.
-check-kafka-acl: tests/kafka/test_api
+# The API smoke test again on clusters with an authorizer, for the ACL APIs;
+# then ACL sync (test_acls) on clusters with an authorizer and SASL_SSL,
+# for the bed's ordinary SCRAM user (--sasl runs them on the 3.x line),
+# beside a plain cluster p, for sources and targets without an authorizer.
+check-kafka-acl: tests/kafka/test_api tests/kafka/test_acls
 	$(top_srcdir)/tests/kafka/with-testbed --acl a b -- env KM_TESTBED_ACL=1 \
 		$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/kafka/test_api' TEST_SUITE_LOG=tests/kafka-acl-suite.log
+	$(top_srcdir)/tests/kafka/with-testbed --acl --sasl a b -- \
+		$(top_srcdir)/tests/kafka/with-testbed p -- env KM_TESTBED_ACL=1 \
+		$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/kafka/test_acls' TEST_SUITE_LOG=tests/kafka-acls-suite.log
 
 check-kafka-smoke: $(KAFKA_SMOKE_TESTS)
 	$(top_srcdir)/tests/kafka/with-testbed a b -- \
@@ -93,4 +100,5 @@ check-local:
 endif
 
 .PHONY: check-unit check-valgrind check-kafka check-kafka-smoke check-kafka-acl
-CLEANFILES += tests/unit-suite.log tests/valgrind-suite.log tests/kafka-suite.log tests/kafka-smoke-suite.log tests/kafka-acl-suite.log
+CLEANFILES += tests/unit-suite.log tests/valgrind-suite.log tests/kafka-suite.log tests/kafka-smoke-suite.log tests/kafka-acl-suite.log \
+	tests/kafka-acls-suite.log

@@ -927,11 +927,9 @@ void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, co
 	flow_started(d, flow, timeout_ms);
 }
 
-void ktest_flow_start_as(ktest_daemon_t *d, const char *flow, const char *source,
-                         const char *target, const char *topic, const char *extra, int timeout_ms) {
-	char yaml[2048], clusters[1024];
-
-	snprintf(clusters, sizeof(clusters),
+void ktest_clusters_yaml(char *buf, size_t size, const char *alias1, const char *bed1,
+                         const char *alias2, const char *bed2) {
+	snprintf(buf, size,
 	         "clusters:\n"
 	         "  %s:\n"
 	         "    kafka:\n"
@@ -939,7 +937,14 @@ void ktest_flow_start_as(ktest_daemon_t *d, const char *flow, const char *source
 	         "  %s:\n"
 	         "    kafka:\n"
 	         "      bootstrap.servers: %s\n",
-	         source, ktest_bootstrap("a"), target, ktest_bootstrap("b"));
+	         alias1, ktest_bootstrap(bed1), alias2, ktest_bootstrap(bed2));
+}
+
+void ktest_flow_start_as(ktest_daemon_t *d, const char *flow, const char *source,
+                         const char *target, const char *topic, const char *extra, int timeout_ms) {
+	char yaml[2048], clusters[1024];
+
+	ktest_clusters_yaml(clusters, sizeof(clusters), source, "a", target, "b");
 	flow_yaml(yaml, sizeof(yaml), flow, source, target, topic, extra);
 	ktest_daemon_config_clusters(d, clusters, yaml);
 	flow_started(d, flow, timeout_ms);

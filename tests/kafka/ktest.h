@@ -201,6 +201,10 @@ void ktest_flow_start(ktest_daemon_t *d, const char *flow, const char *topic, co
  * that a test with names of its own has those topics to itself. */
 void ktest_flow_start_as(ktest_daemon_t *d, const char *flow, const char *source,
                          const char *target, const char *topic, const char *extra, int timeout_ms);
+/* A `clusters:` section of two clusters over PLAINTEXT: @p alias1 the test
+ * bed's @p bed1, @p alias2 its @p bed2. */
+void ktest_clusters_yaml(char *buf, size_t size, const char *alias1, const char *bed1,
+                         const char *alias2, const char *bed2);
 /* Starts @p d on @p flows (YAML, the `flows:` section) with the bed's
  * clusters under a suite's own aliases: a as PREFIX "A", b as PREFIX "B"
  * and, with @p third (a bed cluster's name; NULL: none), it as PREFIX "C";

@@ -14,6 +14,7 @@ include tests/kafka/interop.mk
 include tests/kafka/heartbeats.mk
 include tests/kafka/provenance.mk
 include tests/kafka/tls.mk
+include tests/kafka/acls.mk
 include tests/kafka/failover.mk
 include tests/kafka/mm2_handover.mk
 include tests/kafka/lua.mk
