@@ -114,6 +114,23 @@ static void print_flows(json_t *flows) {
 	}
 }
 
+/* A flow's ACL sync, under its partitions, when it is on. */
+static void print_acls(json_t *f) {
+	json_t *a = json_object_get(f, "acls");
+	const char *err = json_string_value(json_object_get(a, "last_error"));
+	char b[4][32];
+
+	if (!json_is_true(json_object_get(a, "enabled")))
+		return;
+	printf("\nACL sync: authorizers: source %s, target %s; synced %s, of the source's %s "
+	       "(%s on the target already), ALLOW WRITE left out %s\n",
+	       str(a, "source_authorizer"), str(a, "target_authorizer"), num(a, "synced", b[0], 32),
+	       num(a, "bindings", b[1], 32), num(a, "present", b[2], 32),
+	       num(a, "write_dropped", b[3], 32));
+	if (err && *err)
+		printf("  %s\n", err);
+}
+
 static void print_partitions(json_t *f) {
 	json_t *list = json_object_get(f, "partition_list"), *p;
 	size_t i;
@@ -131,6 +148,7 @@ static void print_partitions(json_t *f) {
 		       num(p, "dead_lettered", b[7], 32), str(p, "target"),
 		       reason && *reason ? ": " : "", reason && *reason ? reason : "");
 	}
+	print_acls(f);
 }
 
 static int status(const char *file, int as_json, const char *flow) {

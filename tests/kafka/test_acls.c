@@ -465,6 +465,24 @@ static void test_metrics(void **state) {
 	assert_true(json_is_true(json_object_get(json_object_get(j, "acls"), "enabled")));
 	json_decref(j);
 	free(r.body);
+
+	{ /* kmirrorctl status FLOW, under the partitions */
+		char cmd[1024], out[8192];
+		size_t n;
+		FILE *fp;
+		snprintf(cmd, sizeof(cmd), "%s/core/kmirrorctl --url %s status am",
+		         getenv("KM_TEST_BUILDDIR"), url);
+		assert_non_null(fp = popen(cmd, "r"));
+		n = fread(out, 1, sizeof(out) - 1, fp);
+		out[n] = '\0';
+		assert_int_equal(pclose(fp), 0);
+		if (!strstr(out, "ACL sync: "))
+			fail_msg("kmirrorctl status am said no ACL sync line");
+		assert_non_null(strstr(out,
+		                       "ACL sync: authorizers: source on, target on; synced 1, "
+		                       "of the source's 1 (1 on the target already), ALLOW "
+		                       "WRITE left out 2\n"));
+	}
 	ktest_daemon_finish(d);
 	ktest_destroy(a);
 }

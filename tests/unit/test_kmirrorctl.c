@@ -30,7 +30,11 @@ static const char *status_json =
     "\"reason\":\"\"},"
     "{\"topic\":\"t1\",\"partition\":1,\"state\":\"stopped\",\"next\":3,\"end\":6,\"lag\":3,"
     "\"lag_ms\":null,\"copied\":3,\"lost\":0,\"skipped\":0,\"waiting\":0,\"target\":\"us.t1\","
-    "\"reason\":\"the target refused the record\"}]}]}\n";
+    "\"reason\":\"the target refused the record\"}],"
+    "\"acls\":{\"enabled\":true,\"last_run\":1796296282152,\"source_authorizer\":\"on\","
+    "\"target_authorizer\":\"not authorized\",\"bindings\":6,\"present\":1,\"synced\":5,"
+    "\"write_dropped\":1,\"failures\":1,\"last_error\":\"ACL sync: the target cluster eu: "
+    "CreateAcls: no ALTER\"}}]}\n";
 
 typedef struct run {
 	int status;
@@ -137,6 +141,12 @@ static void test_partitions_table(void **state) {
 	assert_non_null(strstr(r.out, "      0       0      4  us.t1\n"));
 	/* a status of an older kmirrord, without the field */
 	assert_non_null(strstr(r.out, "      0       0      -  us.t1: the target"));
+	/* ACL sync, under the partitions */
+	assert_non_null(strstr(r.out, "\nACL sync: authorizers: source on, target not authorized; "
+	                              "synced 5, of the source's 6 (1 on the target already), "
+	                              "ALLOW WRITE left out 1\n"
+	                              "  ACL sync: the target cluster eu: "
+	                              "CreateAcls: no ALTER\n"));
 }
 
 /* --json: the document, parsed and printed again; with a flow, its object. */
