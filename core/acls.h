@@ -104,7 +104,8 @@ km_err_t km_acls_create(rd_kafka_t *rk, const km_acl_t *acls, size_t cnt, int ti
  *
  * @param src_admin   a client of the source cluster (borrowed)
  * @param dst_admin   a client of the target cluster (borrowed)
- * @param timeout_ms  for each of the three requests
+ * @param timeout_ms  for each request (up to seven: three to each cluster,
+ *                    and CreateAcls)
  * @param granted     out: bindings created on the target (0 when the
  *                    target had them all, or the source has none)
  * @returns KM_OK; RD_KAFKA_RESP_ERR_SECURITY_DISABLED when a cluster has

@@ -10,7 +10,8 @@
  * SASL_SSL with the synced binding and cannot produce to it until
  * km_acls_grant_write gives it WRITE; a principal without DESCRIBE on the
  * cluster gets a message that says so; a source or a target without an
- * authorizer (p) is said once while the flow copies.
+ * authorizer (p) is said once while the flow copies, and the grant says
+ * there is nothing to grant.
  *
  * On the plain bed (make check-kafka) only the source without an
  * authorizer runs (a): the other tests report SKIP. */
@@ -700,6 +701,25 @@ static void no_authorizer(const char *src, const char *dst, const char *side) {
 	assert_int_equal(ktest_log_lines(d, "notice", "has no authorizer"), 1);
 	assert_int_equal(ktest_log_count(d, "ACL sync: the "), 0); /* no error */
 	ktest_wait_count(t, mirror, 10, WAIT_MS);
+	{ /* the WRITE grant: nothing to copy, or nothing needed */
+		int target = !strcmp(side, "target");
+		char errstr[1024];
+		size_t granted = 99;
+		if (target) { /* a binding to grant, so that the target is asked */
+			const km_acl_t w = binding(LITERAL, topic, USER, "*", OP(WRITE), ALLOW);
+			create(s, &w, 1);
+		}
+		assert_int_equal(km_acls_grant_write(s, t, topic, mirror, KTEST_TIMEOUT_MS,
+		                                     &granted, errstr, sizeof(errstr)),
+		                 RD_KAFKA_RESP_ERR_SECURITY_DISABLED);
+		assert_int_equal(granted, 0);
+		ktest_note("grant: %s", errstr);
+		assert_non_null(strstr(errstr, target
+		                                   ? "the target has no authorizer: every client "
+		                                     "may write there already"
+		                                   : "the source has no authorizer: there is no "
+		                                     "WRITE binding to copy"));
+	}
 	ktest_daemon_finish(d);
 	ktest_destroy(s);
 	ktest_destroy(t);
