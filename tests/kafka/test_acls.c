@@ -191,18 +191,19 @@ static json_t *wait_acls(ktest_daemon_t *d, const char *flow, const char *key, i
 	}
 }
 
-/* Waits until task acls ran @p more times after what @p st shows: a whole
- * run after that status. */
-static json_t *wait_runs(ktest_daemon_t *d, const char *flow, json_t *st, int64_t more) {
-	int64_t want = task_acls(st, "runs") + more, end = ktest_now_ms() + WAIT_MS;
-	json_t *now;
+/* Waits until task acls ran @p more times after now: a whole run after
+ * the status of the moment; that status. */
+static json_t *wait_runs(ktest_daemon_t *d, const char *flow, int64_t more) {
+	json_t *now = flow_status(d, flow);
+	int64_t want = task_acls(now, "runs") + more, end = ktest_now_ms() + WAIT_MS;
 
-	while (!(now = flow_status(d, flow)) || task_acls(now, "runs") < want) {
+	while (!now || task_acls(now, "runs") < want) {
 		json_decref(now);
 		if (ktest_now_ms() > end)
 			fail_msg("flow %s: task acls did not run %" PRId64 " times", flow, want);
 		ktest_daemon_alive(d);
 		ktest_pause();
+		now = flow_status(d, flow);
 	}
 	return now;
 }
@@ -338,7 +339,7 @@ static void test_sync(void **state) {
 	assert_string_equal(acls_str(st, "source_authorizer"), "on");
 	assert_string_equal(acls_str(st, "target_authorizer"), "on");
 	json_decref(st);
-	st = wait_runs(d, "acls", st = flow_status(d, "acls"), 1);
+	st = wait_runs(d, "acls", 1);
 	show(st);
 	/* READ alice, ALL->READ carol, DENY dave, DENY WRITE erin, DENY ALL
 	 * frank created; DESCRIBE bob was there; WRITE alice dropped */
@@ -404,7 +405,7 @@ static void test_sync(void **state) {
 		delete_binding(a, &gone);
 		st = wait_acls(d, "acls", "synced", 6);
 		json_decref(st);
-		st = wait_runs(d, "acls", st = flow_status(d, "acls"), 1);
+		st = wait_runs(d, "acls", 1);
 		assert_int_equal(acls_int(st, "synced"), 6);
 		json_decref(st);
 		describe(b, mirror, &l);
@@ -435,7 +436,7 @@ static void test_metrics(void **state) {
 	a = topic_for_alice(topic, "User:bob", OP(WRITE));
 	ktest_flow_start(d, "am", topic, ACL_FLOWS, WAIT_MS);
 	json_decref(wait_acls(d, "am", "synced", 1));
-	st = wait_runs(d, "am", st = flow_status(d, "am"), 1);
+	st = wait_runs(d, "am", 1);
 	json_decref(st);
 	ktest_log_wait(d, "REST API listening on http://", WAIT_MS);
 	log = ktest_log_text(d);
@@ -653,7 +654,7 @@ static void test_not_authorized(void **state) {
 	create(a, &cluster_describe_configs, 1);
 	ktest_log_wait(d, "has no literal topic ACLs, or kmirror's principal lacks DESCRIBE",
 	               WAIT_MS);
-	st = wait_runs(d, "ad", st = flow_status(d, "ad"), 2);
+	st = wait_runs(d, "ad", 2);
 	show(st);
 	assert_string_equal(acls_str(st, "source_authorizer"), "on");
 	assert_string_equal(acls_str(st, "last_error"), "");
@@ -687,7 +688,7 @@ static void no_authorizer(const char *src, const char *dst, const char *side) {
 	ktest_log_wait(d, "has no authorizer", WAIT_MS);
 	st = wait_acls(d, "an", "last_run", 1);
 	json_decref(st);
-	st = wait_runs(d, "an", st = flow_status(d, "an"), 2);
+	st = wait_runs(d, "an", 2);
 	show(st);
 	snprintf(state_key, sizeof(state_key), "%s_authorizer", side);
 	assert_string_equal(acls_str(st, state_key), "none");
