@@ -566,7 +566,8 @@ static const km_acl_t cluster_describe_configs = {.restype = RD_KAFKA_RESOURCE_B
                                                   .perm = ALLOW};
 
 /* A principal that may not describe ACLs: the grant and the sync say which
- * cluster operation it lacks. */
+ * cluster operation it lacks; one that may not alter the target's: the
+ * grant says ALTER. */
 static void test_not_authorized(void **state) {
 	ktest_daemon_t *d = &ktest_the_daemon;
 	char errstr[1024], topic[128], clusters[2048];
@@ -582,6 +583,11 @@ static void test_not_authorized(void **state) {
 	assert_non_null(ua);
 	a = ktest_producer("a", NULL);
 	delete_binding(a, &cluster_describe_configs); /* left by a run that failed */
+	{
+		rd_kafka_t *b = ktest_producer("b", NULL);
+		delete_binding(b, &cluster_describe_configs);
+		ktest_destroy(b);
+	}
 	err = km_acls_grant_write(ua, a, "t", "a.t", KTEST_TIMEOUT_MS, &granted, errstr,
 	                          sizeof(errstr));
 	ktest_note("grant as alice: %s", errstr);
@@ -663,6 +669,36 @@ static void test_not_authorized(void **state) {
 	assert_int_equal(ktest_log_count(d, "has no literal topic ACLs"), 1);
 	ktest_daemon_finish(d);
 	delete_binding(a, &cluster_describe_configs); /* the bed as it was */
+
+	/* onto a target where kmirror's principal may describe but not alter
+	 * the cluster: the grant names ALTER */
+	{
+		rd_kafka_t *b = ktest_producer("b", NULL),
+		           *ub = rd_kafka_new(RD_KAFKA_PRODUCER, user_conf("b"), errstr,
+		                              sizeof(errstr));
+		const km_acl_t w = binding(LITERAL, topic, USER, "*", OP(WRITE), ALLOW);
+		char mirror[160], want[1024];
+		assert_non_null(ub);
+		snprintf(mirror, sizeof(mirror), "a.%s", topic);
+		create(a, &w, 1);
+		create(b, &cluster_describe_configs, 1);
+		err = km_acls_grant_write(a, ub, topic, mirror, KTEST_TIMEOUT_MS, &granted, errstr,
+		                          sizeof(errstr));
+		ktest_note("grant onto b as alice: %s", errstr);
+		assert_int_equal(err, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+		assert_int_equal(granted, 0);
+		snprintf(
+		    want, sizeof(want),
+		    "granting WRITE on %s: CreateAcls User:alice ALLOW WRITE on topic %s (host "
+		    "*): kmirror's principal there lacks Alter on the cluster resource "
+		    "(CLUSTER_AUTHORIZATION_FAILED): grant it with kafka-acls.sh --add "
+		    "--allow-principal PRINCIPAL --operation Alter --cluster",
+		    mirror, mirror);
+		assert_string_equal(errstr, want);
+		delete_binding(b, &cluster_describe_configs);
+		rd_kafka_destroy(ub);
+		ktest_destroy(b);
+	}
 	ktest_destroy(a);
 }
 
