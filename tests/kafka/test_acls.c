@@ -14,7 +14,8 @@
  * there is nothing to grant.
  *
  * On the plain bed (make check-kafka) only the source without an
- * authorizer runs (a): the other tests report SKIP. */
+ * authorizer (a) and sync.topic.acls.enabled: false run: the other tests
+ * report SKIP. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -777,6 +778,46 @@ static void test_target_without_authorizer(void **state) {
 		no_authorizer("a", "p", "target");
 }
 
+/* sync.topic.acls.enabled: false: the task never runs, nothing is said. */
+static void test_disabled(void **state) {
+	ktest_daemon_t *d = &ktest_the_daemon;
+	char topic[128], mirror[160];
+	rd_kafka_t *a, *b;
+	json_t *st;
+
+	(void)state;
+	ktest_topic_name(topic, sizeof(topic), "acl-off");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	a = ktest_producer("a", NULL);
+	b = ktest_producer("b", NULL);
+	ktest_create_topic(a, topic, 1, NULL);
+	if (acl_bed()) {
+		const km_acl_t r = binding(LITERAL, topic, USER, "*", OP(READ), ALLOW);
+		create(a, &r, 1);
+	}
+	ktest_produce_seq("a", topic, 0, "k", "v", 0, 5);
+	ktest_flow_start(d, "ax", topic, "    sync.topic.acls.enabled: false\n", WAIT_MS);
+	ktest_wait_count(b, mirror, 5, WAIT_MS);
+	ktest_status_wait(d, "ax", "records", 5, WAIT_MS); /* a status of the running tasks */
+	assert_non_null(st = flow_status(d, "ax"));
+	show(st);
+	assert_false(json_is_true(json_object_get(json_object_get(st, "acls"), "enabled")));
+	assert_int_equal(task_acls(st, "runs"), 0);
+	assert_string_equal(acls_str(st, "source_authorizer"), "unknown");
+	json_decref(st);
+	assert_int_equal(ktest_log_count(d, "authorizer"), 0);
+	assert_int_equal(ktest_log_count(d, "ACL sync"), 0);
+	if (acl_bed()) {
+		km_acl_list_t l;
+		describe(b, mirror, &l);
+		assert_int_equal(l.cnt, 0);
+		km_acl_list_free(&l);
+	}
+	ktest_daemon_finish(d);
+	ktest_destroy(a);
+	ktest_destroy(b);
+}
+
 int main(void) {
 	int failed;
 	const struct CMUnitTest tests[] = {
@@ -786,6 +827,7 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_not_authorized, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_source_without_authorizer, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_target_without_authorizer, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_disabled, ktest_daemon_teardown),
 	};
 
 	if (acl_bed())
