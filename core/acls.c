@@ -106,7 +106,7 @@ void km_acl_list_free(km_acl_list_t *l) {
  * operation kmirror's principal lacks ("DescribeConfigs", "Alter"). */
 static void explain(rd_kafka_resp_err_t err, const char *msg, const char *need, char *errstr,
                     size_t errstr_size) {
-	if ((int)err == RD_KAFKA_RESP_ERR_SECURITY_DISABLED)
+	if (err == RD_KAFKA_RESP_ERR_SECURITY_DISABLED)
 		snprintf(errstr, errstr_size,
 		         "the cluster has no authorizer (SECURITY_DISABLED): it has no ACLs");
 	else if (err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
