@@ -83,6 +83,7 @@ check-kafka: $(KAFKA_TESTS)
 # for the bed's ordinary SCRAM user (--sasl runs them on the 3.x line),
 # beside a plain cluster p, for sources and targets without an authorizer.
 check-kafka-acl: tests/kafka/test_api tests/kafka/test_acls
+	rm -f tests/kafka-acls-suite.log
 	$(top_srcdir)/tests/kafka/with-testbed --acl a b -- env KM_TESTBED_ACL=1 \
 		$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/kafka/test_api' TEST_SUITE_LOG=tests/kafka-acl-suite.log
 	$(top_srcdir)/tests/kafka/with-testbed --acl --sasl a b -- \
