@@ -495,12 +495,22 @@ static int wait_stopped(opts_t *o, const char *flow, json_t *j) {
 				         str(t, "mirror_state_detail"));
 			}
 		}
-		json_decref(now);
-		if (!left) {
+		if (!left) { /* what the last step said: --grant-write's outcome */
+			json_array_foreach(json_object_get(j, "topics"), i, want) {
+				json_array_foreach(json_object_get(now, "topics"), k, t) {
+					if (!o->as_json &&
+					    !strcmp(str(t, "topic"), str(want, "topic")) &&
+					    *str(t, "mirror_state_detail"))
+						printf("%s: STOPPED: %s\n", str(t, "topic"),
+						       str(t, "mirror_state_detail"));
+				}
+			}
+			json_decref(now);
 			if (!o->as_json)
 				printf("every topic is STOPPED\n");
 			return EXIT_SUCCESS;
 		}
+		json_decref(now);
 		if (!o->as_json && strcmp(line, last)) {
 			printf("%s%s\n", line,
 			       left > 1 ? " (and more topics not STOPPED yet)" : "");

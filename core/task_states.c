@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "acls.h"
 #include "flow_int.h"
 #include "kafka.h"
 #include "log.h"
@@ -215,7 +216,11 @@ static void run_one(km_flow_t *f, const km_sreq_t *rq, km_mstate_ent_t *e, km_to
 	         km_mstate_names[e->state],
 	         e->state == KM_MS_PROMOTING      ? " (STOPPED once caught up)"
 	         : e->state == KM_MS_FAILING_OVER ? " (STOPPED once stored on the target)"
+	         : e->detail[0]                   ? "; "
 	                                          : "");
+	if (e->state == KM_MS_STOPPED && e->detail[0])
+		snprintf(ta->msg + strlen(ta->msg), sizeof(ta->msg) - strlen(ta->msg), "%s",
+		         e->detail);
 }
 
 static km_topic_answer_t *answer_add(km_cmd_answer_t *a) {
@@ -351,25 +356,44 @@ static int32_t data_view(km_flow_t *f, const char *topic, int32_t cnt, int64_t *
 	return found;
 }
 
-/* WRITE on the mirror topic for the source's writers, when asked. */
-static void grant(km_flow_t *f, km_mstate_ent_t *e) {
-	if (!e->grant_write)
+/* WRITE on the mirror topic for the source's writers, when asked
+ * (--grant-write): the source's ALLOW WRITE (and ALL) bindings of the
+ * topic, copied as WRITE (acls.h). What it did goes to the log and to
+ * @p note. It never holds the topic back from STOPPED: a source that is
+ * gone cannot be asked, and the log says how to grant by hand. */
+static void grant(km_flow_t *f, km_mstate_ent_t *e, char *note, size_t note_size) {
+	char why[512];
+	size_t granted = 0;
+	km_err_t err;
+
+	note[0] = '\0';
+	if (!e->grant_write || !e->target)
 		return;
-	km_warn("flow %s: --grant-write for %s: not done (no ACL support in this build)", f->name,
-	        e->topic);
+	err = km_acls_grant_write(f->c.src_admin, f->c.dst_admin, e->topic, e->target,
+	                          KM_STATE_STORE_MS, &granted, why, sizeof(why));
+	if (err == KM_OK) {
+		snprintf(note, note_size, "--grant-write: %zu WRITE binding%s granted on %s",
+		         granted, granted == 1 ? "" : "s", f->target);
+		km_notice("flow %s: %s: %s", f->name, e->topic, note);
+	} else {
+		snprintf(note, note_size, "--grant-write: %.120s", why);
+		km_warn("flow %s: %s: WRITE not granted on %s: %s", f->name, e->topic, e->target,
+		        why);
+	}
 }
 
 /* The last step of both: STOPPED, stored. */
 static void finish(km_flow_t *f, km_mstate_ent_t *e, const char *what) {
-	char why[512];
+	char why[512], note[160];
 	km_mcmd_t by = e->by;
 
-	grant(f, e);
+	grant(f, e, note, sizeof(note));
 	if (change(f, e, KM_MS_STOPPED, by, why, sizeof(why)) != KM_OK) {
 		snprintf(e->detail, sizeof(e->detail),
 		         "storing STOPPED on %.32s: %.80s (tried again)", f->target, why);
 		return;
 	}
+	snprintf(e->detail, sizeof(e->detail), "%s", note); /* shown with STOPPED */
 	km_notice("flow %s: %s %s: %s on %s is an ordinary topic now (STOPPED); kmirror does "
 	          "not write it again unless resumed with --force",
 	          f->name, what, e->topic, e->target ? e->target : "?", f->target);

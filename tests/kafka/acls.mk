@@ -4,8 +4,10 @@
 # runs it all, on clusters with an authorizer and SASL beside a plain one.
 if HAVE_CMOCKA
 KAFKA_TESTS += tests/kafka/test_acls
-tests_kafka_test_acls_SOURCES = tests/kafka/test_acls.c core/http_get.c
-tests_kafka_test_acls_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_kafka_test_acls_SOURCES = tests/kafka/test_acls.c tests/kafka/ktest_rest.c \
+	tests/kafka/ktest_rest.h core/http_get.c
+tests_kafka_test_acls_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) \
+	-I$(top_srcdir)/core
 tests_kafka_test_acls_LDADD = tests/kafka/libktest.la core/libkmcore.la $(JANSSON_LIBS)
-EXTRA_tests_kafka_test_acls_DEPENDENCIES = core/kmirrord $(plugins_LTLIBRARIES)
+EXTRA_tests_kafka_test_acls_DEPENDENCIES = core/kmirrord core/kmirrorctl $(plugins_LTLIBRARIES)
 endif

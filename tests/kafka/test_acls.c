@@ -32,7 +32,7 @@
 
 #include "acls.h"
 #include "http_get.h"
-#include "ktest.h"
+#include "ktest_rest.h"
 
 #define WAIT_MS       60000
 #define USER          "User:alice"
@@ -557,6 +557,43 @@ static void test_user_and_grant(void **state) {
 	ktest_destroy(b);
 }
 
+/* kmirrorctl promote --grant-write: the promoted topic is STOPPED and
+ * the ordinary user, refused before, produces to it. */
+static void test_promote_grant_write(void **state) {
+	ktest_daemon_t *d = &ktest_the_daemon;
+	char topic[128], mirror[160], args[512], *out = NULL;
+	rd_kafka_t *a;
+	json_t *j;
+	int rc;
+
+	(void)state;
+	if (!need_acl_bed())
+		return;
+	ktest_topic_name(topic, sizeof(topic), "acl-promote");
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	a = topic_for_alice(topic, "User:carol", OP(ALL));
+	ktest_produce_seq("a", topic, 0, "k", "v", 0, 20);
+	ktest_flow_start(d, "ap", topic, ACL_FLOWS, WAIT_MS);
+	ktest_rest_url(d, 1, WAIT_MS);
+	ktest_status_wait_caught_up(d, "ap", a, topic, 1, WAIT_MS);
+	assert_int_equal(user_produce(mirror), RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+
+	snprintf(args, sizeof(args), "promote ap %s --grant-write --timeout 120", topic);
+	rc = ktest_ctl(args, NULL, &out);
+	if (rc || !strstr(out, "2 WRITE bindings granted"))
+		fail_msg("kmirrorctl %s: exit %d:\n%s", args, rc, out);
+	free(out);
+	snprintf(args, sizeof(args), "/v1/flows/ap/topics/%s", topic);
+	j = ktest_get_json(args, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "mirror_state")), "STOPPED");
+	assert_non_null(strstr(json_string_value(json_object_get(j, "mirror_state_detail")),
+	                       "2 WRITE bindings granted on b"));
+	json_decref(j);
+	assert_int_equal(user_produce(mirror), 0);
+	ktest_daemon_finish(d);
+	ktest_destroy(a);
+}
+
 /* alice's DescribeConfigs on cluster a (test_not_authorized) */
 static const km_acl_t cluster_describe_configs = {.restype = RD_KAFKA_RESOURCE_BROKER,
                                                   .pattern = LITERAL,
@@ -824,6 +861,7 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_sync, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_metrics, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_user_and_grant, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_promote_grant_write, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_not_authorized, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_source_without_authorizer, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_target_without_authorizer, ktest_daemon_teardown),
