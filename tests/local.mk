@@ -29,6 +29,8 @@ EXTRA_DIST += \
 	tests/kafka/testbed \
 	tests/kafka/with-testbed \
 	tests/package/run \
+	tests/debian13/run \
+	tests/debian13/mkchroot \
 	tests/kafka/versions \
 	tests/kafka/pom.xml \
 	tests/interop/MirrorInterop.java \
