@@ -69,17 +69,25 @@ static int to_alter(km_flow_t *f, const char *dst, km_cfgset_t *scfg, km_cfgset_
 #if HAVE_DECL_RD_KAFKA_INCREMENTALALTERCONFIGS
 	/* only what changes: the target's other settings, sensitive ones
 	 * included, are not in the request and stay as they are */
+	size_t set = 0;
 	for (size_t c = 0; c < scfg->cnt; c++) {
 		rd_kafka_error_t *err;
 		if (!changes(f, scfg, dcfg, c))
 			continue;
 		err = rd_kafka_ConfigResource_add_incremental_config(
 		    a->cr, scfg->names[c], RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET, scfg->values[c]);
-		if (err) {
-			km_warn("flow %s: not syncing config %s of %s: %s", f->name, scfg->names[c],
-			        dst, rd_kafka_error_string(err));
-			rd_kafka_error_destroy(err);
+		if (!err) {
+			set++;
+			continue;
 		}
+		km_warn("flow %s: not syncing config %s of %s: %s", f->name, scfg->names[c], dst,
+		        rd_kafka_error_string(err));
+		rd_kafka_error_destroy(err);
+	}
+	if (!set) {
+		rd_kafka_ConfigResource_destroy(a->cr);
+		a->cr = NULL;
+		return 0;
 	}
 #else
 	if (dcfg->has_sensitive) {
