@@ -21,7 +21,7 @@ const char *ktest_rest_url(ktest_daemon_t *d, size_t nth, int timeout_ms) {
 	int64_t deadline = ktest_now_ms() + timeout_ms;
 	char *log, *p;
 
-	while (ktest_log_count(d, "REST API listening on http://") < nth) {
+	while (ktest_log_count(d, "REST API listening on ") < nth) {
 		if (ktest_now_ms() > deadline)
 			fail_msg("the log never said \"REST API listening on\" %zu times", nth);
 		usleep(100000);

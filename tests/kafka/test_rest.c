@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -203,10 +204,98 @@ static void test_auth_and_bad_requests(void **state) {
 	assert_int_equal(ktest_ctl("status", NULL, NULL), 3);
 }
 
+/* curl @p args (a TLS client: kmirrorctl speaks plain HTTP only): its
+ * output, the HTTP status last (-w). */
+static char *curl(const char *args) {
+	char cmd[2048], *out = calloc(1, 4096);
+	FILE *fp;
+	size_t n;
+
+	assert_non_null(out);
+	snprintf(cmd, sizeof(cmd), "curl -s -m 30 %s -w ' %%{http_code}' 2>&1", args);
+	assert_non_null(fp = popen(cmd, "r"));
+	n = fread(out, 1, 4095, fp);
+	out[n] = '\0';
+	pclose(fp);
+	ktest_note("curl %s: %s", args, out);
+	return out;
+}
+
+/* rest.tls: the API over HTTPS with a certificate of its own; the token
+ * still rules commands; plain HTTP on that port gets no answer; kmirrorctl
+ * says it does not speak https. */
+static void test_https(void **state) {
+	ktest_daemon_t *d = &ktest_the_daemon;
+	char dir[] = "/tmp/ktest-https-XXXXXX", cmd[1024], yaml[1024], args[1024], topic[128],
+	     plain[160], *out;
+	const char *url;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+	         "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+	         "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+	         ">/dev/null 2>&1",
+	         dir, dir);
+	assert_int_equal(system(cmd), 0);
+	ktest_topic_name(topic, sizeof(topic), "resttls");
+	snprintf(yaml, sizeof(yaml),
+	         "rest:\n"
+	         "  listen: 127.0.0.1:0\n"
+	         "  token: t0k3n-tls\n"
+	         "  tls.cert: %s/cert.pem\n"
+	         "  tls.key: %s/key.pem\n"
+	         "flows:\n"
+	         "  - name: resttls\n"
+	         "    source: a\n"
+	         "    target: b\n"
+	         "    topics:\n"
+	         "      include: ['%s']\n",
+	         dir, dir, topic);
+	ktest_daemon_config(d, yaml);
+	ktest_daemon_start(d, NULL);
+	url = ktest_rest_url(d, 1, WAIT_MS);
+	assert_int_equal(strncmp(url, "https://127.0.0.1:", 18), 0);
+
+	snprintf(args, sizeof(args), "--cacert %s/cert.pem %s/v1/health", dir, url);
+	out = curl(args);
+	assert_non_null(strstr(out, "\"status\":\"up\""));
+	assert_non_null(strstr(out, " 200"));
+	free(out);
+	snprintf(args, sizeof(args), "--cacert %s/cert.pem -X POST %s/v1/reload", dir, url);
+	out = curl(args);
+	assert_non_null(strstr(out, " 401"));
+	free(out);
+	snprintf(args, sizeof(args),
+	         "--cacert %s/cert.pem -X POST -H 'Authorization: Bearer t0k3n-tls' %s/v1/reload",
+	         dir, url);
+	out = curl(args);
+	assert_non_null(strstr(out, "\"reloaded\":true"));
+	free(out);
+	/* no certificate to trust: curl refuses the server */
+	snprintf(args, sizeof(args), "%s/v1/health", url);
+	out = curl(args);
+	assert_non_null(strstr(out, " 000"));
+	free(out);
+	/* plain HTTP on the TLS port: no HTTP answer */
+	snprintf(plain, sizeof(plain), "http://%s/v1/health", url + strlen("https://"));
+	out = curl(plain);
+	assert_null(strstr(out, " 200"));
+	free(out);
+	assert_int_equal(ktest_ctl("status", NULL, &out), 2);
+	assert_non_null(strstr(out, "https is not supported"));
+	free(out);
+	assert_true(ktest_daemon_alive(d));
+	ktest_daemon_finish(d);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_endpoints_and_metrics, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_auth_and_bad_requests, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_https, ktest_daemon_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
