@@ -257,6 +257,7 @@ static void run_request(km_flow_t *f, km_sreq_t *rq) {
 	for (size_t i = 0; i < f->c.states.cnt; i++) { /* stored, not listed (yet) */
 		km_ctopic_t *ct = km_catalog_topic(&f->c.cat, f->c.states.ents[i]->topic);
 		if (!(ct && ct->selected && !ct->gone) &&
+		    (f->c.states.ents[i]->state != KM_MS_ACTIVE || !f->c.cat.round) &&
 		    (e = resolve(f, f->c.states.ents[i]->topic, ta = answer_add(a))))
 			run_one(f, rq, e, ta);
 	}
