@@ -1,0 +1,66 @@
+/* libFuzzer target of the progress record's codec (core/progress.c): the
+ * input is KEY \0 VALUE (no \0: a tombstone), parsed as a record of flow
+ * "f". A record that parses as the flow's is written back with
+ * km_progress_key and km_progress_value, and that record parses to the same
+ * partition and offset; a key that is not the flow's changes nothing. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "progress.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The topic of the one entry of a record of flow "f" with key @p key. */
+static void key_topic(char *topic, size_t size, const uint8_t *key, size_t len) {
+	const uint8_t *slash = len > 2 ? memrchr(key, '/', len) : NULL;
+	size_t n = slash ? (size_t)(slash - key) - 2 : 0;
+
+	if (!slash || n >= size)
+		abort(); /* it parsed: "f/TOPIC/PARTITION" */
+	memcpy(topic, key + 2, n);
+	topic[n] = '\0';
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+	const uint8_t *nul = memchr(data, '\0', size);
+	size_t klen = nul ? (size_t)(nul - data) : size;
+	const uint8_t *val = nul ? nul + 1 : NULL;
+	size_t vlen = nul ? size - klen - 1 : 0;
+	km_progress_map_t *m = km_progress_map_new(), *again = km_progress_map_new();
+	char topic[600], k[700], v[32];
+	int got, kn, vn;
+	int32_t part;
+	int64_t next;
+
+	if (!m || !again)
+		abort();
+	got = km_progress_parse(m, "f", data, klen, val, vlen);
+	if (got < -1 || got > 1 || km_progress_count(m) != (got == 1))
+		abort();
+	if (got == 1) {
+		key_topic(topic, sizeof(topic), data, klen);
+		memcpy(k, data, klen);
+		k[klen] = '\0';
+		part = (int32_t)strtol(strrchr(k, '/') + 1, NULL, 10);
+		next = km_progress_get(m, topic, part);
+		if (next < -1 || (val && next < 0) || (!val && next != -1))
+			abort();
+		kn = km_progress_key(k, sizeof(k), "f", topic, part);
+		vn = km_progress_value(v, sizeof(v), next);
+		if (kn < 0 || vn < 0)
+			abort();
+		if (km_progress_parse(again, "f", k, (size_t)kn, val ? v : NULL, (size_t)vn) != 1 ||
+		    km_progress_get(again, topic, part) != next)
+			abort();
+		/* a buffer one byte short is refused */
+		if (km_progress_key(k, (size_t)kn, "f", topic, part) != -1 ||
+		    km_progress_value(v, (size_t)vn, next) != -1)
+			abort();
+	}
+	km_progress_map_destroy(m);
+	km_progress_map_destroy(again);
+	return 0;
+}
