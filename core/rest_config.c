@@ -80,12 +80,15 @@ km_err_t km_rest_conf_bind(km_rest_conf_t *rc, const km_node_t *root, char *errs
 	rc->enabled = km_params_bool(p, "enabled");
 	listen = km_params_str(p, "listen");
 	if (km_rest_listen_parse(rc, listen)) {
+		const km_node_t *ln = km_params_node(p, "listen");
 		char msg[512];
+		/* a value from ${env:} or ${file:} is not shown */
 		snprintf(msg, sizeof(msg),
-		         "'%s' is not an address to listen on: write HOST:PORT, HOST an IPv4 "
-		         "address, [IPv6] or localhost, PORT 0 to 65535 (0: any free port), e.g. "
-		         "127.0.0.1:8085",
-		         listen);
+		         KM_SHOW_FMT
+		         " is not an address to listen on: write HOST:PORT, HOST an "
+		         "IPv4 address, [IPv6] or localhost, PORT 0 to 65535 (0: any free "
+		         "port), e.g. 127.0.0.1:8085",
+		         KM_SHOW_IF(listen, ln && ln->secret));
 		km_params_err(p, "listen", NULL, 0, map, "rest", msg, errstr, errstr_size);
 		return KM_ERR_INVALID;
 	}

@@ -402,6 +402,10 @@ static const bad_case_t bad_cases[] = {
     {"secret_unknown_cluster", CLUSTERS "flows:\n  - name: ab\n    source: ${env:KM_T_SECRET}\n"
      "    target: b\n",
      "t.yaml:10:13: key 'source': a secret value is not a cluster; clusters: a, b"},
+    {"secret_rest_listen", FLOW "rest:\n  listen: ${env:KM_T_SECRET}\n",
+     "t.yaml:13:11: key 'listen': a secret value is not an address to listen on: write "
+     "HOST:PORT, HOST an IPv4 address, [IPv6] or localhost, PORT 0 to 65535 (0: any free "
+     "port), e.g. 127.0.0.1:8085"},
     /* provenance headers: a->b and b->a with the identity policy loop
      * unless both carry and read the same header */
     {"identity_pair_no_provenance", FLOW "    policy: identity\n    provenance: false\n"
