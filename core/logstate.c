@@ -314,6 +314,39 @@ static km_log_level_t map_level(int level) {
 	                    : KM_LOG_DEBUG;
 }
 
+/* What the operator should check, for a connection that fails on TLS or
+ * SASL: librdkafka says what failed, not which setting to fix. "" for
+ * other failures. */
+static const char *fix_hint(const char *text) {
+	static const struct {
+		const char *said, *hint;
+	} hints[] = {
+	    {"invalid credentials",
+	     "; the broker refused the user name or password: check sasl.username and "
+	     "sasl.password (and sasl.mechanisms)"},
+	    {"alert bad certificate",
+	     "; the broker refused the client certificate: check that ssl.certificate.location "
+	     "and ssl.key.location name a certificate signed by a CA the broker trusts"},
+	    {"alert certificate unknown",
+	     "; the broker refused the client certificate: check that ssl.certificate.location "
+	     "names a certificate that has not expired and is signed by a CA the broker trusts"},
+	    {"alert certificate expired",
+	     "; the broker refused the client certificate as expired: renew the certificate at "
+	     "ssl.certificate.location"},
+	    {"alert certificate required",
+	     "; the broker wants a client certificate: set ssl.certificate.location and "
+	     "ssl.key.location"},
+	    {"certificate verify failed",
+	     "; the broker's certificate is not trusted: check that ssl.ca.location names the CA "
+	     "that signed it, and that it has not expired"},
+	};
+
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(text, hints[i].said))
+			return hints[i].hint;
+	return "";
+}
+
 /* A FAIL report of @p cl about a broker. */
 static void connection_failed(km_lsclient_t *cl, const char *name, const char *fac, const char *msg,
                               int64_t now_ms, km_logline_t *out) {
@@ -344,12 +377,13 @@ static void connection_failed(km_lsclient_t *cl, const char *name, const char *f
 	} else if (!cluster_answers(c)) {
 		c->down = 1;
 		c->since = b->fail_since;
-		set_line(out, KM_LOG_WARNING, "cluster %s: unreachable: %s (%s); retrying",
-		         c->alias, text, name);
+		set_line(out, KM_LOG_WARNING, "cluster %s: unreachable: %s (%s)%s; retrying",
+		         c->alias, text, name, fix_hint(text));
 	} else {
-		set_line(out, KM_LOG_WARNING,
-		         "cluster %s: broker %s unreachable, the others answer: %s (%s); retrying",
-		         c->alias, b->name, text, name);
+		set_line(
+		    out, KM_LOG_WARNING,
+		    "cluster %s: broker %s unreachable, the others answer: %s (%s)%s; retrying",
+		    c->alias, b->name, text, name, fix_hint(text));
 	}
 }
 

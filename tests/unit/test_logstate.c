@@ -455,7 +455,9 @@ static void test_down_at_start_auth(void **st) {
 	            "cluster west: unreachable: sasl_ssl://" WEST
 	            "/bootstrap: SASL authentication error: Authentication failed during "
 	            "authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 "
-	            "(after 5ms in state AUTH_REQ) (kmirror-e2w-producer-1#producer-3); retrying");
+	            "(after 5ms in state AUTH_REQ) (kmirror-e2w-producer-1#producer-3); the broker "
+	            "refused the user name or password: check sasl.username and sasl.password (and "
+	            "sasl.mechanisms); retrying");
 	/* while it is unreachable, the PID retries are its consequence */
 	for (int64_t t = 0; t <= 30000; t += 500)
 		report(ls, 1, 4, "GETPID", GETPID_LOADING, 1000 + t);
@@ -523,6 +525,62 @@ static void test_pass_through(void **st) {
 
 /* The error callback's twins of FAIL lines are debug lines; other errors
  * are warnings. */
+/* A connection that TLS or SASL refuses: the one warning says what to
+ * check, in kmirror's settings. */
+static void test_tls_hints(void **st) {
+	static const struct {
+		const char *said, *check;
+	} cases[] = {
+	    {"Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate: SSL alert "
+	     "number 42 (after 23ms in state APIVERSION_QUERY)",
+	     "; the broker refused the client certificate: check that ssl.certificate.location and "
+	     "ssl.key.location name a certificate signed by a CA the broker trusts; retrying"},
+	    {"Receive failed: error:0A000416:SSL routines::sslv3 alert certificate unknown: SSL "
+	     "alert number 46 (after 48ms in state APIVERSION_QUERY)",
+	     "; the broker refused the client certificate: check that ssl.certificate.location "
+	     "names a certificate that has not expired and is signed by a CA the broker trusts; "
+	     "retrying"},
+	    {"SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker "
+	     "certificate could not be verified (after 18ms in state SSL_HANDSHAKE)",
+	     "; the broker's certificate is not trusted: check that ssl.ca.location names the CA "
+	     "that signed it, and that it has not expired; retrying"},
+	    {"SASL authentication error: Authentication failed during authentication due to "
+	     "invalid credentials with SASL mechanism SCRAM-SHA-512 (after 3ms in state "
+	     "AUTH_REQ)",
+	     "; the broker refused the user name or password: check sasl.username and "
+	     "sasl.password (and sasl.mechanisms); retrying"},
+	    {"Connect to ipv4#10.0.0.1:9092 failed: Connection refused (after 0ms in state "
+	     "CONNECT)",
+	     ") (kmirror-e2w-consumer#consumer-8); retrying"},
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		km_logstate_t *ls = west_clients(CONSUMER, CONSUMER);
+		char msg[512];
+		size_t n, c;
+
+		seen_clear();
+		snprintf(msg, sizeof(msg), "[thrd:" WEST "/bootstrap]: " WEST "/1: %s",
+		         cases[i].said);
+		state(ls, CONSUMER, WEST, "TRY_CONNECT", 1000);
+		report(ls, CONSUMER, 3, "FAIL", msg, 1000);
+		/* librdkafka tries again: nothing more above debug */
+		report(ls, CONSUMER, 3, "FAIL", msg, 2000);
+		report(ls, CONSUMER, 3, "FAIL", msg, 3000);
+		expect_lines(1);
+		assert_int_equal(seen.level[0], KM_LOG_WARNING);
+		assert_non_null(strstr(seen.text[0], "cluster west: unreachable: "));
+		assert_non_null(strstr(seen.text[0], cases[i].said));
+		n = strlen(seen.text[0]);
+		c = strlen(cases[i].check);
+		if (n < c || strcmp(seen.text[0] + n - c, cases[i].check))
+			fail_msg("'%s' does not end with '%s'", seen.text[0], cases[i].check);
+		km_logstate_destroy(ls);
+	}
+	seen_clear();
+}
+
 static void test_errors(void **st) {
 	km_logline_t l;
 
@@ -586,6 +644,7 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_down_at_start_auth, teardown),
 	    cmocka_unit_test_teardown(test_client_removed, teardown),
 	    cmocka_unit_test(test_pass_through),
+	    cmocka_unit_test(test_tls_hints),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_duration),
 	};
