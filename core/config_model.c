@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -57,10 +59,46 @@ static int km_name_ok(const char *s, const char *extra) {
 	return 1;
 }
 
-/* Checks a mapping of librdkafka properties and lists it in @p kvl:
- * KM_ERR_INVALID or KM_ERR_NOMEM with errstr. */
+/* The librdkafka properties that name a file librdkafka reads when it
+ * makes a client, and what the file must be. */
+static const struct {
+	const char *name, *what;
+} km_file_props[] = {
+    {"ssl.ca.location", "the PEM file (or directory) of the CA that signed the brokers' "
+                        "certificates, or 'probe'"},
+    {"ssl.certificate.location", "the client's PEM certificate"},
+    {"ssl.key.location", "the client certificate's PEM private key"},
+    {"ssl.keystore.location", "the client's PKCS#12 key store"},
+    {"ssl.crl.location", "the PEM certificate revocation list"},
+    {"sasl.kerberos.keytab", "the Kerberos keytab"},
+};
+
+/* Checks that property @p k (@p v its value) names a file kmirrord can
+ * read, when it is one that names a file: librdkafka would refuse to make
+ * the clients later, without saying which cluster or setting. */
+static km_err_t km_file_prop_check(const km_node_t *k, const km_node_t *v, const char *where,
+                                   char *errstr, size_t errstr_size) {
+	for (size_t i = 0; i < sizeof(km_file_props) / sizeof(km_file_props[0]); i++) {
+		if (strcmp(k->scalar, km_file_props[i].name))
+			continue;
+		if (!strcmp(k->scalar, "ssl.ca.location") && !strcmp(v->scalar, "probe"))
+			return KM_OK;
+		if (!access(v->scalar, R_OK))
+			return KM_OK;
+		km_node_err(errstr, errstr_size, v,
+		            "%s: key '%s': cannot read " KM_SHOW_FMT ": %s; name a file kmirrord "
+		            "can read: %s",
+		            where, k->scalar, KM_SHOW(v), strerror(errno), km_file_props[i].what);
+		return KM_ERR_INVALID;
+	}
+	return KM_OK;
+}
+
+/* Checks a mapping of librdkafka properties of @p where ("clusters.a",
+ * "flows[0].producer") and lists it in @p kvl: KM_ERR_INVALID or
+ * KM_ERR_NOMEM with errstr. */
 static km_err_t km_kvlist_build(km_kvlist_t *kvl, const km_node_t *key, const km_node_t *map,
-                                char *errstr, size_t errstr_size) {
+                                const char *where, char *errstr, size_t errstr_size) {
 	rd_kafka_conf_t *conf = NULL;
 	km_err_t err = KM_ERR_INVALID;
 
@@ -135,6 +173,8 @@ static km_err_t km_kvlist_build(km_kvlist_t *kvl, const km_node_t *key, const km
 			}
 			goto out;
 		}
+		if (km_file_prop_check(k, v, where, errstr, errstr_size) != KM_OK)
+			goto out;
 		kvl->kvs[kvl->cnt++] = (km_kv_t){
 		    .key = k->scalar,
 		    .val = v->scalar,
@@ -194,7 +234,7 @@ static km_err_t km_cluster_build(km_cluster_conf_t *c, const km_node_t *key, con
 		            w);
 		goto fail;
 	}
-	if ((err = km_kvlist_build(&c->kafka, km_node_key(val, "kafka"), kafka, errstr,
+	if ((err = km_kvlist_build(&c->kafka, km_node_key(val, "kafka"), kafka, w, errstr,
 	                           errstr_size)) != KM_OK)
 		goto fail;
 	const km_kv_t *bs = km_kvlist_get(&c->kafka, "bootstrap.servers");
@@ -528,14 +568,16 @@ static km_err_t km_flow_build(km_config_t *conf, size_t idx, const km_node_t *fl
 		}
 	}
 
-	if ((v = km_node_get(flow, "consumer")) &&
-	    (err = km_kvlist_build(&f->consumer, km_node_key(flow, "consumer"), v, errstr,
-	                           errstr_size)) != KM_OK)
-		return err;
-	if ((v = km_node_get(flow, "producer")) &&
-	    (err = km_kvlist_build(&f->producer, km_node_key(flow, "producer"), v, errstr,
-	                           errstr_size)) != KM_OK)
-		return err;
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "producer" : "consumer";
+		char w[300];
+
+		snprintf(w, sizeof(w), "%s.%s", where, name);
+		if ((v = km_node_get(flow, name)) &&
+		    (err = km_kvlist_build(i ? &f->producer : &f->consumer, km_node_key(flow, name),
+		                           v, w, errstr, errstr_size)) != KM_OK)
+			return err;
+	}
 
 	if ((err = km_flow_filters_build(f, flow, where, errstr, errstr_size)) != KM_OK)
 		return err;

@@ -318,22 +318,29 @@ static void wait_log_alive(ktest_daemon_t *d, const char *text) {
 }
 
 /* Whether kmirrord survives a client that librdkafka refuses to make: a
- * flow whose producers' CA file does not exist, at start. Destroying the
+ * flow whose producers' CA file holds no certificate, at start (one that
+ * does not exist is refused with the configuration). Destroying the
  * conf that rd_kafka_new refused would free its interceptors (kmirror's
  * on_new, km_kafka_conf) a second time: librdkafka 2.0.2 has freed them
  * already (librdkafka issue #4142), a segmentation fault or a sanitizer's
  * report; core/kafka.c km_kafka_new keeps such confs instead. Sanitizer
  * reports go to the daemon's log here, where this looks for them. */
 static int survives_refused_client(ktest_daemon_t *d) {
-	char clusters[4096], yaml[1024] = "", env[1024];
+	char clusters[4096], yaml[1024] = "", env[1024], ca[400], extra[512];
 	const char *tsan = getenv("TSAN_OPTIONS");
 	int64_t deadline;
+	FILE *fp;
 	int st;
 
 	both_clusters(clusters, sizeof(clusters));
-	flow_yaml(yaml, sizeof(yaml), "refused", "a", "b", "refused-nothing",
-	          "    producer:\n      ssl.ca.location: /nonexistent/ca.pem\n");
-	ktest_daemon_config_clusters(d, clusters, yaml);
+	ktest_daemon_config_clusters(d, clusters, "");
+	snprintf(ca, sizeof(ca), "%.*s/not-a-ca.pem", (int)sizeof(d->dir), d->dir);
+	assert_non_null(fp = fopen(ca, "w"));
+	fputs("not a certificate\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	snprintf(extra, sizeof(extra), "    producer:\n      ssl.ca.location: %s\n", ca);
+	flow_yaml(yaml, sizeof(yaml), "refused", "a", "b", "refused-nothing", extra);
+	ktest_daemon_rewrite(d, yaml);
 	snprintf(env, sizeof(env), "TSAN_OPTIONS=%s log_path=stderr", tsan ? tsan : "");
 	ktest_daemon_start(d, env);
 	/* it stops, saying why it cannot start the flow, or it crashes */
@@ -344,9 +351,10 @@ static int survives_refused_client(ktest_daemon_t *d) {
 		ktest_daemon_stop(d, SIGKILL, 10000);
 		st = 0;
 	}
-	ktest_note("kmirrord with a CA file that does not exist: exit status %d (128+N: signal "
-	           "N)%s",
-	           st, ktest_log_contains(d, "Sanitizer") ? ", a sanitizer's report" : "");
+	ktest_note(
+	    "kmirrord with a CA file that holds no certificate: exit status %d (128+N: signal "
+	    "N)%s",
+	    st, ktest_log_contains(d, "Sanitizer") ? ", a sanitizer's report" : "");
 	return st < 128 && !ktest_log_contains(d, "Sanitizer");
 }
 

@@ -402,6 +402,20 @@ static const bad_case_t bad_cases[] = {
     {"secret_unknown_cluster", CLUSTERS "flows:\n  - name: ab\n    source: ${env:KM_T_SECRET}\n"
      "    target: b\n",
      "t.yaml:10:13: key 'source': a secret value is not a cluster; clusters: a, b"},
+    /* files librdkafka would read only when it makes the clients */
+    {"missing_ca_file", "clusters:\n  a:\n    kafka:\n      bootstrap.servers: x:1\n"
+     "      ssl.ca.location: /nonexistent/km/ca.pem\n",
+     "t.yaml:5:24: clusters.a: key 'ssl.ca.location': cannot read '/nonexistent/km/ca.pem': "
+     "No such file or directory; name a file kmirrord can read: the PEM file (or directory) "
+     "of the CA that signed the brokers' certificates, or 'probe'"},
+    {"missing_client_key", FLOW "    producer:\n      ssl.key.location: ${env:KM_T_SECRET}\n",
+     "t.yaml:13:25: flows[0].producer: key 'ssl.key.location': cannot read a secret value: No "
+     "such file or directory; name a file kmirrord can read: the client certificate's PEM "
+     "private key"},
+    {"missing_client_cert", FLOW "    consumer:\n      ssl.certificate.location: /nonexistent/c\n",
+     "t.yaml:13:33: flows[0].consumer: key 'ssl.certificate.location': cannot read "
+     "'/nonexistent/c': No such file or directory; name a file kmirrord can read: the "
+     "client's PEM certificate"},
     {"secret_rest_listen", FLOW "rest:\n  listen: ${env:KM_T_SECRET}\n",
      "t.yaml:13:11: key 'listen': a secret value is not an address to listen on: write "
      "HOST:PORT, HOST an IPv4 address, [IPv6] or localhost, PORT 0 to 65535 (0: any free "
