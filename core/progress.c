@@ -142,13 +142,25 @@ int km_progress_value(char *buf, size_t size, int64_t next) {
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
+/* Whether @p s (@p len bytes) is one or more decimal digits and nothing else. */
+static int digits(const void *s, size_t len) {
+	const unsigned char *p = s;
+
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
 int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, size_t key_len,
                       const void *val, size_t val_len) {
 	char k[512], v[32], *topic, *slash, *end;
 	size_t flen = strlen(flow);
 	long long part, next;
 
-	if (!key || key_len >= sizeof(k))
+	if (!key || key_len >= sizeof(k) || memchr(key, '\0', key_len))
 		return -1;
 	memcpy(k, key, key_len);
 	k[key_len] = '\0';
@@ -158,6 +170,9 @@ int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, s
 	if (!(slash = strrchr(topic, '/')) || slash == topic)
 		return -1;
 	*slash = '\0';
+	/* digits only: strtoll alone takes "" (or " +1") for a number */
+	if (!digits(slash + 1, strlen(slash + 1)))
+		return -1;
 	errno = 0;
 	part = strtoll(slash + 1, &end, 10);
 	if (errno || *end || part < 0 || part > INT32_MAX)
@@ -165,6 +180,8 @@ int km_progress_parse(km_progress_map_t *m, const char *flow, const void *key, s
 	if (!val) /* a tombstone: the operator reset this partition */
 		return km_progress_set(m, topic, (int32_t)part, -1) != KM_OK ? -1 : 1;
 	if (val_len == 0 || val_len >= sizeof(v))
+		return -1;
+	if (!digits(val, val_len))
 		return -1;
 	memcpy(v, val, val_len);
 	v[val_len] = '\0';

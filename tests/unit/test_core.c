@@ -45,6 +45,14 @@ static void test_progress_parse(void **state) {
 	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "5x", 2), -1);
 	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "-1", 2), -1);
 	assert_int_equal(km_progress_parse(m, "f1", "f1/t", 4, "1", 1), -1);
+	/* found by fuzz_progress: no digits, or a NUL, is no number */
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/", 5, "1", 1), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "\0", 1), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "1\0", 2), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0\0x", 8, "1", 1), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/ 1", 7, "1", 1), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "+1", 2), -1);
+	assert_int_equal(km_progress_parse(m, "f1", "f1/t/0", 6, "99999999999999999999", 20), -1);
 	assert_int_equal(km_progress_parse(m, "f1", NULL, 0, "1", 1), -1);
 	/* a tombstone resets that partition only */
 	assert_int_equal(km_progress_parse(m, "f1", "f1/a.b-c/7", 10, "9", 1), 1);
