@@ -56,14 +56,18 @@ void ktest_require_sasl_testbed(void) {
 	size_t cnt = 0;
 	ssize_t n;
 
-	if (getenv("KM_TESTBED_a_sasl") && getenv("KM_TESTBED_b_sasl") && getenv("KM_TESTBED_CA"))
+	if (getenv("KM_TESTBED_a_sasl") && getenv("KM_TESTBED_b_sasl") && getenv("KM_TESTBED_CA") &&
+	    getenv("KM_TESTBED_a_mtls") && getenv("KM_TESTBED_b_mtls") &&
+	    getenv("KM_TESTBED_CERTS"))
 		return;
 	ktest_require_testbed("a", "b", NULL);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (!src || n <= 0 || (size_t)n >= sizeof(self) - 1) {
-		printf(
-		    "Bail out! the test bed has no SASL_SSL listeners and KM_TEST_SRCDIR or "
-		    "/proc/self/exe is missing: run it with tests/kafka/with-testbed --sasl a b\n");
+		printf("Bail out! the test bed has no SASL_SSL or MTLS listeners and "
+		       "KM_TEST_SRCDIR or "
+		       "/proc/self/exe is missing: run it with tests/kafka/with-testbed --sasl "
+		       "--mtls a "
+		       "b\n");
 		exit(1);
 	}
 	self[n] = '\0';
@@ -77,7 +81,7 @@ void ktest_require_sasl_testbed(void) {
 		free(names[i]);
 	}
 	fflush(stdout);
-	execl(tool, tool, "--sasl", "a", "b", "--", self, (char *)NULL);
+	execl(tool, tool, "--sasl", "--mtls", "a", "b", "--", self, (char *)NULL);
 	printf("Bail out! cannot run %s: %s\n", tool, strerror(errno));
 	exit(1);
 }

@@ -23,12 +23,13 @@
  *  and exits 0, so a plain `make check` runs without Kafka. */
 void ktest_require_testbed(const char *name, ...);
 
-/** Call first in main() of a suite that needs the test bed's SASL_SSL
- *  listeners (testbed --sasl: KM_TESTBED_a_sasl, KM_TESTBED_b_sasl,
- *  KM_TESTBED_CA). Under a bed without them (make check-kafka's shared one)
- *  it runs this program again under a bed of its own, `with-testbed --sasl
- *  a b`, and exits with its status; without any bed it reports the program
- *  skipped, as ktest_require_testbed. */
+/** Call first in main() of a suite that needs the test bed's SASL_SSL and
+ *  MTLS listeners (testbed --sasl --mtls: KM_TESTBED_a_sasl,
+ *  KM_TESTBED_b_sasl, KM_TESTBED_a_mtls, KM_TESTBED_b_mtls, KM_TESTBED_CA,
+ *  KM_TESTBED_CERTS). Under a bed without them (make check-kafka's shared
+ *  one) it runs this program again under a bed of its own, `with-testbed
+ *  --sasl --mtls a b`, and exits with its status; without any bed it
+ *  reports the program skipped, as ktest_require_testbed. */
 void ktest_require_sasl_testbed(void);
 
 /** The bootstrap address of test-bed cluster @p name; fails the test if the

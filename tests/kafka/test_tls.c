@@ -3,11 +3,13 @@
  * authenticated; wrong credentials said plainly, and copying once a reload
  * brings the right ones; and a producer rebuild that cannot make its
  * producers (their CA file gone) tried again with a growing backoff until
- * the file is back, losing nothing.
+ * the file is back, losing nothing. test_tls_mtls.c adds mutual TLS,
+ * refused certificates and the secrets, in the same program.
  *
- * It needs a bed started with --sasl: under make check-kafka's shared bed it
- * runs itself again under a bed of its own (ktest_require_sasl_testbed); by
- * hand: tests/kafka/with-testbed --sasl a b -- build/tests/kafka/test_tls.
+ * It needs a bed started with --sasl --mtls: under make check-kafka's
+ * shared bed it runs itself again under a bed of its own
+ * (ktest_require_sasl_testbed); by hand: tests/kafka/with-testbed --sasl
+ * --mtls a b -- build/tests/kafka/test_tls.
  * Records are produced and read back over the bed's PLAINTEXT listeners;
  * only kmirrord uses the SASL_SSL ones. Every wait is on a condition with a
  * deadline. */
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "ktest.h"
+#include "test_tls.h"
 
 #define COPY_TIMEOUT_MS 180000
 
@@ -38,45 +41,52 @@ static const char *bed_ca(void) {
 	return ca;
 }
 
-/* Appends to @p buf (a `clusters:` section, "" to start one) cluster
- * @p alias: test-bed cluster @p bed (a or b) over its SASL_SSL listener, as
- * @p user with @p password, trusting the bed's CA. */
-static void add_cluster(char *buf, size_t size, const char *alias, const char *bed,
-                        const char *user, const char *password) {
+void tls_add_cluster(char *buf, size_t size, const char *alias, const char *bed,
+                     const char *listener, const char *props) {
 	size_t len = strlen(buf);
 	char var[32];
 
-	snprintf(var, sizeof(var), "%s_sasl", bed);
+	snprintf(var, sizeof(var), "%s_%s", bed, listener);
 	if (!len)
 		len += (size_t)snprintf(buf, size, "clusters:\n");
 	snprintf(buf + len, size - len,
 	         "  %s:\n"
 	         "    kafka:\n"
 	         "      bootstrap.servers: %s\n"
+	         "%s",
+	         alias, ktest_bootstrap(var), props);
+	if (strlen(buf) + 1 >= size)
+		fail_msg("the clusters section does not fit %zu bytes", size);
+}
+
+void tls_add_sasl_cluster(char *buf, size_t size, const char *alias, const char *bed,
+                          const char *user, const char *password) {
+	char props[1024];
+
+	snprintf(props, sizeof(props),
 	         "      security.protocol: SASL_SSL\n"
 	         "      sasl.mechanisms: SCRAM-SHA-512\n"
 	         "      sasl.username: %s\n"
 	         "      sasl.password: %s\n"
 	         "      ssl.ca.location: %s\n",
-	         alias, ktest_bootstrap(var), user, password, bed_ca());
-	if (strlen(buf) + 1 >= size)
-		fail_msg("the clusters section does not fit %zu bytes", size);
+	         user, password, bed_ca());
+	tls_add_cluster(buf, size, alias, bed, "sasl", props);
 }
 
 /* Cluster a as the ordinary user, b as the super user: the two SCRAM users
  * of the bed, each on its side. */
 static void both_clusters(char *buf, size_t size) {
 	buf[0] = '\0';
-	add_cluster(buf, size, "a", "a", USER, USER_PASSWORD);
-	add_cluster(buf, size, "b", "b", SUPER_USER, SUPER_PASSWORD);
+	tls_add_sasl_cluster(buf, size, "a", "a", USER, USER_PASSWORD);
+	tls_add_sasl_cluster(buf, size, "b", "b", SUPER_USER, SUPER_PASSWORD);
 }
 
 /* Clusters a and b as both_clusters, and a_cred and b_cred: the same two
  * with passwords @p a_password and @p b_password. */
 static void cred_clusters(char *buf, size_t size, const char *a_password, const char *b_password) {
 	both_clusters(buf, size);
-	add_cluster(buf, size, "a_cred", "a", USER, a_password);
-	add_cluster(buf, size, "b_cred", "b", SUPER_USER, b_password);
+	tls_add_sasl_cluster(buf, size, "a_cred", "a", USER, a_password);
+	tls_add_sasl_cluster(buf, size, "b_cred", "b", SUPER_USER, b_password);
 }
 
 static void flow_yaml(char *buf, size_t size, const char *flow, const char *source,
@@ -111,9 +121,15 @@ static void test_sasl_exact_copy(void **state) {
 	both_clusters(clusters, sizeof(clusters));
 	flow_yaml(yaml, sizeof(yaml), topic, "a", "b", topic, "    producer.connections: 2\n");
 	ktest_daemon_config_clusters(d, clusters, yaml);
+	tls_assert_clean_copy(d, admin, topic, mirror, 3, 20000);
+	ktest_destroy(admin);
+}
+
+void tls_assert_clean_copy(ktest_daemon_t *d, rd_kafka_t *admin, const char *topic,
+                           const char *mirror, int partitions, int n) {
 	ktest_daemon_start(d, NULL);
-	ktest_status_wait_caught_up(d, topic, admin, topic, 3, COPY_TIMEOUT_MS);
-	ktest_status_wait(d, topic, "records", 20000, COPY_TIMEOUT_MS);
+	ktest_status_wait_caught_up(d, topic, admin, topic, partitions, COPY_TIMEOUT_MS);
+	ktest_status_wait(d, topic, "records", n, COPY_TIMEOUT_MS);
 	ktest_status_wait_text(d, topic, "\"last_error\":\"\"", COPY_TIMEOUT_MS);
 	assert_int_equal(ktest_daemon_stop(d, SIGTERM, 60000), 0);
 	/* no complaint about TLS, SASL or a cluster, even in librdkafka's own
@@ -124,8 +140,7 @@ static void test_sasl_exact_copy(void **state) {
 	assert_int_equal(ktest_log_lines(d, "warning", "SASL"), 0);
 	assert_false(ktest_log_contains(d, "SASL authentication error"));
 	assert_false(ktest_log_contains(d, "SSL handshake failed"));
-	ktest_assert_exact_copy(topic, mirror, 3, 20000);
-	ktest_destroy(admin);
+	ktest_assert_exact_copy(topic, mirror, partitions, (size_t)n);
 }
 
 #define INVALID_CREDENTIALS                                                                        \
@@ -463,6 +478,9 @@ int main(void) {
 	    cmocka_unit_test_teardown(test_sasl_exact_copy, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_wrong_credentials, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_rebuild_retried, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_mtls_exact_copy, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_certificates_refused, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_secrets_never_shown, ktest_daemon_teardown),
 	};
 	int failed;
 
