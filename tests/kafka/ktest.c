@@ -413,10 +413,25 @@ void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml) {
 }
 
 void ktest_daemon_start(ktest_daemon_t *d, const char *env) {
+	ktest_daemon_start_under(d, env, NULL);
+}
+
+void ktest_daemon_start_under(ktest_daemon_t *d, const char *env, const char *const *wrapper) {
 	char bin[512];
+	const char *argv[64];
+	size_t n = 0;
 	pid_t pid;
 
 	snprintf(bin, sizeof(bin), "%s/core/kmirrord", builddir());
+	for (; wrapper && wrapper[n] && n < 58; n++)
+		argv[n] = wrapper[n];
+	argv[n++] = bin;
+	argv[n++] = "-c";
+	argv[n++] = d->conf;
+	argv[n++] = "--status-file";
+	argv[n++] = d->status;
+	argv[n] = NULL;
+
 	unlink(d->status);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -431,7 +446,7 @@ void ktest_daemon_start(ktest_daemon_t *d, const char *env) {
 		close(fd);
 		if (env)
 			putenv((char *)env);
-		execl(bin, bin, "-c", d->conf, "--status-file", d->status, (char *)NULL);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	d->pid = pid;

@@ -101,6 +101,10 @@ void ktest_daemon_rewrite(ktest_daemon_t *d, const char *flows_yaml);
 /* Starts kmirrord on the config; stderr goes to d->log. @p env is an
  * optional "NAME=VALUE" added to its environment. */
 void ktest_daemon_start(ktest_daemon_t *d, const char *env);
+/* The same under @p wrapper (a NULL-terminated command and its options,
+ * e.g. valgrind's, found in PATH; NULL: none), which runs kmirrord and
+ * its arguments. */
+void ktest_daemon_start_under(ktest_daemon_t *d, const char *env, const char *const *wrapper);
 /* Sends @p sig and waits (at most @p timeout_ms) for the exit; returns the
  * exit status, or 128+signal when killed by a signal. */
 int ktest_daemon_stop(ktest_daemon_t *d, int sig, int timeout_ms);

@@ -15,6 +15,7 @@ include tests/kafka/heartbeats.mk
 include tests/kafka/provenance.mk
 include tests/kafka/tls.mk
 include tests/kafka/acls.mk
+include tests/kafka/memcheck.mk
 include tests/kafka/failover.mk
 include tests/kafka/mm2_handover.mk
 include tests/kafka/lua.mk
