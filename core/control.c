@@ -244,6 +244,7 @@ static void between_tasks(void *arg) {
 static void start_tasks(km_flow_t *f) {
 	km_tasks_t *t = &f->c.tasks;
 
+	t->stop = &f->stop; /* SIGTERM waits for the task running, not the round */
 	t->between = between_tasks;
 	t->between_arg = f;
 	/* first: nothing is copied before the clusters' ids are known */

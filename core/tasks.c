@@ -1,6 +1,7 @@
 /* A table of periodic tasks. See tasks.h. */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "tasks.h"
@@ -54,6 +55,8 @@ int km_tasks_run_due(km_tasks_t *ts, int64_t now_ms) {
 
 		if (t->interval_ms <= 0 || t->due_ms > now_ms)
 			continue;
+		if (ts->stop && atomic_load(ts->stop))
+			break;
 		if (ts->between)
 			ts->between(ts->between_arg);
 		t0 = ts->clock();

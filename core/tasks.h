@@ -37,6 +37,10 @@ typedef struct km_tasks {
 	size_t cnt;
 	int current;            /* the task running now, -1: none */
 	int64_t (*clock)(void); /* monotonic ms; km_mono_ms unless a test sets it */
+	/* when set and non-zero, km_tasks_run_due runs no further task: a
+	 * round of tasks that each wait up to an admin time-out must not
+	 * hold a SIGTERM back for all of them */
+	const _Atomic int *stop;
 	/* called before each task that runs (NULL: none): the owner's chance to
 	 * take urgent work between long tasks */
 	void (*between)(void *arg);

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <cmocka.h>
@@ -159,6 +160,43 @@ static void test_table_full(void **state) {
 	assert_int_equal(km_tasks_add(&ts, "one too many", run, &a, 1000, 0), KM_ERR_NOMEM);
 }
 
+static _Atomic int stop_flag;
+
+/* Sets the stop flag, as SIGTERM does while a task runs. */
+static km_err_t run_then_stop(void *arg, int64_t now) {
+	run(arg, now);
+	atomic_store(&stop_flag, 1);
+	return KM_OK;
+}
+
+/* Once the table's stop flag is set, no further task of the round runs:
+ * a SIGTERM waits for the task running, not for every due one. */
+static void test_stop_between_tasks(void **state) {
+	km_tasks_t ts;
+	counter_t a = {0}, b = {0}, c = {0};
+
+	(void)state;
+	init(&ts);
+	atomic_store(&stop_flag, 0);
+	ts.stop = &stop_flag;
+	assert_int_equal(km_tasks_add(&ts, "a", run, &a, 1000, 0), KM_OK);
+	assert_int_equal(km_tasks_add(&ts, "b", run_then_stop, &b, 1000, 0), KM_OK);
+	assert_int_equal(km_tasks_add(&ts, "c", run, &c, 1000, 0), KM_OK);
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 2);
+	assert_int_equal(a.runs, 1);
+	assert_int_equal(b.runs, 1);
+	assert_int_equal(c.runs, 0);
+	fake_now += 1000;
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 0);
+	/* without the flag, every due task runs */
+	atomic_store(&stop_flag, 0);
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 2); /* a, b; b sets it again */
+	assert_int_equal(c.runs, 0);
+	ts.stop = NULL;
+	assert_int_equal(km_tasks_run_due(&ts, fake_now), 1);
+	assert_int_equal(c.runs, 1);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_intervals_and_order),
@@ -166,6 +204,7 @@ int main(void) {
 	    cmocka_unit_test(test_kick),
 	    cmocka_unit_test(test_failure_backoff),
 	    cmocka_unit_test(test_table_full),
+	    cmocka_unit_test(test_stop_between_tasks),
 	};
 
 	return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);
