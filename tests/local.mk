@@ -9,6 +9,10 @@
 #   make check-kafka-smoke  the real-Kafka smoke tests only
 #   make check-kafka-acl  the API smoke test on clusters with an authorizer,
 #                         and ACL sync (test_acls)
+#   make check-kafka-tls  the SASL_SSL and mutual TLS suite, on a bed with
+#                         --sasl --mtls (tests/kafka/tls.mk)
+#   make check-memcheck   kmirrord under valgrind's memcheck for a short
+#                         replication (tests/kafka/memcheck.mk)
 # Every test program speaks TAP (cmocka's TAP output), so each test case counts.
 
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
