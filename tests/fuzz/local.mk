@@ -48,6 +48,7 @@ FUZZ_CONF_BUILD = $(FUZZ_CCLD) -I$(top_srcdir)/core/include -I$(top_srcdir)/core
 	$(RDKAFKA_CFLAGS) $(YAML_CFLAGS) $(FUZZ_CONF_SRCS) -o $@ $(RDKAFKA_LIBS) $(YAML_LIBS) -lm
 # The progress record: progress.c with what its loader calls.
 FUZZ_PROGRESS_SRCS = $(top_srcdir)/tests/fuzz/fuzz_progress.c $(top_srcdir)/core/progress.c \
+	$(top_srcdir)/core/mstate.c $(top_srcdir)/core/catalog.c \
 	$(top_srcdir)/core/internal_topics.c $(top_srcdir)/core/topic_read.c \
 	$(top_srcdir)/core/log.c $(top_srcdir)/core/logstate.c $(top_srcdir)/core/kafka.c \
 	$(top_srcdir)/core/err.c
