@@ -1007,6 +1007,22 @@ static void test_check_config_bad_yaml(void **state) {
 	             NULL);
 }
 
+/* A CA file that does not exist: kmirrord says so at once, with the
+ * flow, the key and what the file must be, instead of starting and
+ * failing to make its clients. */
+static void test_check_config_missing_ca(void **state) {
+	char *text = conf_text("    producer:\n      ssl.ca.location: /nonexistent/km/ca.pem\n");
+
+	(void)state;
+	check_config(text, 1,
+	             "kmirrord: @CONF@:14:24: flows[0].producer: key 'ssl.ca.location': cannot "
+	             "read '/nonexistent/km/ca.pem': No such file or directory; name a file "
+	             "kmirrord can read: the PEM file (or directory) of the CA that signed the "
+	             "brokers' certificates, or 'probe'",
+	             NULL);
+	free(text);
+}
+
 static void test_check_config_unknown_key(void **state) {
 	char *text = conf_text("    strat: latest\n");
 
@@ -1186,6 +1202,7 @@ int main(void) {
 	    cmocka_unit_test(test_host_table_grows_at_end),
 	    cmocka_unit_test(test_check_config_bad_yaml),
 	    cmocka_unit_test(test_check_config_unknown_key),
+	    cmocka_unit_test(test_check_config_missing_ca),
 	    cmocka_unit_test(test_check_config_replication_factor),
 	    cmocka_unit_test(test_check_config_missing_plugin),
 	    cmocka_unit_test(test_check_config_plugin_refuses_value),
