@@ -84,20 +84,28 @@ km_err_t km_topic_read(rd_kafka_t *rk, const char *topic, const char *what, int 
 		}
 		if (!(msg = rd_kafka_consumer_poll(rk, (int)(left > 1000 ? 1000 : left))))
 			continue;
-		/* The consumer reports the end of a partition (enable.partition.eof):
-		 * everything written before the load started has been read. */
+		int32_t p = msg->partition;
+		int reading = p >= 0 && p < pcnt && end[p] != INT64_MAX;
+		/* A partition is read once the consumer reports its end
+		 * (enable.partition.eof) or hands over the record just before
+		 * the end it had: a topic written all the time (the offset syncs
+		 * of a busy flow) never reports its end, each fetch finding new
+		 * records. Records past that end are not handed over. */
 		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			if (msg->partition >= 0 && msg->partition < pcnt &&
-			    end[msg->partition] != INT64_MAX &&
-			    msg->offset >= end[msg->partition]) {
-				end[msg->partition] = INT64_MAX;
+			if (reading && msg->offset >= end[p]) {
+				end[p] = INT64_MAX;
 				done++;
 			}
 		} else if (msg->err) {
 			km_warn("reading %s topic %s: %s", what, topic,
 			        rd_kafka_message_errstr(msg));
-		} else if (fn(arg, msg) < 0) {
-			nbad++;
+		} else if (reading && msg->offset < end[p]) {
+			if (fn(arg, msg) < 0)
+				nbad++;
+			if (msg->offset + 1 >= end[p]) {
+				end[p] = INT64_MAX;
+				done++;
+			}
 		}
 		rd_kafka_message_destroy(msg);
 	}

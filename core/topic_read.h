@@ -16,7 +16,8 @@ typedef int(km_topic_record_fn)(void *arg, const rd_kafka_message_t *m);
 
 /* Reads every partition of @p topic with @p rk (a consumer made with
  * enable.partition.eof=true and no subscription) from its beginning to the
- * end offset it had at the start, handing each record to @p fn. @p what
+ * end offset it had at the start, handing each record before that end to
+ * @p fn (a topic still being written is read to that end too). @p what
  * names the topic in messages ("progress"). *@p bad (may be NULL) gets the
  * malformed records' count.
  *
