@@ -1247,10 +1247,33 @@ static int64_t value_index(const ktest_rec_t *r) {
  * the source's own order is whatever the source holds (a retried produce
  * there may have reordered it), so positions, not values, are compared. */
 size_t ktest_check_at_least_once(const char *topic, const char *mirror, int p, size_t bound) {
-	size_t sn, tn, dups, si = 0;
+	return ktest_check_at_least_once_tag(topic, mirror, p, bound, NULL);
+}
+
+/* Keeps the records of @p t whose value starts with @p tag; returns how
+ * many are kept. */
+static size_t keep_tagged(ktest_rec_t *t, size_t tn, const char *tag) {
+	size_t kept = 0, tlen = strlen(tag);
+
+	for (size_t i = 0; i < tn; i++) {
+		if (t[i].value && t[i].value_len > tlen && !memcmp(t[i].value, tag, tlen) &&
+		    ((const char *)t[i].value)[tlen] == '-') {
+			ktest_rec_t r = t[kept];
+			t[kept++] = t[i];
+			t[i] = r;
+		}
+	}
+	return kept;
+}
+
+size_t ktest_check_at_least_once_tag(const char *topic, const char *mirror, int p, size_t bound,
+                                     const char *tag) {
+	size_t sn, tn, all, dups, si = 0;
 	ktest_rec_t *s = ktest_read_partition("a", topic, p, &sn);
-	ktest_rec_t *t = ktest_read_partition("b", mirror, p, &tn);
+	ktest_rec_t *t = ktest_read_partition("b", mirror, p, &all);
 	int64_t max_index = -1, *pos;
+
+	tn = tag ? keep_tagged(t, all, tag) : all;
 
 	assert_true(tn >= sn);
 	dups = tn - sn;
@@ -1288,7 +1311,7 @@ size_t ktest_check_at_least_once(const char *topic, const char *mirror, int p, s
 		         bound);
 	free(pos);
 	ktest_recs_free(s, sn);
-	ktest_recs_free(t, tn);
+	ktest_recs_free(t, all);
 	return dups;
 }
 

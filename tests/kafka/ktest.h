@@ -330,6 +330,11 @@ void ktest_assert_exact_copy(const char *topic, const char *mirror, int partitio
  * and equal to it, and at most @p bound more (duplicates). Values are
  * "<tag>-<i>", unique in the partition. Returns the duplicates. */
 size_t ktest_check_at_least_once(const char *topic, const char *mirror, int p, size_t bound);
+/* The same for the mirror's records whose value is "<@p tag>-<i>" alone
+ * (NULL: all of them): those of a source topic deleted and recreated
+ * under another tag are left out. */
+size_t ktest_check_at_least_once_tag(const char *topic, const char *mirror, int p, size_t bound,
+                                     const char *tag);
 
 /* The failover: what a group that committed @p committed on @p topic [@p
  * part] on a reads on b from its checkpoint's offset @p down on is exactly
