@@ -240,6 +240,8 @@ static void case_start(fcase_t *c, const char *name, const char *extra) {
 	ktest_daemon_start(&c->d, NULL);
 	load_start(&c->load, c->topic, "c");
 	ktest_status_wait(&c->d, c->name, "records", 1000, TIMEOUT_MS);
+	/* no error before the fault: the one the status shows is the fault's */
+	ktest_status_wait_text(&c->d, c->name, "\"last_error\":\"\"", TIMEOUT_MS);
 }
 
 static int64_t records_now(fcase_t *c) {
