@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "flow_int.h"
@@ -497,6 +498,13 @@ void *km_data_main(void *arg) {
 		size_t n, room;
 
 		km_flow_beat(&f->data_due_ms, km_mono_ms(), 0);
+		while (d->test_stall_file && !access(d->test_stall_file, F_OK) &&
+		       !atomic_load(&f->stop)) {
+			/* a hung thread for tests/package/run's watchdog check
+			 * (KMIRROR_TEST_STALL_FILE): no beat while the file is there */
+			struct timespec ts = {0, 100 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
 		apply_cmds(f);
 		km_flow_take_tmeta(f);
 		if (f->prov_on)

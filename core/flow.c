@@ -111,6 +111,7 @@ km_flow_t *km_flow_new(const km_flow_conf_t *fc, km_plugin_host_t *host, char *e
 	/* A test hook: raise a fatal idempotent-producer error once after N
 	 * records, to prove the producer is rebuilt without loss. */
 	f->d.test_fatal_after = (env = getenv("KMIRROR_TEST_FATAL_AFTER")) ? atoll(env) : 0;
+	f->d.test_stall_file = getenv("KMIRROR_TEST_STALL_FILE");
 
 	if (!(f->policy = km_instance_new(host, &fc->policy, KM_PLUGIN_POLICY, f->name, f->source,
 	                                  f->target, errstr, errstr_size)) ||

@@ -222,6 +222,7 @@ typedef struct km_data {
 		int64_t backoff_ms; /* the wait before the next after that */
 	} rb;                       /* the producer rebuild */
 	int64_t test_fatal_after;
+	const char *test_stall_file; /* KMIRROR_TEST_STALL_FILE: no beat while it exists */
 	/* offset syncs (offset_syncs.c) */
 	int osync_marker;
 	int osync_was_ready; /* osync_ready was seen set */
