@@ -292,8 +292,15 @@ void km_ctl_take_commands(km_flow_t *f) {
 	f->sreqs_tail = &f->sreqs;
 	pthread_mutex_unlock(&f->lock);
 	for (; rq; rq = next) {
+		int current = f->c.tasks.current;
 		next = rq->next;
+		/* an error a command meets (a group sync of failover, say) is the
+		 * states task's: it ends with that task's next good runs */
+		for (size_t i = 0; i < f->c.tasks.cnt; i++)
+			if (!strcmp(f->c.tasks.t[i].name, "states"))
+				f->c.tasks.current = (int)i;
 		run_request(f, rq);
+		f->c.tasks.current = current;
 		km_ctl_states_publish(f);
 		pthread_mutex_lock(&f->lock);
 		if (rq->state == KM_SREQ_ABANDONED) {
