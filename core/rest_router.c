@@ -154,9 +154,10 @@ static void mirror_states(json_t *f, const char *only, json_t *res) {
 		json_t *found = NULL;
 		if (!name || (only && strcmp(only, name)))
 			continue;
-		json_array_foreach(
-		    res, j, t) if (!strcmp(name, json_string_value(json_object_get(t, "topic"))))
-		    found = t;
+		json_array_foreach(res, j, t) {
+			if (!strcmp(name, json_string_value(json_object_get(t, "topic"))))
+				found = t;
+		}
 		if (!found) {
 			found =
 			    json_pack("{s:s,s:O,s:s,s:i,s:I,s:I,s:n,s:s,s:n}", "topic", name,
