@@ -256,6 +256,36 @@ static rd_kafka_resp_err_t user_produce(const char *topic) {
 /* Reads partition 0 of @p topic on b from its start as the ordinary user
  * (assigned, in @p group, which it may use): the records read before
  * @p want or an error. */
+/* Waits until the ordinary user may produce to @p topic on b: a binding
+ * just created reaches the broker's authorizer through the metadata log,
+ * a moment after CreateAcls answered. The last answer. */
+static rd_kafka_resp_err_t user_produce_granted(const char *topic) {
+	int64_t end = ktest_now_ms() + WAIT_MS;
+	rd_kafka_resp_err_t res;
+
+	while ((res = user_produce(topic)) == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED &&
+	       ktest_now_ms() < end)
+		ktest_pause();
+	return res;
+}
+
+/* Waits until b's bindings of @p topic hold @p n of @p want (in @p l). */
+static void describe_until(rd_kafka_t *b, const char *topic, km_acl_list_t *l, const km_acl_t *want,
+                           size_t n) {
+	int64_t end = ktest_now_ms() + WAIT_MS;
+
+	for (;;) {
+		size_t have = 0;
+		describe(b, topic, l);
+		for (size_t i = 0; i < n; i++)
+			have += km_acl_list_has(l, &want[i]) != 0;
+		if (have == n || ktest_now_ms() > end)
+			return;
+		km_acl_list_free(l);
+		ktest_pause();
+	}
+}
+
 static int user_consume(const char *topic, const char *group, int want, rd_kafka_resp_err_t *err) {
 	char errstr[512];
 	rd_kafka_conf_t *conf = user_conf("b");
@@ -531,17 +561,18 @@ static void test_user_and_grant(void **state) {
 	                                     errstr, sizeof(errstr)),
 	                 KM_OK);
 	assert_int_equal(granted, 2);
-	describe(b, mirror, &l);
 	{
-		const km_acl_t w1 = binding(LITERAL, mirror, USER, "*", OP(WRITE), ALLOW);
-		const km_acl_t w2 = binding(LITERAL, mirror, "User:carol", "*", OP(WRITE), ALLOW);
+		const km_acl_t w[2] = {
+		    binding(LITERAL, mirror, USER, "*", OP(WRITE), ALLOW),
+		    binding(LITERAL, mirror, "User:carol", "*", OP(WRITE), ALLOW)};
 		const km_acl_t all = binding(LITERAL, mirror, "User:carol", "*", OP(ALL), ALLOW);
-		assert_true(km_acl_list_has(&l, &w1));
-		assert_true(km_acl_list_has(&l, &w2));
+		describe_until(b, mirror, &l, w, 2);
+		assert_true(km_acl_list_has(&l, &w[0]));
+		assert_true(km_acl_list_has(&l, &w[1]));
 		assert_false(km_acl_list_has(&l, &all));
 	}
 	km_acl_list_free(&l);
-	assert_int_equal(user_produce(mirror), 0);
+	assert_int_equal(user_produce_granted(mirror), 0);
 	/* again: the target has them all */
 	assert_int_equal(km_acls_grant_write(a, b, topic, mirror, KTEST_TIMEOUT_MS, &granted,
 	                                     errstr, sizeof(errstr)),
@@ -589,7 +620,7 @@ static void test_promote_grant_write(void **state) {
 	assert_non_null(strstr(json_string_value(json_object_get(j, "mirror_state_detail")),
 	                       "2 WRITE bindings granted on b"));
 	json_decref(j);
-	assert_int_equal(user_produce(mirror), 0);
+	assert_int_equal(user_produce_granted(mirror), 0);
 	ktest_daemon_finish(d);
 	ktest_destroy(a);
 }
