@@ -273,6 +273,15 @@ static int from_config(opts_t *o) {
 	return 0;
 }
 
+/* km_http_do gave no HTTP answer (@p r): says why, and returns the exit
+ * status. */
+static int no_answer(int r, const char *errstr) {
+	fprintf(stderr, "kmirrorctl: %s\n", errstr);
+	return r == KM_HTTP_UNREACHABLE ? EXIT_UNREACHABLE
+	       : r == KM_HTTP_USAGE     ? EXIT_USAGE
+	                                : EXIT_FAILURE;
+}
+
 /* GET or POST @p path; the parsed JSON body of a 2xx answer, else NULL
  * with *rc the exit status (the message printed). */
 static json_t *call(opts_t *o, const char *method, const char *path, int *rc) {
@@ -285,10 +294,7 @@ static json_t *call(opts_t *o, const char *method, const char *path, int *rc) {
 	               strcmp(method, "GET") ? "{}" : NULL, 70000, &resp, errstr, sizeof(errstr));
 
 	if (r != KM_HTTP_OK) {
-		fprintf(stderr, "kmirrorctl: %s\n", errstr);
-		*rc = r == KM_HTTP_UNREACHABLE ? EXIT_UNREACHABLE
-		      : r == KM_HTTP_USAGE     ? EXIT_USAGE
-		                               : EXIT_FAILURE;
+		*rc = no_answer(r, errstr);
 		return NULL;
 	}
 	j = json_loadb(resp.body, resp.len, 0, &jerr);
@@ -546,12 +552,8 @@ static int cmd_mirror(opts_t *o, const char *cmd, const char *flow, const char *
 	         : o->grant_write ? "\"grant_write\":true"
 	                          : "");
 	r = km_http_do(o->url, "POST", path, o->token, body, 70000, &resp, errstr, sizeof(errstr));
-	if (r != KM_HTTP_OK) {
-		fprintf(stderr, "kmirrorctl: %s\n", errstr);
-		return r == KM_HTTP_UNREACHABLE ? EXIT_UNREACHABLE
-		       : r == KM_HTTP_USAGE     ? EXIT_USAGE
-		                                : EXIT_FAILURE;
-	}
+	if (r != KM_HTTP_OK)
+		return no_answer(r, errstr);
 	j = json_loadb(resp.body, resp.len, 0, &jerr);
 	if (!j) {
 		fprintf(stderr, "kmirrorctl: POST %s: %d: %s\n", path, resp.status, resp.body);
