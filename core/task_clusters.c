@@ -1,12 +1,15 @@
 /* Control task "clusters": the Kafka cluster ids of the flow's source and
  * target, which provenance headers list (provenance.h). The data thread
  * copies nothing until both are known, and never asks the network for
- * them: this task finds them (rd_kafka_clusterid waits for a metadata
- * answer, at most KM_CLUSTERID_TIMEOUT_MS, here on the control thread) and
- * hands them over (km_flow_publish_prov). Later runs read the admin
- * clients' cached id, which every metadata answer updates (the topics
- * task lists both clusters), so a cluster rebuilt under the same address
- * (a new id) is noticed, logged, and its new id used from then on.
+ * them: this task finds them and hands them over (km_flow_publish_prov).
+ * Every run asks each cluster again (one brokers-only metadata request,
+ * on the control thread: the first waits at most KM_CLUSTERID_TIMEOUT_MS,
+ * the later ones KM_CLUSTERID_REFRESH_MS), so
+ * a cluster rebuilt under the same address (a new id) is noticed within a
+ * refresh interval, logged, and its new id used from then on; the cached
+ * id of a client could stay old for topic.metadata.refresh.interval.ms
+ * (5 minutes) on a cluster the flow only writes to. A cluster that does
+ * not answer keeps the id it had.
  * @locality control thread */
 #include "config.h"
 
@@ -17,17 +20,17 @@
 #include "log.h"
 
 #define KM_CLUSTERID_TIMEOUT_MS 10000
+/* once known: a cluster that does not answer keeps its id; the control
+ * thread waits less for it, since every other task waits behind it */
+#define KM_CLUSTERID_REFRESH_MS 2000
 
-/* @p rk's cluster id (rd_kafka_mem_free it), or NULL: the cached one, else
- * the one a metadata request (brokers only) brings, waiting at most
- * KM_CLUSTERID_TIMEOUT_MS. */
-static char *cluster_id(rd_kafka_t *rk) {
+/* @p rk's cluster id (rd_kafka_mem_free it) after a metadata request
+ * (brokers only) that waits at most @p wait_ms; NULL when no answer ever
+ * gave one. Without an answer now, the id an earlier one gave. */
+static char *cluster_id(rd_kafka_t *rk, int wait_ms) {
 	const struct rd_kafka_metadata *md;
-	char *id = rd_kafka_clusterid(rk, 0);
 
-	if (id)
-		return id;
-	if (!rd_kafka_metadata(rk, 0, NULL, &md, KM_CLUSTERID_TIMEOUT_MS))
+	if (!rd_kafka_metadata(rk, 0, NULL, &md, wait_ms))
 		rd_kafka_metadata_destroy(md);
 	return rd_kafka_clusterid(rk, 0);
 }
@@ -39,8 +42,7 @@ static int take_id(km_flow_t *f, int side, rd_kafka_t *rk) {
 	const char *alias = side ? f->target : f->source;
 	int changed = 0;
 
-	/* once known: the cached id, no wait (a refresh elsewhere updates it) */
-	if (!(id = *was ? rd_kafka_clusterid(rk, 0) : cluster_id(rk))) {
+	if (!(id = cluster_id(rk, *was ? KM_CLUSTERID_REFRESH_MS : KM_CLUSTERID_TIMEOUT_MS))) {
 		if (*was)
 			return 0;
 		km_warn("flow %s: the cluster id of %s is not known: its brokers gave none within "

@@ -1051,6 +1051,73 @@ ktest_rec_t *ktest_read_all(const char *cluster, const char *topic, size_t *cnt)
 	return all;
 }
 
+const char *ktest_cluster_id(const char *cluster, char *buf, size_t size) {
+	rd_kafka_t *rk = ktest_producer(cluster, NULL);
+	char *id = rd_kafka_clusterid(rk, KTEST_TIMEOUT_MS);
+
+	if (!id)
+		fail_msg("cluster %s gave no cluster id", cluster);
+	snprintf(buf, size, "%s", id);
+	rd_kafka_mem_free(rk, id);
+	ktest_destroy(rk);
+	return buf;
+}
+
+void ktest_assert_tagged_once(const char *cluster, const char *topic, const char *header,
+                              const ktest_tagged_t *want, int cnt) {
+	size_t rn, total = 0, twice = 0, bad_prov = 0,
+	           *base = calloc((size_t)cnt + 1, sizeof(*base));
+	ktest_rec_t *r = ktest_read_all(cluster, topic, &rn);
+	unsigned char *seen;
+	char buf[1100];
+
+	assert_non_null(base);
+	for (int k = 0; k < cnt; k++)
+		base[k + 1] = base[k] + (size_t)(want[k].n - want[k].from);
+	assert_non_null(seen = calloc(base[cnt] + 1, 1));
+	for (size_t j = 0; j < rn; j++) {
+		char v[64];
+		const char *dash, *h;
+		int k, i;
+		if (!r[j].value || r[j].value_len >= sizeof(v))
+			fail_msg("%s on %s offset %" PRId64 ": an unexpected record", topic,
+			         cluster, r[j].offset);
+		memcpy(v, r[j].value, r[j].value_len);
+		v[r[j].value_len] = '\0';
+		if (!(dash = strrchr(v, '-')))
+			fail_msg("%s on %s: unexpected value '%s'", topic, cluster, v);
+		for (k = 0; k < cnt && (strlen(want[k].tag) != (size_t)(dash - v) ||
+		                        memcmp(want[k].tag, v, (size_t)(dash - v)));
+		     k++)
+			;
+		i = atoi(dash + 1);
+		if (k == cnt || i < want[k].from || i >= want[k].n)
+			fail_msg("%s on %s: unexpected value '%s'", topic, cluster, v);
+		if (seen[base[k] + (size_t)(i - want[k].from)]++)
+			twice++;
+		h = ktest_header(&r[j], header, buf, sizeof(buf));
+		if (want[k].prov ? !h || strcmp(h, want[k].prov) : h != NULL) {
+			if (!bad_prov++)
+				ktest_note("%s on %s: '%s' has %s '%s', not '%s'", topic, cluster,
+				           v, header, h ? h : "(none)",
+				           want[k].prov ? want[k].prov : "(none)");
+		}
+		total++;
+	}
+	for (int k = 0; k < cnt; k++)
+		for (int i = want[k].from; i < want[k].n; i++)
+			if (!seen[base[k] + (size_t)(i - want[k].from)])
+				fail_msg("%s on %s: '%s-%d' is missing", topic, cluster,
+				         want[k].tag, i);
+	if (twice || bad_prov)
+		fail_msg("%s on %s: %zu records twice, %zu with the wrong provenance", topic,
+		         cluster, twice, bad_prov);
+	assert_int_equal(total, base[cnt]);
+	free(seen);
+	free(base);
+	ktest_recs_free(r, rn);
+}
+
 const ktest_rec_t *ktest_find_key(const ktest_rec_t *recs, size_t n, const char *key) {
 	for (size_t i = 0; i < n; i++)
 		if (recs[i].key && recs[i].key_len == strlen(key) &&

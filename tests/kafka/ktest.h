@@ -318,6 +318,22 @@ void ktest_produce_plain(const char *topic, int partitions, int first, int n);
 int ktest_bytes_equal(const void *a, size_t alen, const void *b, size_t blen);
 /* The provenance header kmirror adds to every copy by default. */
 #define KTEST_PROV_HEADER "kmirror.provenance"
+/* The Kafka cluster id of bed cluster @p cluster, in @p buf. */
+const char *ktest_cluster_id(const char *cluster, char *buf, size_t size);
+/* What a topic should hold of the records whose values are "<tag>-<i>":
+ * each i, from <= i < n, exactly once, with the header @p prov (NULL: no
+ * such header). */
+typedef struct ktest_tagged {
+	const char *tag;
+	int n;
+	const char *prov;
+	int from;
+} ktest_tagged_t;
+/* Fails the test unless @p topic on @p cluster holds exactly the records of
+ * the @p cnt tags of @p want (no other value, none twice, none missing),
+ * each with its header @p header as @p want says. */
+void ktest_assert_tagged_once(const char *cluster, const char *topic, const char *header,
+                              const ktest_tagged_t *want, int cnt);
 /* Whether two records carry the same key, value, headers and timestamp;
  * provenance headers (KTEST_PROV_HEADER) do not count. */
 int ktest_same_record(const ktest_rec_t *s, const ktest_rec_t *t);

@@ -4,7 +4,10 @@
  * takes the same flow over, reads MM2's checkpoints and offset syncs back,
  * never writes a checkpoint behind MM2's, and a group that moves on gets an
  * exact checkpoint. Also: a record of the offset-syncs topic that is not an
- * offset sync is skipped, counted and logged, and checkpoints go on.
+ * offset sync is skipped, counted and logged, and checkpoints go on. And:
+ * records MM2 copied with the identity policy (no provenance header), then
+ * kmirror active/active as docs/active-active.md says to switch: nothing
+ * MM2 copied crosses back.
  *
  * Each test names its clusters itself (ktest_flow_start_as), so MM2's
  * internal topics (SOURCE.checkpoints.internal, mm2-offset-syncs.TARGET
@@ -621,10 +624,153 @@ static void test_junk_offset_sync(void **state) {
 	ktest_destroy(a);
 }
 
+/* Produces "<tag>-0", "<tag>-1", ... to @p topic [0] on @p from, one
+ * every half second at most, until @p to holds more than @p had records of
+ * the topic: the flow from @p from, started at `latest`, took its position
+ * (the probes before it were skipped, which is what `latest` means).
+ * Returns how many were produced. */
+static int probe(const char *from, const char *to, const char *topic, const char *tag,
+                 int64_t had) {
+	rd_kafka_t *rk = ktest_producer(to, NULL);
+	int64_t deadline = ktest_now_ms() + WAIT_MS;
+	int i = 0;
+
+	while (ktest_count(rk, topic) <= had) {
+		if (ktest_now_ms() > deadline)
+			fail_msg("no record of %s made on %s reached %s within %d ms", topic, from,
+			         to, WAIT_MS);
+		ktest_produce_seq(from, topic, 0, "p", tag, i++, 1);
+		for (int64_t t = ktest_now_ms() + 500; ktest_now_ms() < t;) {
+			if (ktest_count(rk, topic) > had)
+				break;
+			ktest_pause();
+		}
+	}
+	ktest_destroy(rk);
+	return i;
+}
+
+/* The least i of the records "<tag>-<i>" of @p topic on @p cluster. */
+static int first_of(const char *cluster, const char *topic, const char *tag) {
+	size_t n, len = strlen(tag);
+	ktest_rec_t *r = ktest_read_all(cluster, topic, &n);
+	int least = -1;
+
+	for (size_t j = 0; j < n; j++) {
+		char v[64];
+		if (!r[j].value || r[j].value_len >= sizeof(v) || r[j].value_len <= len + 1 ||
+		    memcmp(r[j].value, tag, len) || ((const char *)r[j].value)[len] != '-')
+			continue;
+		memcpy(v, r[j].value, r[j].value_len);
+		v[r[j].value_len] = '\0';
+		if (least < 0 || atoi(v + len + 1) < least)
+			least = atoi(v + len + 1);
+	}
+	ktest_recs_free(r, n);
+	if (least < 0)
+		fail_msg("no record %s-* in %s on %s", tag, topic, cluster);
+	return least;
+}
+
+/* MM2 copies a topic from a to b with the identity policy, so its copies
+ * carry no provenance header, and stops. Then kmirror runs the pair
+ * active/active (a -> b and b -> a, identity names) the way
+ * docs/active-active.md says to switch: both flows start at `latest`. The
+ * records MM2 copied do not cross back to a, nor does anything loop; the
+ * records made on b before the switch are not copied (the price the docs
+ * state); every record made after it is once on each cluster, with the ids
+ * of where it came from. */
+static void test_mm2_then_active_active(void **state) {
+	char src[64], dst[64], pre[64], cl_a[80], cl_b[80], topic[128], body[512], ida[64], idb[64],
+	    yaml[2048] = "";
+	rd_kafka_t *a = ktest_producer("a", NULL), *b = ktest_producer("b", NULL);
+	ktest_daemon_t *d = &ktest_the_daemon;
+	static const char common[] =
+	    "    emit.heartbeats: false\n    heartbeats.replication.enabled: false\n";
+	static const char extra[] = "    policy: identity\n    start: latest\n";
+	int64_t deadline;
+	int pa, pb;
+
+	(void)state;
+	ktest_cluster_id("a", ida, sizeof(ida));
+	ktest_cluster_id("b", idb, sizeof(idb));
+	alias(src, sizeof(src), "src");
+	alias(dst, sizeof(dst), "dst");
+	ktest_topic_name(topic, sizeof(topic), "mmaa");
+	ktest_create_topic(a, topic, 1, NULL);
+	ktest_produce_seq("a", topic, 0, "k", "a", 0, 100);
+	snprintf(body, sizeof(body),
+	         "topics = %s\n"
+	         "replication.policy.class = "
+	         "org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
+	         "emit.checkpoints.enabled = false\n",
+	         topic);
+	mm2_start(&the_mm2, src, dst, body);
+	deadline = ktest_now_ms() + WAIT_MS;
+	while (ktest_partitions(b, topic) != 1 || ktest_count(b, topic) < 100) {
+		mm2_alive(&the_mm2);
+		if (ktest_now_ms() > deadline) {
+			mm2_log_tail(&the_mm2);
+			fail_msg("MirrorMaker 2 did not copy %s within %d ms", topic, WAIT_MS);
+		}
+		ktest_pause();
+	}
+	assert_true(mm2_stop(&the_mm2, 60000) != -1);
+	assert_int_equal(ktest_count(b, topic), 100);
+	/* made on b before the switch */
+	ktest_produce_seq("b", topic, 0, "k", "b", 0, 20);
+
+	alias(pre, sizeof(pre), "aa");
+	snprintf(cl_a, sizeof(cl_a), "%sA", pre);
+	snprintf(cl_b, sizeof(cl_b), "%sB", pre);
+	ktest_flow_yaml(yaml, sizeof(yaml), "fwd", cl_a, cl_b, topic, common, extra);
+	ktest_flow_yaml(yaml, sizeof(yaml), "back", cl_b, cl_a, topic, common, extra);
+	ktest_start_aliased(d, pre, NULL, yaml);
+	pa = probe("a", "b", topic, "pa", 120);
+	pb = probe("b", "a", topic, "pb", 100 + pa);
+	ktest_produce_seq("a", topic, 0, "k", "a2", 0, 50);
+	ktest_produce_seq("b", topic, 0, "k", "b2", 0, 50);
+	ktest_wait_count(a, topic, 100 + pa + 50 + 50 + (pb - first_of("a", topic, "pb")), WAIT_MS);
+	ktest_status_wait_caught_up(d, "fwd", a, topic, 1, WAIT_MS);
+	ktest_status_wait_caught_up(d, "back", b, topic, 1, WAIT_MS);
+	{
+		const char *const flows[] = {"fwd", "back"};
+		for (int i = 0; i < 2; i++)
+			ktest_status_wait(d, flows[i], "runs",
+			                  ktest_status_wait(d, flows[i], "runs", 0, WAIT_MS) + 3,
+			                  WAIT_MS);
+	}
+	ktest_status_wait_caught_up(d, "fwd", a, topic, 1, WAIT_MS);
+	ktest_status_wait_caught_up(d, "back", b, topic, 1, WAIT_MS);
+	{
+		const ktest_tagged_t on_a[] = {{"a", 100, NULL, 0},
+		                               {"pa", pa, NULL, 0},
+		                               {"a2", 50, NULL, 0},
+		                               {"pb", pb, idb, first_of("a", topic, "pb")},
+		                               {"b2", 50, idb, 0}},
+		                     on_b[] = {{"a", 100, NULL, 0},
+		                               {"b", 20, NULL, 0},
+		                               {"pa", pa, ida, first_of("b", topic, "pa")},
+		                               {"a2", 50, ida, 0},
+		                               {"pb", pb, NULL, 0},
+		                               {"b2", 50, NULL, 0}};
+		ktest_assert_tagged_once("a", topic, KTEST_PROV_HEADER, on_a, 5);
+		ktest_assert_tagged_once("b", topic, KTEST_PROV_HEADER, on_b, 6);
+	}
+	/* what MM2 copied reached back only as far as the flow that drops it */
+	assert_int_equal(ktest_status_wait(d, "back", "provenance_dropped", 0, WAIT_MS),
+	                 pa - first_of("b", topic, "pa") + 50);
+	ktest_daemon_finish(d);
+	mm2_cleanup(&the_mm2);
+	ktest_destroy(a);
+	ktest_destroy(b);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_mm2_then_kmirror, teardown),
 	    cmocka_unit_test_teardown(test_junk_offset_sync, teardown),
+	    cmocka_unit_test_teardown(test_mm2_then_active_active, teardown),
 	};
 	int failed;
 
