@@ -82,10 +82,19 @@ rd_kafka_t *km_client_new(km_flow_t *f, rd_kafka_type_t type, const char *role,
  * that owns a fixed share of the partitions. */
 static rd_kafka_t *make_producer(km_flow_t *f, int idx, char *errstr, size_t errstr_size) {
 	char qmsgs[32], role[32];
-	/* kmirror's defaults; the config's properties override them. */
+	/* kmirror's defaults; the config's properties override them.
+	 * Batches of 1,040,000 bytes (librdkafka caps one at the lesser of
+	 * batch.size and message.max.bytes, before compression): a source
+	 * batch a librdkafka producer filled to its default 1,000,000 bytes
+	 * still fits in one with the provenance header added to every record
+	 * when they are 1 KiB or more. At 1,000,000 it did not, and each went
+	 * out as a full batch and a small one, a produce request more
+	 * (docs/BENCHMARKS.md). Brokers take a batch of up to max.message.bytes
+	 * (1,048,588 by default) after compression; lz4, zstd and gzip grow
+	 * incompressible data by less than the 8 KiB left. */
 	const char *defaults[] = {"acks", "all", "enable.idempotence", "true", "compression.type",
-	                          "lz4", "linger.ms", "5", "batch.size", "1000000",
-	                          "batch.num.messages", "10000",
+	                          "lz4", "linger.ms", "5", "batch.size", "1040000",
+	                          "message.max.bytes", "1048576", "batch.num.messages", "10000",
 	                          /* never give up on a record: the in-flight bound holds
 	                           * the source back while the target is away */
 	                          "message.timeout.ms", "0", "queue.buffering.max.kbytes",
@@ -172,7 +181,7 @@ size_t km_producer_batch_size(rd_kafka_t *rk) {
 
 	if (rd_kafka_conf_get(rd_kafka_conf(rk), "batch.size", buf, &len) != RD_KAFKA_CONF_OK ||
 	    (v = atoll(buf)) <= 0)
-		return 1000000;
+		return 1040000;
 	return (size_t)v;
 }
 

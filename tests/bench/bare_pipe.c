@@ -139,7 +139,8 @@ int main(int argc, char **argv) {
 	bench_set(pconf, "enable.idempotence", "true");
 	bench_set(pconf, "compression.type", "lz4");
 	bench_set(pconf, "linger.ms", "5");
-	bench_set(pconf, "batch.size", "1000000");
+	bench_set(pconf, "batch.size", "1040000");
+	bench_set(pconf, "message.max.bytes", "1048576");
 	bench_set(pconf, "batch.num.messages", "10000");
 	bench_set(pconf, "message.timeout.ms", "0");
 	bench_set(pconf, "queue.buffering.max.kbytes", "1048576");
