@@ -253,9 +253,6 @@ static rd_kafka_resp_err_t user_produce(const char *topic) {
 	return res;
 }
 
-/* Reads partition 0 of @p topic on b from its start as the ordinary user
- * (assigned, in @p group, which it may use): the records read before
- * @p want or an error. */
 /* Waits until the ordinary user may produce to @p topic on b: a binding
  * just created reaches the broker's authorizer through the metadata log,
  * a moment after CreateAcls answered. The last answer. */
@@ -286,6 +283,9 @@ static void describe_until(rd_kafka_t *b, const char *topic, km_acl_list_t *l, c
 	}
 }
 
+/* Reads partition 0 of @p topic on b from its start as the ordinary user
+ * (assigned, in @p group, which it may use): the records read before
+ * @p want or an error. */
 static int user_consume(const char *topic, const char *group, int want, rd_kafka_resp_err_t *err) {
 	char errstr[512];
 	rd_kafka_conf_t *conf = user_conf("b");
