@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,39 @@ void ktest_pause(void) {
 	nap();
 }
 
+int ktest_testbed(const char *args, char *out, size_t out_size) {
+	const char *src = getenv("KM_TEST_SRCDIR");
+	char cmd[1024], line[256] = "";
+	FILE *fp;
+	int st;
+
+	if (!src || !*src)
+		fail_msg("KM_TEST_SRCDIR is not set: run the test through make");
+	if (snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' %s", src, args) >=
+	    (int)sizeof(cmd))
+		fail_msg("testbed %s: the command is longer than %zu bytes", args, sizeof(cmd) - 1);
+	fflush(stdout);
+	if (!(fp = popen(cmd, "r")))
+		fail_msg("popen %s: %s", cmd, strerror(errno));
+	if (!fgets(line, sizeof(line), fp))
+		line[0] = '\0';
+	while (fgetc(fp) != EOF) /* the rest of its output, unread: not wanted */
+		;
+	st = pclose(fp);
+	line[strcspn(line, "\n")] = '\0';
+	if (out && out_size)
+		snprintf(out, out_size, "%s", line);
+	if (st == -1) {
+		ktest_note("testbed %s: cannot wait for it: %s", args, strerror(errno));
+		return -1;
+	}
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (st)
+		ktest_note("testbed %s failed with exit status %d (its messages are above)", args,
+		           st);
+	return st;
+}
+
 ktest_daemon_t ktest_the_daemon;
 
 int ktest_daemon_teardown(void **state) {
@@ -583,6 +617,14 @@ int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, 
 		}
 		nap();
 	}
+}
+
+void ktest_let_flows_look(ktest_daemon_t *d, const char *const *flows, int cnt, int more,
+                          int timeout_ms) {
+	for (int i = 0; i < cnt; i++)
+		ktest_status_wait(d, flows[i], "runs",
+		                  ktest_status_wait(d, flows[i], "runs", 1, timeout_ms) + more,
+		                  timeout_ms);
 }
 
 void ktest_status_wait_text(ktest_daemon_t *d, const char *flow, const char *text, int timeout_ms) {
@@ -1063,6 +1105,27 @@ const char *ktest_cluster_id(const char *cluster, char *buf, size_t size) {
 	return buf;
 }
 
+int ktest_tagged_index(const ktest_rec_t *r, char *buf, size_t size, size_t *tag_len) {
+	size_t len = r->value_len < size ? r->value_len : size - 1;
+	const char *dash;
+	char *end;
+	long i;
+
+	buf[0] = '\0';
+	if (!r->value)
+		return -1;
+	memcpy(buf, r->value, len);
+	buf[len] = '\0';
+	if (len < r->value_len || !(dash = strrchr(buf, '-')) || dash[1] < '0' || dash[1] > '9')
+		return -1;
+	errno = 0;
+	i = strtol(dash + 1, &end, 10);
+	if (*end || errno || i > INT_MAX)
+		return -1;
+	*tag_len = (size_t)(dash - buf);
+	return (int)i;
+}
+
 void ktest_assert_tagged_once(const char *cluster, const char *topic, const char *header,
                               const ktest_tagged_t *want, int cnt) {
 	size_t rn, total = 0, twice = 0, bad_prov = 0,
@@ -1077,22 +1140,16 @@ void ktest_assert_tagged_once(const char *cluster, const char *topic, const char
 	assert_non_null(seen = calloc(base[cnt] + 1, 1));
 	for (size_t j = 0; j < rn; j++) {
 		char v[64];
-		const char *dash, *h;
-		int k, i;
-		if (!r[j].value || r[j].value_len >= sizeof(v))
-			fail_msg("%s on %s offset %" PRId64 ": an unexpected record", topic,
-			         cluster, r[j].offset);
-		memcpy(v, r[j].value, r[j].value_len);
-		v[r[j].value_len] = '\0';
-		if (!(dash = strrchr(v, '-')))
-			fail_msg("%s on %s: unexpected value '%s'", topic, cluster, v);
-		for (k = 0; k < cnt && (strlen(want[k].tag) != (size_t)(dash - v) ||
-		                        memcmp(want[k].tag, v, (size_t)(dash - v)));
+		const char *h;
+		size_t tag_len = 0;
+		int k, i = ktest_tagged_index(&r[j], v, sizeof(v), &tag_len);
+		for (k = 0; i >= 0 && k < cnt &&
+		            (strlen(want[k].tag) != tag_len || memcmp(want[k].tag, v, tag_len));
 		     k++)
 			;
-		i = atoi(dash + 1);
-		if (k == cnt || i < want[k].from || i >= want[k].n)
-			fail_msg("%s on %s: unexpected value '%s'", topic, cluster, v);
+		if (i < 0 || k == cnt || i < want[k].from || i >= want[k].n)
+			fail_msg("%s on %s offset %" PRId64 ": unexpected value '%s'", topic,
+			         cluster, r[j].offset, r[j].value ? v : "(null)");
 		if (seen[base[k] + (size_t)(i - want[k].from)]++)
 			twice++;
 		h = ktest_header(&r[j], header, buf, sizeof(buf));

@@ -121,6 +121,12 @@ void ktest_daemon_cleanup(ktest_daemon_t *d);
  * after @p timeout_ms, showing the status and the log's tail. */
 int64_t ktest_status_wait(ktest_daemon_t *d, const char *flow, const char *key, int64_t min,
                           int timeout_ms);
+/* Lets each of the @p cnt flows @p flows list its topics another @p more
+ * times: waits until its first listing is done, then until the "runs" of
+ * its first task (topic discovery) is @p more above what it was then, flow
+ * after flow. */
+void ktest_let_flows_look(ktest_daemon_t *d, const char *const *flows, int cnt, int more,
+                          int timeout_ms);
 /* The status of flow @p flow as text (caller frees), or NULL. */
 char *ktest_status_flow(ktest_daemon_t *d, const char *flow);
 /* Waits until the status of @p flow holds @p text (e.g. "\"last_error\":\"\""). */
@@ -186,6 +192,14 @@ int ktest_daemon_teardown(void **state);
 void ktest_daemon_finish(ktest_daemon_t *d);
 /* The polling interval of condition waits (never a wait by itself). */
 void ktest_pause(void);
+/* Runs tests/kafka/testbed (of KM_TEST_SRCDIR) with @p args (shell words,
+ * e.g. "restart b") on the bed of this run (the environment's
+ * KM_TESTBED_DIR), its stderr going to the test's. Its first line of
+ * output goes to @p out (NULL: not wanted; the output is read to its end
+ * and dropped either way). Returns its exit status (128+N when signal N
+ * killed it, -1 when it could not be waited for), after a TAP comment
+ * saying which command failed when that is not 0. */
+int ktest_testbed(const char *args, char *out, size_t out_size);
 
 /* A TAP comment line ("# ..."), e.g. what a broker answered, for the log. */
 void ktest_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -329,6 +343,11 @@ typedef struct ktest_tagged {
 	const char *prov;
 	int from;
 } ktest_tagged_t;
+/* The i of @p r's value "<tag>-<i>" (the tag ends at the value's last '-',
+ * i is decimal digits); the value as a string in @p buf (cut to fit) and
+ * the tag's length in @p tag_len. -1 when the value is null ("" in @p
+ * buf), does not fit @p buf, or is not of that form. */
+int ktest_tagged_index(const ktest_rec_t *r, char *buf, size_t size, size_t *tag_len);
 /* Fails the test unless @p topic on @p cluster holds exactly the records of
  * the @p cnt tags of @p want (no other value, none twice, none missing),
  * each with its header @p header as @p want says. */

@@ -260,10 +260,8 @@ static void test_heartbeats_no_cycle(void **state) {
 	wait_heartbeats("a", "hbB.heartbeats", "hbA", "hbB", t0, 2);
 	/* three more topic listings of each flow after both mirrors exist */
 	{
-		int64_t ab = ktest_status_wait(d, "ab", "runs", 1, WAIT_MS);
-		int64_t ba = ktest_status_wait(d, "ba", "runs", 1, WAIT_MS);
-		ktest_status_wait(d, "ab", "runs", ab + 3, WAIT_MS);
-		ktest_status_wait(d, "ba", "runs", ba + 3, WAIT_MS);
+		const char *const flows[] = {"ab", "ba"};
+		ktest_let_flows_look(d, flows, 2, 3, WAIT_MS);
 	}
 	assert_int_equal(ktest_partitions(a, "hbB.hbA.heartbeats"), -1);
 	assert_int_equal(ktest_partitions(b, "hbA.hbB.heartbeats"), -1);
@@ -277,7 +275,7 @@ static void test_heartbeats_no_cycle(void **state) {
 static void test_heartbeats_off(void **state) {
 	ktest_daemon_t *d = &ktest_the_daemon;
 	char topic[128], yaml[1024] = "", on[1024] = "";
-	int64_t t0 = km_wall_ms(), runs;
+	int64_t t0 = km_wall_ms();
 
 	(void)state;
 	data_topic(topic, sizeof(topic), "hboff", 10);
@@ -285,8 +283,7 @@ static void test_heartbeats_off(void **state) {
 	start(d, NULL, yaml);
 	ktest_status_wait(d, "hboff", "records", 10, WAIT_MS);
 	/* the topics task ran again twice after the copy: 2 s, 10 intervals */
-	runs = ktest_status_wait(d, "hboff", "runs", 1, WAIT_MS);
-	ktest_status_wait(d, "hboff", "runs", runs + 2, WAIT_MS);
+	ktest_let_flows_look(d, (const char *const[]){"hboff"}, 1, 2, WAIT_MS);
 	assert_int_equal(heartbeats("b", "heartbeats", "hbA", "hbB", t0), 0);
 	assert_int_equal(heartbeats("a", "heartbeats", "hbB", "hbA", t0), 0);
 	ktest_status_wait_text(d, "hboff", "\"heartbeats\":0,", WAIT_MS);

@@ -60,15 +60,14 @@ static void test_healthy_start_no_warning(void **state) {
  * is reachable again, with how long it was not. The copy goes on. */
 static void test_target_outage_logged_once(void **state) {
 	ktest_daemon_t *d = &ktest_the_daemon;
-	const char *bed = getenv("KM_TESTBED_DIR"), *src = getenv("KM_TEST_SRCDIR");
+	const char *bed = getenv("KM_TESTBED_DIR");
 	rd_kafka_t *admin;
-	char topic[128], path[512], cmd[1024];
+	char topic[128], path[512];
 	FILE *fp;
 	long pid = 0;
 
 	(void)state;
 	assert_non_null(bed);
-	assert_non_null(src);
 	start_copy(d, "logdown", topic, sizeof(topic));
 	snprintf(path, sizeof(path), "%s/b/pid", bed);
 	assert_non_null(fp = fopen(path, "r"));
@@ -77,8 +76,7 @@ static void test_target_outage_logged_once(void **state) {
 	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
 	ktest_log_wait(d, "cluster b: unreachable: ", WAIT_MS);
 	/* the same data and ports again (nothing to stop: it is dead) */
-	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' restart b >/dev/null", src);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ktest_testbed("restart b", NULL, 0), 0);
 	ktest_log_wait(d, "cluster b: reachable again (unreachable for ", WAIT_MS);
 	admin = ktest_producer("a", NULL);
 	for (int32_t p = 0; p < 3; p++)

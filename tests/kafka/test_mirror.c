@@ -125,10 +125,7 @@ static void crash_run(const char *name, int restart_target) {
 	assert_int_equal(pthread_create(&lp.thr, NULL, live_produce, &lp), 0);
 	ktest_wait_count(badmin, mirror, CRASH_RECORDS / 8, COPY_TIMEOUT_MS);
 	if (restart_target) {
-		char cmd[512];
-		snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' restart b >/dev/null",
-		         getenv("KM_TEST_SRCDIR"));
-		assert_int_equal(system(cmd), 0);
+		assert_int_equal(ktest_testbed("restart b", NULL, 0), 0);
 		/* copying goes on through the restart */
 		ktest_wait_count(badmin, mirror, ktest_count(badmin, mirror) + 10000,
 		                 COPY_TIMEOUT_MS);
@@ -170,7 +167,7 @@ static void test_kill9_target_restart(void **state) {
 /* The target goes away and comes back: the flow's last_error says so
  * while it is away and is cleared once the target acknowledges again. */
 static void test_target_outage_error_ends(void **state) {
-	char topic[128], mirror[160], yaml[1024], cmd[512];
+	char topic[128], mirror[160], yaml[1024];
 	rd_kafka_t *admin = ktest_producer("a", NULL);
 	rd_kafka_t *badmin = ktest_producer("b", NULL);
 	ktest_daemon_t d;
@@ -184,15 +181,11 @@ static void test_target_outage_error_ends(void **state) {
 	ktest_daemon_config(&d, yaml);
 	ktest_daemon_start(&d, NULL);
 	ktest_status_wait(&d, topic, "records", 1000, COPY_TIMEOUT_MS);
-	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' stop b >/dev/null",
-	         getenv("KM_TEST_SRCDIR"));
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ktest_testbed("stop b", NULL, 0), 0);
 	ktest_produce_plain(topic, 1, 1000, 1000);
 	/* an error of the target while it is away */
 	ktest_status_wait(&d, topic, "last_error_at", 1, COPY_TIMEOUT_MS);
-	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' start b >/dev/null",
-	         getenv("KM_TEST_SRCDIR"));
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ktest_testbed("start b", NULL, 0), 0);
 	ktest_status_wait(&d, topic, "records", 2000, COPY_TIMEOUT_MS);
 	ktest_status_wait_text(&d, topic, "\"last_error\":\"\"", COPY_TIMEOUT_MS);
 	ktest_status_wait_text(&d, topic, "\"last_error_at\":null", 1000);

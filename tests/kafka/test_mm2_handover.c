@@ -652,19 +652,16 @@ static int probe(const char *from, const char *to, const char *topic, const char
 
 /* The least i of the records "<tag>-<i>" of @p topic on @p cluster. */
 static int first_of(const char *cluster, const char *topic, const char *tag) {
-	size_t n, len = strlen(tag);
+	size_t n, tag_len = 0;
 	ktest_rec_t *r = ktest_read_all(cluster, topic, &n);
 	int least = -1;
 
 	for (size_t j = 0; j < n; j++) {
 		char v[64];
-		if (!r[j].value || r[j].value_len >= sizeof(v) || r[j].value_len <= len + 1 ||
-		    memcmp(r[j].value, tag, len) || ((const char *)r[j].value)[len] != '-')
-			continue;
-		memcpy(v, r[j].value, r[j].value_len);
-		v[r[j].value_len] = '\0';
-		if (least < 0 || atoi(v + len + 1) < least)
-			least = atoi(v + len + 1);
+		int i = ktest_tagged_index(&r[j], v, sizeof(v), &tag_len);
+		if (i >= 0 && tag_len == strlen(tag) && !memcmp(v, tag, tag_len) &&
+		    (least < 0 || i < least))
+			least = i;
 	}
 	ktest_recs_free(r, n);
 	if (least < 0)
@@ -735,10 +732,7 @@ static void test_mm2_then_active_active(void **state) {
 	ktest_status_wait_caught_up(d, "back", b, topic, 1, WAIT_MS);
 	{
 		const char *const flows[] = {"fwd", "back"};
-		for (int i = 0; i < 2; i++)
-			ktest_status_wait(d, flows[i], "runs",
-			                  ktest_status_wait(d, flows[i], "runs", 0, WAIT_MS) + 3,
-			                  WAIT_MS);
+		ktest_let_flows_look(d, flows, 2, 3, WAIT_MS);
 	}
 	ktest_status_wait_caught_up(d, "fwd", a, topic, 1, WAIT_MS);
 	ktest_status_wait_caught_up(d, "back", b, topic, 1, WAIT_MS);

@@ -102,38 +102,9 @@ static void produce_interleaved(rd_kafka_t **rks, const char *const *tags, int c
 		ktest_flush(rks[k]);
 }
 
-/* Runs `testbed @p args` on the bed of this run; its first line of output
- * into @p out (NULL: not wanted). */
-static void testbed(const char *args, char *out, size_t size) {
-	const char *src = getenv("KM_TEST_SRCDIR");
-	char cmd[1024], line[256] = "";
-	FILE *fp;
-
-	assert_non_null(src);
-	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' %s", src, args);
-	assert_non_null(fp = popen(cmd, "r"));
-	if (!fgets(line, sizeof(line), fp))
-		line[0] = '\0';
-	while (fgetc(fp) != EOF)
-		;
-	if (pclose(fp) != 0)
-		fail_msg("testbed %s failed", args);
-	line[strcspn(line, "\n")] = '\0';
-	if (out)
-		snprintf(out, size, "%s", line);
-}
-
 /* The value of @p key in the flow's status, exactly now. */
 static int64_t status_now(ktest_daemon_t *d, const char *flow, const char *key) {
 	return ktest_status_wait(d, flow, key, 0, WAIT_MS);
-}
-
-/* Waits until every flow's "runs" (of its first task) moved @p more past
- * now: the flows looked again. */
-static void let_flows_look(ktest_daemon_t *d, const char *const *flows, int cnt, int more) {
-	for (int i = 0; i < cnt; i++)
-		ktest_status_wait(d, flows[i], "runs", status_now(d, flows[i], "runs") + more,
-		                  WAIT_MS);
 }
 
 /* Records made on a ("a-..."): those flow ab copies; the others on a came
@@ -201,7 +172,7 @@ static void test_active_active(void **state) {
 	ktest_status_wait_caught_up(d, "ba", rks[1], topic, PARTITIONS, WAIT_MS);
 	ktest_status_wait(d, "ab", "provenance_dropped", n, WAIT_MS);
 	ktest_status_wait(d, "ba", "provenance_dropped", n, WAIT_MS);
-	let_flows_look(d, flows, 2, 3);
+	ktest_let_flows_look(d, flows, 2, 3, WAIT_MS);
 	ktest_status_wait_caught_up(d, "ab", rks[0], topic, PARTITIONS, WAIT_MS);
 	ktest_status_wait_caught_up(d, "ba", rks[1], topic, PARTITIONS, WAIT_MS);
 	/* nothing looped: the counts stayed put, and match the copies */
@@ -264,7 +235,7 @@ static void test_ring(void **state) {
 	/* each flow drops what the ring brought back to its target's door */
 	for (int k = 0; k < 3; k++)
 		ktest_status_wait(d, flows[k], "provenance_dropped", n, WAIT_MS);
-	let_flows_look(d, flows, 3, 3);
+	ktest_let_flows_look(d, flows, 3, 3, WAIT_MS);
 	for (int k = 0; k < 3; k++) {
 		ktest_status_wait_caught_up(d, flows[k], rks[k], topic, PARTITIONS, WAIT_MS);
 		assert_int_equal(ktest_count(rks[k], topic), 3 * (int64_t)n);
@@ -339,7 +310,7 @@ static int a_stopped;
 
 static int late_teardown(void **state) {
 	if (a_stopped) {
-		testbed("start a", NULL, 0);
+		assert_int_equal(ktest_testbed("start a", NULL, 0), 0);
 		a_stopped = 0;
 	}
 	return ktest_daemon_teardown(state);
@@ -364,7 +335,7 @@ static void test_id_late(void **state) {
 	ktest_destroy(a);
 	for (int p = 0; p < PARTITIONS; p++)
 		ktest_produce_seq("a", topic, p, "k", "late", p * n, n);
-	testbed("stop a", NULL, 0);
+	assert_int_equal(ktest_testbed("stop a", NULL, 0), 0);
 	a_stopped = 1;
 	flow(yaml, sizeof(yaml), "late", "pvA", "pvB", topic, NULL);
 	start(d, NULL, yaml);
@@ -375,7 +346,7 @@ static void test_id_late(void **state) {
 	/* (last_error may name another failure of the down cluster by now) */
 	ktest_status_wait_text(d, "late", "\"data_state\":\"waiting for cluster ids\"", WAIT_MS);
 	assert_int_equal(ktest_status_wait(d, "late", "records", 0, WAIT_MS), 0);
-	testbed("start a", NULL, 0);
+	assert_int_equal(ktest_testbed("start a", NULL, 0), 0);
 	a_stopped = 0;
 	ktest_log_wait(d, "flow late: cluster pvA has the id ", WAIT_MS);
 	b = ktest_producer("b", NULL);
@@ -410,7 +381,7 @@ static void test_rebuilt(void **state) {
 	ktest_status_wait_caught_up(d, "ba", rks[1], topic, PARTITIONS, WAIT_MS);
 	ktest_destroy(rks[1]);
 
-	testbed("rebuild b", idb2, sizeof(idb2));
+	assert_int_equal(ktest_testbed("rebuild b", idb2, sizeof(idb2)), 0);
 	assert_true(!strncmp(idb2, "b_id=", 5));
 	memmove(idb2, idb2 + 5, strlen(idb2 + 5) + 1);
 	assert_string_not_equal(idb2, idb);
@@ -456,7 +427,7 @@ static void test_rebuilt(void **state) {
 	ktest_status_wait_caught_up(d, "ba2", rks[1], topic, PARTITIONS, WAIT_MS);
 	{
 		const char *const flows[] = {"ab2", "ba2"};
-		let_flows_look(d, flows, 2, 3);
+		ktest_let_flows_look(d, flows, 2, 3, WAIT_MS);
 	}
 	ktest_status_wait_caught_up(d, "ab2", rks[0], topic, PARTITIONS, WAIT_MS);
 	ktest_status_wait_caught_up(d, "ba2", rks[1], topic, PARTITIONS, WAIT_MS);

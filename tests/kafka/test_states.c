@@ -132,14 +132,6 @@ static void wait_committed(const char *cluster, const char *group, const char *t
 	}
 }
 
-static void testbed(const char *verb, const char *name) {
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "'%s/tests/kafka/testbed' %s %s >/dev/null",
-	         getenv("KM_TEST_SRCDIR"), verb, name);
-	assert_int_equal(system(cmd), 0);
-}
-
 /* A flow's topic under test (2 partitions) and its clock (1), by name. */
 typedef struct names {
 	char topic[128], clock[128], mirror[160];
@@ -297,7 +289,7 @@ static void test_failover_source_down(void **state) {
 	/* past the end on b (a tool's mistake, say): failover brings it back */
 	ktest_commit("b", group, mirror, 1, 100000);
 
-	testbed("stop", "a");
+	assert_int_equal(ktest_testbed("stop a", NULL, 0), 0);
 	snprintf(args, sizeof(args), AUTH " failover stfail %s --timeout 150", topic);
 	ctl_expect(args, 0, "every topic is STOPPED");
 	assert_true(ktest_daemon_alive(d));
@@ -311,7 +303,7 @@ static void test_failover_source_down(void **state) {
 	wait_field("stfail", topic, "mirror_state", "STOPPED");
 
 	/* the source back, with more records: still not copied */
-	testbed("start", "a");
+	assert_int_equal(ktest_testbed("start a", NULL, 0), 0);
 	ktest_produce_plain(topic, 2, 400, 100);
 	tick(d, "stfail", clock, &ticks);
 	assert_int_equal(ktest_count(b, mirror), 410);
