@@ -2,7 +2,8 @@
 #   make check            unit tests (no Kafka), milliseconds each; the
 #                         real-Kafka tests report SKIP without a test bed
 #   make check-unit       the unit tests alone (with the SDK install test,
-#                         tests/unit/test_sdk_install.sh)
+#                         tests/unit/test_sdk_install.sh, and the benchmark's
+#                         option errors, tests/bench/test_options)
 #   make check-valgrind   the unit tests under valgrind
 #   make check-kafka      suites against real Kafka brokers (tests/kafka/testbed);
 #                         KAFKA_VERSION picks the broker version
@@ -44,7 +45,7 @@ EXTRA_DIST += \
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS) $(KAFKA_TESTS)
-TESTS += $(UNIT_TESTS) $(UNIT_SH_TESTS) $(KAFKA_TESTS)
+TESTS += $(UNIT_TESTS) $(UNIT_SH_TESTS) $(BENCH_SH_TESTS) $(KAFKA_TESTS)
 
 check_LTLIBRARIES = tests/kafka/libktest.la
 tests_kafka_libktest_la_SOURCES = tests/kafka/ktest.c tests/kafka/ktest.h
@@ -67,7 +68,7 @@ VALGRIND_FLAGS = -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 
 check-unit: $(UNIT_TESTS)
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS) $(UNIT_SH_TESTS)' \
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS) $(UNIT_SH_TESTS) $(BENCH_SH_TESTS)' \
 		TEST_SUITE_LOG=tests/unit-suite.log
 
 check-valgrind: $(UNIT_TESTS)

@@ -25,6 +25,11 @@ EXTRA_DIST += tests/bench/run tests/bench/keep90.lua tests/bench/README.md tests
 	tests/bench/proxy tests/bench/toxiproxy/go.mod tests/bench/toxiproxy/go.sum \
 	tests/bench/toxiproxy/tools.go
 
+# tests/bench/run's refusals of bad options, run by make check in the unit
+# tier (tests/local.mk): it builds nothing and starts no broker.
+BENCH_SH_TESTS = tests/bench/test_options
+EXTRA_DIST += $(BENCH_SH_TESTS)
+
 bench-programs: tests/bench/bare_pipe tests/bench/kbench tests/bench/klat core/kmirrord $(plugins_LTLIBRARIES)
 
 bench: bench-programs
