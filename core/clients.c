@@ -144,6 +144,7 @@ static void wake_on_events(km_flow_t *f, rd_kafka_t *rk) {
 void km_producers_destroy(km_flow_t *f) {
 	km_clients_t *cl = &f->d.cl;
 
+	km_stall_reset(f);
 	for (int i = 0; i < cl->nprod; i++) {
 		if (cl->producers[i])
 			rd_kafka_destroy(cl->producers[i]);

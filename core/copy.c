@@ -181,13 +181,22 @@ static void go_on(km_flow_t *f) {
 
 static int poll_producers(km_flow_t *f) {
 	km_clients_t *cl = &f->d.cl;
-	int served = 0;
+	int served = 0, n;
 
-	for (int i = 0; i < cl->nprod; i++)
-		served += rd_kafka_poll(cl->producers[i], 0);
+	/* reports (or errors) say the connection answers (stall.c) */
+	for (int i = 0; i < cl->nprod; i++) {
+		if ((n = rd_kafka_poll(cl->producers[i], 0))) {
+			km_stall_heard(f, i, km_mono_ms());
+			served += n;
+		}
+	}
 	if (cl->oproducer)
 		served += rd_kafka_poll(cl->oproducer, 0);
-	return served + rd_kafka_poll(cl->pproducer, 0);
+	if ((n = rd_kafka_poll(cl->pproducer, 0))) {
+		km_stall_heard(f, KM_STALL_PROGRESS, km_mono_ms());
+		served += n;
+	}
+	return served;
 }
 
 void km_copy_serve_acks(km_flow_t *f, int timeout_ms) {

@@ -515,6 +515,7 @@ void *km_data_main(void *arg) {
 		}
 		km_copy_serve_acks(f, 0);
 		now = km_mono_ms();
+		km_stall_check(f, now);
 		km_copy_retry_held(f, now);
 		/* a timer's records carry the source's id too: none before it is known */
 		if (f->pipeline.cnt && (!f->prov_on || d->prov.known))
@@ -570,6 +571,7 @@ void *km_data_main(void *arg) {
 			break;
 		km_flow_beat(&f->data_due_ms, km_mono_ms(), 0);
 		km_copy_serve_acks(f, 50);
+		km_stall_check(f, km_mono_ms());
 		km_flow_take_tmeta(f);
 		km_copy_retry_held(f, km_mono_ms());
 		/* what was popped is stored even while some entry is stuck */

@@ -13,6 +13,7 @@
  *                   progress_writer.c  progress records on the target
  *                   offset_syncs.c     offset syncs; translations asked for
  *                   clients.c     the consumer and producers (rebuilt here)
+ *                   stall.c       producers paused while the target does not answer
  *                   inflight.c    the entry pool and per-partition queues
  *   control thread  control.c     progress loading, then a table of tasks:
  *                   task_topics.c discovery and mirror-topic creation
@@ -221,6 +222,16 @@ typedef struct km_data {
 		int64_t due_ms;     /* the next attempt (mono ms) */
 		int64_t backoff_ms; /* the wait before the next after that */
 	} rb;                       /* the producer rebuild */
+	struct {
+		/* per producer connection, then the progress producer's (KM_STALL_PROGRESS) */
+		int64_t heard_ms[KM_MAX_CONNECTIONS + 1];  /* mono: last report, or none due */
+		int64_t paused_ms[KM_MAX_CONNECTIONS + 1]; /* mono: when it was paused; 0: not */
+		int64_t since_ms[KM_MAX_CONNECTIONS + 1];  /* mono: the stall's start; 0: none */
+		rd_kafka_topic_partition_list_t
+		    *paused[KM_MAX_CONNECTIONS + 1]; /* what was paused */
+		int64_t cpu_ns, cpu_ms;              /* the process's CPU time at mono ms cpu_ms */
+		double busy;                         /* its share of a core in the last sample */
+	} stall;
 	int64_t test_fatal_after;
 	const char *test_stall_file; /* KMIRROR_TEST_STALL_FILE: no beat while it exists */
 	/* offset syncs (offset_syncs.c) */
@@ -248,6 +259,30 @@ typedef struct km_data {
 		uint64_t gen;
 	} prov;
 } km_data_t;
+
+/* ---- producers paused while the target does not answer (stall.c) ---- */
+
+/* librdkafka's idempotent producer busy-waits while a partition's next
+ * batch is ready and the one before is not yet acknowledged. While a
+ * target broker does not answer at all, that would take every core for as
+ * long as it does not: a connection with records outstanding and no
+ * delivery report for KM_STALL_MS, while the process burns half a core or
+ * more, has its partitions paused (librdkafka
+ * computes no wake-up for a paused partition), and resumed at its next
+ * report or error event, and every KM_STALL_PROBE_MS in case nothing is
+ * left in flight to be reported (paused again if it spins again). */
+#define KM_STALL_MS       1000
+#define KM_STALL_PROBE_MS 5000
+#define KM_STALL_PROGRESS KM_MAX_CONNECTIONS /* the progress producer's index */
+
+/* Connection @p conn (KM_STALL_PROGRESS: the progress producer's) served
+ * delivery reports at @p now: it answers. */
+void km_stall_heard(km_flow_t *f, int conn, int64_t now);
+/* Pauses connections that stopped answering, resumes paused ones when
+ * their probe is due; once per loop of the data thread. */
+void km_stall_check(km_flow_t *f, int64_t now);
+/* Forgets every pause (the producers are destroyed or made anew). */
+void km_stall_reset(km_flow_t *f);
 
 /* ---- control-thread producers and heartbeats (task_heartbeats.c) ---- */
 

@@ -37,6 +37,7 @@ core_libkmcore_la_SOURCES = \
 	core/flow.c core/flow.h core/flow_int.h \
 	core/flow_cmd.c \
 	core/clients.c \
+	core/stall.c \
 	core/data_thread.c \
 	core/consume.c \
 	core/copy.c \

@@ -2,7 +2,8 @@
  * warning (the idempotent producers' first PID requests that meet a
  * coordinator still loading are info lines), and an outage of the target's
  * broker is one warning for the cluster and one line when it is reachable
- * again, however many clients retried how often.
+ * again, however many clients retried how often; a hung broker is one line
+ * per silent connection, and kmirrord does not busy-wait on it.
  *
  * Run it on fresh brokers (its own test bed) for the first case to meet
  * the loading coordinator. Every wait is on a condition with a deadline. */
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ktest.h"
 
@@ -102,10 +104,100 @@ static void test_target_outage_logged_once(void **state) {
 	ktest_daemon_finish(d);
 }
 
+/* The target's broker, stopped by test_target_hang_no_spin (0: none). */
+static long hung_pid;
+
+static long broker_pid(const char *cluster) {
+	const char *bed = getenv("KM_TESTBED_DIR");
+	char path[512];
+	long pid = 0;
+	FILE *fp;
+
+	assert_non_null(bed);
+	snprintf(path, sizeof(path), "%s/%s/pid", bed, cluster);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_int_equal(fscanf(fp, "%ld", &pid), 1);
+	fclose(fp);
+	return pid;
+}
+
+/* CPU seconds process @p pid has used (user and system). */
+static double cpu_s(pid_t pid) {
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	assert_non_null(fp = fopen(path, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* after the command name in parentheses: state, then 10 fields, then utime stime */
+	assert_non_null(p = strrchr(buf, ')'));
+	assert_int_equal(
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st), 2);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The target's broker hangs (SIGSTOP: its connections stay open, nothing
+ * is answered) while the flow has records to copy. librdkafka's idempotent
+ * producer would busy-wait on every core for as long as that lasts; the
+ * flow pauses the connections that went silent, says so once each, and
+ * resumes them when the broker answers again. Then every record is on the
+ * target once, in order. */
+static void test_target_hang_no_spin(void **state) {
+	ktest_daemon_t *d = &ktest_the_daemon;
+	rd_kafka_t *admin;
+	char topic[128], mirror[160];
+	double used, from;
+	int64_t until;
+
+	(void)state;
+	start_copy(d, "loghang", topic, sizeof(topic));
+	hung_pid = broker_pid("b");
+	assert_int_equal(kill((pid_t)hung_pid, SIGSTOP), 0);
+	/* three batches a partition: one goes out and is never answered, the
+	 * others wait behind it */
+	for (int32_t p = 0; p < 3; p++)
+		ktest_produce_seq("a", topic, p, "k", "v", 100, 30000);
+	ktest_log_wait(d, "loghang: the target has acknowledged nothing on producer connection",
+	               WAIT_MS);
+	/* the quantity measured is CPU over a stretch of the hang: 4 s of it */
+	from = cpu_s(d->pid);
+	until = ktest_now_ms() + 4000;
+	while (ktest_now_ms() < until)
+		usleep(100000);
+	used = cpu_s(d->pid) - from;
+	ktest_note("kmirrord used %.2f CPU s in 4 s of the target's hang", used);
+	/* spinning, it took both cores: 7.7 s; paused, 0.06 s, and a probe (every
+	 * 5 s, paused again within 0.2 s of spinning) may fall in the stretch */
+	assert_true(used < 2.0);
+
+	assert_int_equal(kill((pid_t)hung_pid, SIGCONT), 0);
+	hung_pid = 0;
+	ktest_log_wait(d, "loghang: the target answers producer connection", WAIT_MS);
+	admin = ktest_producer("a", NULL);
+	ktest_status_wait_caught_up(d, "loghang", admin, topic, 3, WAIT_MS);
+	ktest_destroy(admin);
+	snprintf(mirror, sizeof(mirror), "a.%s", topic);
+	ktest_assert_exact_copy(topic, mirror, 3, 3 * (100 + 30000));
+	ktest_daemon_finish(d);
+}
+
+/* Whatever failed, the broker runs again for the cases after. */
+static int hang_teardown(void **state) {
+	if (hung_pid)
+		kill((pid_t)hung_pid, SIGCONT);
+	hung_pid = 0;
+	return ktest_daemon_teardown(state);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_healthy_start_no_warning, ktest_daemon_teardown),
 	    cmocka_unit_test_teardown(test_target_outage_logged_once, ktest_daemon_teardown),
+	    cmocka_unit_test_teardown(test_target_hang_no_spin, hang_teardown),
 	};
 
 	ktest_require_testbed("a", "b", NULL);
