@@ -151,13 +151,11 @@ void km_stall_check(km_flow_t *f, int64_t now) {
 			continue; /* not silent long enough, or silent but nothing spins */
 		if (!d->stall.since_ms[c]) {
 			d->stall.since_ms[c] = d->stall.heard_ms[c];
-			km_notice(
-			    "flow %s: the target has acknowledged nothing on %s for %.1f s while "
-			    "it "
-			    "has records outstanding; its partitions are paused until it does, so "
-			    "that librdkafka does not busy-wait meanwhile",
-			    f->name, conn_name(name, sizeof(name), c),
-			    (double)(now - d->stall.heard_ms[c]) / 1000);
+			km_notice("flow %s: the target has acknowledged nothing on %s for %.1f s "
+			          "while it has records outstanding; its partitions are paused "
+			          "until it does, so that librdkafka does not busy-wait meanwhile",
+			          f->name, conn_name(name, sizeof(name), c),
+			          (double)(now - d->stall.heard_ms[c]) / 1000);
 		}
 		pause_conn(d, c, now);
 	}
