@@ -170,9 +170,10 @@ static void test_target_hang_no_spin(void **state) {
 		usleep(100000);
 	used = cpu_s(d->pid) - from;
 	ktest_note("kmirrord used %.2f CPU s in 4 s of the target's hang", used);
-	/* spinning, it took both cores: 7.7 s; paused, 0.55 to 0.9 s here (a
-	 * probe every 5 s, paused again once seen spinning, may fall in it) */
-	assert_true(used < 2.0);
+	/* spinning, it took both cores: 7.7 s; paused, 0.55 to 1.2 s here, the
+	 * most under ASan (a probe every 5 s, paused again once seen spinning,
+	 * may fall in it) */
+	assert_true(used < 3.0);
 
 	assert_int_equal(kill((pid_t)hung_pid, SIGCONT), 0);
 	hung_pid = 0;
