@@ -565,15 +565,18 @@ void *km_data_main(void *arg) {
 	while ((d->ifl.cnt || d->pw.active || d->ifl.stored < d->ifl.popped ||
 	        d->unsourced_inflight) &&
 	       km_mono_ms() < deadline) {
+		int64_t now;
+
 		/* what a fatal error leaves unacknowledged is copied again
 		 * from the progress at the next start */
 		if (atomic_load(&d->fatal) || d->rb.torn_down)
 			break;
 		km_flow_beat(&f->data_due_ms, km_mono_ms(), 0);
 		km_copy_serve_acks(f, 50);
-		km_stall_check(f, km_mono_ms());
+		now = km_mono_ms();
+		km_stall_check(f, now);
 		km_flow_take_tmeta(f);
-		km_copy_retry_held(f, km_mono_ms());
+		km_copy_retry_held(f, now);
 		/* what was popped is stored even while some entry is stuck */
 		km_progress_write(f);
 		if (km_mono_ms() - d->last_status_ms >= KM_STATUS_INTERVAL_MS)

@@ -230,7 +230,6 @@ typedef struct km_data {
 		rd_kafka_topic_partition_list_t
 		    *paused[KM_MAX_CONNECTIONS + 1]; /* what was paused */
 		int64_t cpu_ns, cpu_ms;              /* the process's CPU time at mono ms cpu_ms */
-		double busy;                         /* its share of a core in the last sample */
 	} stall;
 	int64_t test_fatal_after;
 	const char *test_stall_file; /* KMIRROR_TEST_STALL_FILE: no beat while it exists */
@@ -279,7 +278,8 @@ typedef struct km_data {
  * delivery reports at @p now: it answers. */
 void km_stall_heard(km_flow_t *f, int conn, int64_t now);
 /* Pauses connections that stopped answering, resumes paused ones when
- * their probe is due; once per loop of the data thread. */
+ * their probe is due; called once per loop of the data thread, it works
+ * five times a second. */
 void km_stall_check(km_flow_t *f, int64_t now);
 /* Forgets every pause (the producers are destroyed or made anew). */
 void km_stall_reset(km_flow_t *f);

@@ -27,9 +27,8 @@
 #include "flow_int.h"
 #include "log.h"
 
-/* The process's CPU over wall time since the last sample, sampled at most
- * once per KM_STALL_CPU_MS (a clock read five times a second, never per
- * record): the share of one core, or -1 while no sample is old enough. */
+/* The checks run once per KM_STALL_CPU_MS, with a sample of the process's
+ * CPU (a clock read five times a second, never per record). */
 #define KM_STALL_CPU_MS 200
 static int64_t process_cpu_ns(void) {
 	struct timespec ts;
@@ -39,21 +38,21 @@ static int64_t process_cpu_ns(void) {
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static double busy_share(km_data_t *d, int64_t now) {
+/* 1 when a sample is due at @p now: *@p busy is then the process's CPU
+ * over wall time since the one before, as a share of one core (-1 for
+ * the first, or when the clock cannot be read). */
+static int sample(km_data_t *d, int64_t now, double *busy) {
 	int64_t cpu_ns;
-	double share;
 
 	if (d->stall.cpu_ms && now - d->stall.cpu_ms < KM_STALL_CPU_MS)
-		return d->stall.busy;
-	if ((cpu_ns = process_cpu_ns()) < 0)
-		return -1;
-	share = d->stall.cpu_ms
+		return 0;
+	cpu_ns = process_cpu_ns();
+	*busy = d->stall.cpu_ms && cpu_ns >= 0 && d->stall.cpu_ns >= 0
 	            ? (double)(cpu_ns - d->stall.cpu_ns) / 1e6 / (double)(now - d->stall.cpu_ms)
 	            : -1;
 	d->stall.cpu_ns = cpu_ns;
 	d->stall.cpu_ms = now;
-	d->stall.busy = share;
-	return share;
+	return 1;
 }
 
 /* Every partition connection @p c writes to: the mirror partitions it
@@ -129,8 +128,10 @@ void km_stall_heard(km_flow_t *f, int c, int64_t now) {
 
 void km_stall_check(km_flow_t *f, int64_t now) {
 	km_data_t *d = &f->d;
-	double busy = busy_share(d, now); /* sampled all along: ready when silence starts */
+	double busy;
 
+	if (!sample(d, now, &busy))
+		return;
 	for (int i = 0; i <= d->cl.nprod; i++) {
 		int c = i < d->cl.nprod ? i : KM_STALL_PROGRESS;
 		rd_kafka_t *rk = conn_producer(d, c);

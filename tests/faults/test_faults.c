@@ -174,16 +174,8 @@ static void testbed(const char *verb, const char **clusters) {
 
 /* The broker process of test-bed cluster @p cluster runs. */
 static int broker_alive(const char *cluster) {
-	char path[512];
-	FILE *fp;
-	int pid = 0;
+	pid_t pid = ktest_broker_pid(cluster);
 
-	snprintf(path, sizeof(path), "%s/%s/pid", getenv("KM_TESTBED_DIR"), cluster);
-	if (!(fp = fopen(path, "r")))
-		return 0;
-	if (fscanf(fp, "%d", &pid) != 1)
-		pid = 0;
-	fclose(fp);
 	return pid > 0 && kill(pid, 0) == 0;
 }
 

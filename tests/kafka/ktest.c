@@ -322,6 +322,23 @@ void ktest_pause(void) {
 	nap();
 }
 
+pid_t ktest_broker_pid(const char *cluster) {
+	const char *bed = getenv("KM_TESTBED_DIR");
+	char path[512];
+	long pid = 0;
+	FILE *fp;
+
+	if (!bed)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s/pid", bed, cluster);
+	if (!(fp = fopen(path, "r")))
+		return 0;
+	if (fscanf(fp, "%ld", &pid) != 1 || pid < 0)
+		pid = 0;
+	fclose(fp);
+	return (pid_t)pid;
+}
+
 int ktest_testbed(const char *args, char *out, size_t out_size) {
 	const char *src = getenv("KM_TEST_SRCDIR");
 	char cmd[1024], line[256] = "";

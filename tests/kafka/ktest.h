@@ -192,6 +192,9 @@ int ktest_daemon_teardown(void **state);
 void ktest_daemon_finish(ktest_daemon_t *d);
 /* The polling interval of condition waits (never a wait by itself). */
 void ktest_pause(void);
+/* The broker process of test-bed cluster @p cluster (its pid file under
+ * KM_TESTBED_DIR); 0 when there is none to read. */
+pid_t ktest_broker_pid(const char *cluster);
 /* Runs tests/kafka/testbed (of KM_TEST_SRCDIR) with @p args (shell words,
  * e.g. "restart b") on the bed of this run (the environment's
  * KM_TESTBED_DIR), its stderr going to the test's. Its first line of
