@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
+#ifdef HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -379,6 +382,35 @@ static int reload(const char *path, char *why, size_t why_size) {
 	return 0;
 }
 
+/* Which malloc serves the process, for --version: "jemalloc X.Y.Z" only
+ * when jemalloc counts a block that malloc() itself handed out, so it is
+ * the one in use and not merely linked; else "system". */
+static const char *malloc_name(char *buf, size_t size) {
+#ifdef HAVE_JEMALLOC
+	const char *version;
+	uint64_t before, after;
+	size_t vlen = sizeof(version), ulen = sizeof(before);
+	char *volatile block;
+
+	if (!mallctl("version", &version, &vlen, NULL, 0) &&
+	    !mallctl("thread.allocated", &before, &ulen, NULL, 0) && (block = malloc(4096))) {
+		block[0] = 1;
+		ulen = sizeof(after);
+		if (!mallctl("thread.allocated", &after, &ulen, NULL, 0) &&
+		    after - before >= 4096) {
+			free(block);
+			/* "5.3.0-0-g<commit>": the release */
+			snprintf(buf, size, "jemalloc %.*s", (int)strcspn(version, "-"), version);
+			return buf;
+		}
+		free(block);
+	}
+#endif
+	(void)buf;
+	(void)size;
+	return "system";
+}
+
 int main(int argc, char **argv) {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -406,10 +438,13 @@ int main(int argc, char **argv) {
 		case 's':
 			status_file = optarg;
 			break;
-		case 'V':
-			printf("kmirrord %s (librdkafka %s, plugin ABI %d.%d)\n", PACKAGE_VERSION,
-			       rd_kafka_version_str(), KM_PLUGIN_ABI_MAJOR, KM_PLUGIN_ABI_MINOR);
+		case 'V': {
+			char mbuf[64];
+			printf("kmirrord %s (librdkafka %s, plugin ABI %d.%d, malloc: %s)\n",
+			       PACKAGE_VERSION, rd_kafka_version_str(), KM_PLUGIN_ABI_MAJOR,
+			       KM_PLUGIN_ABI_MINOR, malloc_name(mbuf, sizeof(mbuf)));
 			return EXIT_SUCCESS;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;

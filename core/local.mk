@@ -73,8 +73,10 @@ kmirrorinclude_HEADERS = \
 
 sbin_PROGRAMS += core/kmirrord
 core_kmirrord_SOURCES = core/kmirrord.c
-core_kmirrord_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(SYSTEMD_CFLAGS)
-core_kmirrord_LDADD = core/libkmcore.la $(SYSTEMD_LIBS)
+core_kmirrord_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(SYSTEMD_CFLAGS) $(JEMALLOC_CFLAGS)
+# jemalloc (configure's --disable-jemalloc): its malloc serves the whole
+# process, librdkafka included
+core_kmirrord_LDADD = $(JEMALLOC_LIBS) core/libkmcore.la $(SYSTEMD_LIBS)
 
 bin_PROGRAMS += core/kmirrorctl
 core_kmirrorctl_SOURCES = core/kmirrorctl.c core/http_get.c core/http_get.h

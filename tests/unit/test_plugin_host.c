@@ -1170,6 +1170,33 @@ static void test_bad_command_lines(void **state) {
 	tmpdir_remove(d);
 }
 
+/* --version names the malloc in use; a build configured with jemalloc
+ * must really allocate with it (kmirrord checks by allocating). */
+static void test_version_names_malloc(void **state) {
+	const char *args[] = {"--version", NULL};
+	char want[256];
+	run_result_t *r = calloc(1, sizeof(*r));
+	char d[512];
+
+	(void)state;
+	assert_non_null(r);
+	tmpdir_new(d, sizeof(d));
+	run_kmirrord(d, args, r);
+	assert_int_equal(r->status, 0);
+	snprintf(want, sizeof(want), "kmirrord %s (librdkafka ", PACKAGE_VERSION);
+	if (strncmp(r->out, want, strlen(want)))
+		fail_msg("--version printed: %s", r->out);
+#ifdef HAVE_JEMALLOC
+	if (!strstr(r->out, ", malloc: jemalloc 5."))
+		fail_msg("configured with jemalloc, but --version printed: %s", r->out);
+#else
+	if (!strstr(r->out, ", malloc: system)"))
+		fail_msg("configured without jemalloc, but --version printed: %s", r->out);
+#endif
+	free(r);
+	tmpdir_remove(d);
+}
+
 int main(void) {
 	const char *b = getenv("KM_TEST_BUILDDIR");
 	const struct CMUnitTest tests[] = {
@@ -1208,6 +1235,7 @@ int main(void) {
 	    cmocka_unit_test(test_check_config_plugin_refuses_value),
 	    cmocka_unit_test(test_check_config_good),
 	    cmocka_unit_test(test_bad_command_lines),
+	    cmocka_unit_test(test_version_names_malloc),
 	};
 
 	if (!b || !*b) {
