@@ -6,7 +6,8 @@ check_PROGRAMS += tests/bench/bare_pipe tests/bench/kbench tests/bench/klat test
 
 tests_bench_bare_pipe_SOURCES = tests/bench/bare_pipe.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_bare_pipe_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
-tests_bench_bare_pipe_LDADD = $(RDKAFKA_LIBS)
+# the ceiling allocates as kmirrord does: with jemalloc when configured
+tests_bench_bare_pipe_LDADD = $(JEMALLOC_LIBS) $(RDKAFKA_LIBS)
 
 tests_bench_kbench_SOURCES = tests/bench/kbench.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_kbench_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
