@@ -44,6 +44,8 @@ typedef struct km_lsclient {
 	size_t conn_cnt, conn_cap;
 	km_lsretry_t *retries;
 	size_t retry_cnt, retry_cap;
+	int closing;        /* being destroyed: see km_logstate_client_remove */
+	int64_t closing_ms; /* since when */
 } km_lsclient_t;
 
 struct km_logstate {
@@ -160,8 +162,13 @@ km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const cha
 
 	if (!ls)
 		return KM_ERR_INVALID;
-	if (client_find(ls, client))
-		return KM_OK;
+	if ((n = client_find(ls, client))) {
+		if (!n->closing)
+			return KM_OK;
+		/* a closed client's address, taken again by a new one */
+		client_free(n);
+		*n = ls->clients[--ls->client_cnt];
+	}
 	if (!(c = cluster_get(ls, cluster)) ||
 	    !(n = grow(ls->clients, &ls->client_cap, ls->client_cnt, sizeof(*n))))
 		return KM_ERR_NOMEM;
@@ -176,14 +183,26 @@ km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const cha
 void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t now_ms) {
 	km_lsclient_t *cl = ls ? client_find(ls, client) : NULL;
 
-	(void)now_ms;
-	if (!cl)
+	if (!ls)
 		return;
-	for (size_t i = 0; i < cl->conn_cnt; i++)
-		if (cl->conns[i].up)
-			cl->cluster->brokers[cl->conns[i].broker].up--;
-	client_free(cl);
-	*cl = ls->clients[--ls->client_cnt];
+	if (cl && !cl->closing) {
+		for (size_t i = 0; i < cl->conn_cnt; i++)
+			if (cl->conns[i].up)
+				cl->cluster->brokers[cl->conns[i].broker].up--;
+		client_free(cl);
+		cl->conns = NULL, cl->conn_cnt = cl->conn_cap = 0;
+		cl->retries = NULL, cl->retry_cnt = cl->retry_cap = 0;
+		cl->closing = 1;
+		cl->closing_ms = now_ms;
+	}
+	/* the clients closed long enough ago (their threads have ended) */
+	for (size_t i = 0; i < ls->client_cnt;) {
+		if (ls->clients[i].closing &&
+		    now_ms - ls->clients[i].closing_ms >= KM_LOGSTATE_CLOSING_MS)
+			ls->clients[i] = ls->clients[--ls->client_cnt];
+		else
+			i++;
+	}
 }
 
 /* Some broker of @p c answers: a connection to it is up and it is not
@@ -220,7 +239,7 @@ void km_logstate_broker(km_logstate_t *ls, const void *client, const char *broke
 	long bi;
 
 	out->text = NULL;
-	if (!cl)
+	if (!cl || cl->closing)
 		return;
 	c = cl->cluster;
 	if ((bi = broker_get(c, broker, strlen(broker))) < 0)
@@ -443,6 +462,13 @@ void km_logstate_log(km_logstate_t *ls, const void *client, const char *name, in
 	km_lsclient_t *cl = ls ? client_find(ls, client) : NULL;
 
 	out->text = NULL;
+	if (cl && cl->closing) {
+		/* a FAIL report now is its own connections, torn down; nothing
+		 * else of it is followed any more */
+		set_line(out, strcmp(fac, "FAIL") ? map_level(level) : KM_LOG_DEBUG, "%s: %s: %s",
+		         name, fac, msg);
+		return;
+	}
 	if (cl && level < 7) {
 		if (!strcmp(fac, "FAIL")) {
 			connection_failed(cl, name, fac, msg, now_ms, out);

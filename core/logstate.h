@@ -28,6 +28,13 @@
  * succeeded: librdkafka says nothing then). While the client's cluster is
  * unreachable the cluster's warning says it all: the retries stay debug.
  *
+ * Closing. A client being destroyed tears its own connections down, and
+ * librdkafka may report that as failures (a SASL handshake cut short:
+ * "SaslAuthenticateRequest failed: Local: Broker transport failure");
+ * they say nothing about the cluster, so from km_logstate_client_remove
+ * on its FAIL reports are debug lines and its connections no longer
+ * count. It is forgotten KM_LOGSTATE_CLOSING_MS later.
+ *
  * Everything else passes through at its own level.
  * @locality any; not thread-safe: the caller locks */
 #ifndef KM_LOGSTATE_H
@@ -42,6 +49,7 @@
 #define KM_LOGSTATE_RETRY_WARN_MS   10000
 #define KM_LOGSTATE_RETRY_REPEAT_MS 60000
 #define KM_LOGSTATE_QUIET_MS        5000
+#define KM_LOGSTATE_CLOSING_MS      60000
 
 typedef struct km_logstate km_logstate_t;
 
@@ -59,7 +67,10 @@ void km_logstate_destroy(km_logstate_t *ls);
  * (copied). KM_OK; KM_ERR_NOMEM when out of memory, KM_ERR_INVALID without
  * a state (then its reports pass through). */
 km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const char *cluster);
-/* The client is gone: its connections no longer count. */
+/* The client is being destroyed (librdkafka's on_destroy, before its
+ * broker threads end): its connections no longer count, and what it
+ * reports from now on is its own closing (see "Closing" above). Clients
+ * closed KM_LOGSTATE_CLOSING_MS or more before @p now_ms are forgotten. */
 void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t now_ms);
 
 /* A connection of @p client to broker @p broker ("host:port") is now in

@@ -467,23 +467,57 @@ static void test_down_at_start_auth(void **st) {
 }
 
 /* A client that goes (a flow stopped or reloaded) takes its connections
- * with it: the others alone say whether the cluster answers. */
+ * with it: the others alone say whether the cluster answers. What it
+ * reports while it is being destroyed is its own closing. */
 static void test_client_removed(void **st) {
 	km_logstate_t *ls = west_clients(0, 1);
+	km_logline_t l;
 
 	(void)st;
 	connect_up(ls, 0, WEST, 0);
 	km_logstate_client_remove(ls, client(0), 100);
-	/* its late reports are nobody's: they pass through */
+	/* its connections, torn down by its destruction: debug, and they do
+	 * not count (seen: a consumer closed while its coordinator connection
+	 * was still authenticating) */
 	state(ls, 0, WEST, "DOWN", 110);
+	report(ls, 0, 3, "FAIL",
+	       "[thrd:GroupCoordinator]: GroupCoordinator: SASL authentication error: "
+	       "SaslAuthenticateRequest failed: Local: Broker transport failure (after 0ms in "
+	       "state DOWN)",
+	       120);
+	expect_lines(0);
+	assert_int_equal(seen.debug, 1);
+	/* anything else of it passes through at its level */
+	report(ls, 0, 4, "CONFWARN", "[thrd:app]: late", 130);
+	expect_lines(1);
+	expect_line(0, KM_LOG_WARNING,
+	            "kmirror-e2w-target-admin#producer-2: CONFWARN: [thrd:app]: late");
+	seen_clear();
 	report(ls, 1, 3, "FAIL",
 	       "[thrd:" WEST "/bootstrap]: " WEST "/1: Connect to ipv4#" WEST
 	       " failed: Connection refused (after 0ms in state CONNECT)",
 	       200);
 	expect_lines(1);
 	assert_non_null(strstr(seen.text[0], "cluster west: unreachable: "));
+	seen_clear();
+	/* a new client at the closed one's address is followed afresh */
+	assert_int_equal(km_logstate_client_add(ls, client(0), "west"), KM_OK);
+	connect_up(ls, 0, WEST, 250);
+	expect_lines(1);
+	assert_non_null(strstr(seen.text[0], "cluster west: reachable again"));
+	seen_clear();
 	km_logstate_client_remove(ls, client(1), 300);
 	km_logstate_client_remove(ls, client(1), 300);
+	/* KM_LOGSTATE_CLOSING_MS later, closed clients are forgotten: a late
+	 * report of one passes through at its level */
+	km_logstate_client_remove(ls, client(0), 300 + KM_LOGSTATE_CLOSING_MS);
+	km_logstate_log(ls, client(1), names[1], 3, "FAIL", "[thrd:main]: late", 400, &l);
+	assert_int_equal(l.level, KM_LOG_ERR);
+	free(l.text);
+	/* ...while the one closed just now is not */
+	km_logstate_log(ls, client(0), names[0], 3, "FAIL", "[thrd:main]: late", 400, &l);
+	assert_int_equal(l.level, KM_LOG_DEBUG);
+	free(l.text);
 	km_logstate_destroy(ls);
 }
 
