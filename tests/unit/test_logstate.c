@@ -511,11 +511,13 @@ static void test_client_removed(void **st) {
 	/* KM_LOGSTATE_CLOSING_MS later, closed clients are forgotten: a late
 	 * report of one passes through at its level */
 	km_logstate_client_remove(ls, client(0), 300 + KM_LOGSTATE_CLOSING_MS);
-	km_logstate_log(ls, client(1), names[1], 3, "FAIL", "[thrd:main]: late", 400, &l);
+	km_logstate_log(ls, client(1), names[1], 3, "FAIL", "[thrd:main]: late",
+	                400 + KM_LOGSTATE_CLOSING_MS, &l);
 	assert_int_equal(l.level, KM_LOG_ERR);
 	free(l.text);
 	/* ...while the one closed just now is not */
-	km_logstate_log(ls, client(0), names[0], 3, "FAIL", "[thrd:main]: late", 400, &l);
+	km_logstate_log(ls, client(0), names[0], 3, "FAIL", "[thrd:main]: late",
+	                400 + KM_LOGSTATE_CLOSING_MS, &l);
 	assert_int_equal(l.level, KM_LOG_DEBUG);
 	free(l.text);
 	km_logstate_destroy(ls);
