@@ -93,8 +93,11 @@ static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, v
 	pthread_mutex_unlock(&log_lock);
 	if (err == KM_OK &&
 	    (rd_kafka_interceptor_add_on_broker_state_change(rk, "kmirror-log", on_state, NULL) ||
-	     rd_kafka_interceptor_add_on_destroy(rk, "kmirror-log", on_destroy, NULL)))
-		on_destroy(rk, NULL); /* its reports pass through as they come */
+	     rd_kafka_interceptor_add_on_destroy(rk, "kmirror-log", on_destroy, NULL))) {
+		pthread_mutex_lock(&log_lock); /* its reports pass through as they come */
+		km_logstate_client_forget(log_state, rk);
+		pthread_mutex_unlock(&log_lock);
+	}
 	return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 

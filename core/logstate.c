@@ -156,6 +156,20 @@ static km_lsclient_t *client_find(km_logstate_t *ls, const void *key) {
 	return NULL;
 }
 
+/* Forgets @p cl (its connections must no longer count). */
+static void drop(km_logstate_t *ls, km_lsclient_t *cl) {
+	client_free(cl);
+	*cl = ls->clients[--ls->client_cnt];
+}
+
+/* Its connections no longer count. */
+static void uncount(km_lsclient_t *cl) {
+	for (size_t i = 0; i < cl->conn_cnt; i++)
+		if (cl->conns[i].up)
+			cl->cluster->brokers[cl->conns[i].broker].up--;
+	cl->conn_cnt = 0;
+}
+
 km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const char *cluster) {
 	km_lscluster_t *c;
 	km_lsclient_t *n;
@@ -165,9 +179,7 @@ km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const cha
 	if ((n = client_find(ls, client))) {
 		if (!n->closing)
 			return KM_OK;
-		/* a closed client's address, taken again by a new one */
-		client_free(n);
-		*n = ls->clients[--ls->client_cnt];
+		drop(ls, n); /* a closed client's address, taken again by a new one */
 	}
 	if (!(c = cluster_get(ls, cluster)) ||
 	    !(n = grow(ls->clients, &ls->client_cap, ls->client_cnt, sizeof(*n))))
@@ -186,12 +198,7 @@ void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t no
 	if (!ls)
 		return;
 	if (cl && !cl->closing) {
-		for (size_t i = 0; i < cl->conn_cnt; i++)
-			if (cl->conns[i].up)
-				cl->cluster->brokers[cl->conns[i].broker].up--;
-		client_free(cl);
-		cl->conns = NULL, cl->conn_cnt = cl->conn_cap = 0;
-		cl->retries = NULL, cl->retry_cnt = cl->retry_cap = 0;
+		uncount(cl);
 		cl->closing = 1;
 		cl->closing_ms = now_ms;
 	}
@@ -199,10 +206,19 @@ void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t no
 	for (size_t i = 0; i < ls->client_cnt;) {
 		if (ls->clients[i].closing &&
 		    now_ms - ls->clients[i].closing_ms >= KM_LOGSTATE_CLOSING_MS)
-			ls->clients[i] = ls->clients[--ls->client_cnt];
+			drop(ls, &ls->clients[i]);
 		else
 			i++;
 	}
+}
+
+void km_logstate_client_forget(km_logstate_t *ls, const void *client) {
+	km_lsclient_t *cl = ls ? client_find(ls, client) : NULL;
+
+	if (!cl)
+		return;
+	uncount(cl);
+	drop(ls, cl);
 }
 
 /* Some broker of @p c answers: a connection to it is up and it is not

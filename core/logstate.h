@@ -72,6 +72,9 @@ km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const cha
  * reports from now on is its own closing (see "Closing" above). Clients
  * closed KM_LOGSTATE_CLOSING_MS or more before @p now_ms are forgotten. */
 void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t now_ms);
+/* Forgets the client at once: its reports pass through from now on (a
+ * client whose states cannot be followed). */
+void km_logstate_client_forget(km_logstate_t *ls, const void *client);
 
 /* A connection of @p client to broker @p broker ("host:port") is now in
  * librdkafka's state @p state ("UP", "DOWN", ...). */

@@ -549,6 +549,21 @@ static void test_pass_through(void **st) {
 	assert_string_equal(l.text,
 	                    "kmirror-e2w-producer-3#producer-5: FAIL: [thrd:main]: something");
 	free(l.text);
+	/* a client forgotten at once (its states could not be followed) */
+	connect_up(ls, 3, WEST, 0);
+	km_logstate_client_forget(ls, client(3));
+	km_logstate_client_forget(ls, client(3));
+	km_logstate_log(ls, client(3), names[3], 3, "FAIL", "[thrd:main]: something", 0, &l);
+	assert_int_equal(l.level, KM_LOG_ERR);
+	free(l.text);
+	assert_int_equal(km_logstate_client_add(ls, client(2), "west"), KM_OK);
+	report(ls, 2, 3, "FAIL",
+	       "[thrd:" WEST "/bootstrap]: " WEST "/1: Connect to ipv4#" WEST
+	       " failed: Connection refused (after 0ms in state CONNECT)",
+	       10);
+	expect_lines(1); /* its connection that was up no longer counts */
+	assert_non_null(strstr(seen.text[0], "cluster west: unreachable: "));
+	seen_clear();
 	/* without a state at all (it could not be made) */
 	km_logstate_log(NULL, client(3), names[3], 4, "GETPID", GETPID_LOADING, 0, &l);
 	assert_int_equal(l.level, KM_LOG_WARNING);
