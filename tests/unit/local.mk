@@ -33,3 +33,4 @@ if HAVE_LUA
 include tests/unit/lua_json.mk
 endif
 include tests/unit/sdk.mk
+include tests/unit/configure.mk
