@@ -340,6 +340,31 @@ void km_copy_produce(km_flow_t *f, km_part_t *p, km_entry_t *e, const char *topi
 		drop_unsourced(f, topic, partition, hdrs);
 }
 
+/* ---- headers ahead --------------------------------------------------- */
+
+/* How many records ahead of the one being copied its headers are asked for. */
+#define KM_HEADERS_AHEAD 4
+
+/* Asks the CPU to bring into its cache the headers of the record
+ * KM_HEADERS_AHEAD records after @p i (of @p n entries), and at @p i 0
+ * those of the first records too. A consumed record's headers follow its value in the
+ * fetched batch, and librdkafka parses them only when the data thread
+ * asks for them, long after the consumer's thread wrote the batch: without
+ * this nearly every record's first header read waited for memory
+ * (docs/BENCHMARKS.md has the profile). A hint: it never faults, and it
+ * costs next to nothing where the headers are not there. */
+static inline void headers_ahead(km_entry_t **entries, size_t n, size_t i) {
+	for (size_t j = i ? i + KM_HEADERS_AHEAD : 0; j <= i + KM_HEADERS_AHEAD && j < n; j++) {
+		const rd_kafka_message_t *m = entries[j]->msg;
+		const char *h = (const char *)m->payload + m->len;
+
+		if (m->payload) {
+			__builtin_prefetch(h);
+			__builtin_prefetch(h + 64);
+		}
+	}
+}
+
 /* ---- provenance headers (provenance.h) --------------------------------- */
 
 /* What the record of @p e's provenance says of the target. KM_PROV_SEEN:
@@ -385,6 +410,7 @@ static void copy_direct(km_flow_t *f, km_entry_t **entries, size_t n) {
 		rd_kafka_headers_t *hdrs = NULL;
 		km_prov_state_t st = KM_PROV_OTHER;
 
+		headers_ahead(entries, n, i);
 		if (f->prov_on && (st = came_from_target(f, e)) == KM_PROV_SEEN)
 			continue;
 		rd_kafka_message_detach_headers(m, &hdrs);
@@ -516,6 +542,7 @@ static km_stage_action_t run_pipeline(km_flow_t *f, km_entry_t **entries, size_t
 		km_part_t *p = entries[i]->q->owner;
 		km_record_t *r = km_batch_add(b, NULL);
 
+		headers_ahead(entries, n, i);
 		r->km_opaque = entries[i];
 		r->key = m->key;
 		r->key_len = m->key_len;
@@ -606,9 +633,11 @@ static void copy_entries(km_flow_t *f, km_entry_t **entries, size_t n) {
 	if (f->pipeline.cnt) {
 		if (f->prov_on) { /* the stages never see records that came from the target */
 			size_t k = 0;
-			for (size_t i = 0; i < n; i++)
+			for (size_t i = 0; i < n; i++) {
+				headers_ahead(entries, n, i);
 				if (came_from_target(f, entries[i]) != KM_PROV_SEEN)
 					entries[k++] = entries[i];
+			}
 			n = k;
 		}
 		if (n)
