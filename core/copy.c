@@ -542,7 +542,8 @@ static km_stage_action_t run_pipeline(km_flow_t *f, km_entry_t **entries, size_t
 		km_part_t *p = entries[i]->q->owner;
 		km_record_t *r = km_batch_add(b, NULL);
 
-		headers_ahead(entries, n, i);
+		if (!f->prov_on) /* else the provenance pre-pass parsed them */
+			headers_ahead(entries, n, i);
 		r->km_opaque = entries[i];
 		r->key = m->key;
 		r->key_len = m->key_len;
