@@ -237,10 +237,8 @@ void km_clients_close(km_flow_t *f) {
 	if (cl->cq)
 		rd_kafka_queue_destroy(cl->cq);
 	cl->cq = NULL;
-	if (cl->consumer) {
-		rd_kafka_consumer_close(cl->consumer);
-		rd_kafka_destroy(cl->consumer);
-	}
+	if (cl->consumer)
+		km_kafka_consumer_destroy(cl->consumer);
 	cl->consumer = NULL;
 	km_producers_destroy(f);
 	if (cl->oproducer) {

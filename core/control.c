@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kafka.h"
 #include "log.h"
 #include "policy.h"
 #include "topic_admin.h"
@@ -204,10 +205,8 @@ static km_err_t load_progress(km_flow_t *f) {
 		                             NULL, NULL, forced, errstr, sizeof(errstr))) &&
 		         km_progress_load(rk, f->name, f->c.progress, &f->c.states,
 		                          KM_ADMIN_TIMEOUT_MS, errstr, sizeof(errstr)) == KM_OK;
-		if (rk) {
-			rd_kafka_consumer_close(rk);
-			rd_kafka_destroy(rk);
-		}
+		if (rk)
+			km_kafka_consumer_destroy(rk);
 		if (ok) {
 			f->c.last_error[0] = '\0'; /* the load's own error, if any, ended */
 			f->c.last_error_ms = 0;

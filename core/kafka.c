@@ -81,6 +81,12 @@ static rd_kafka_resp_err_t on_destroy(rd_kafka_t *rk, void *opaque) {
 	return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
+void km_kafka_consumer_destroy(rd_kafka_t *rk) {
+	on_destroy(rk, NULL); /* closing starts here, before on_destroy itself */
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+}
+
 /* rd_kafka_new() calls it, before the client's threads start. */
 static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, void *opaque,
                                   char *errstr, size_t errstr_size) {

@@ -28,6 +28,13 @@ rd_kafka_t *km_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errs
  * carries it), any other as a warning. */
 void km_kafka_error(rd_kafka_t *rk, int err, const char *reason, const char *flow);
 
+/* Closes consumer @p rk (rd_kafka_consumer_close) and destroys it. Its
+ * connections are followed no more from the start of the close: it leaves
+ * its group and tears its connections down, and a connection torn down
+ * while it still authenticated ("SASL authentication error: ... Broker
+ * transport failure") is its own doing, logged at debug (logstate.h). */
+void km_kafka_consumer_destroy(rd_kafka_t *rk);
+
 /* The km_err_t of librdkafka's @p err: KM_OK for no error, Kafka's
  * protocol codes (> 0) unchanged; of librdkafka's local codes (< 0), a
  * time-out is KM_ERR_TIMEOUT, a topic or partition the client does not

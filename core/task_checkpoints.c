@@ -221,8 +221,7 @@ static km_err_t read_once(km_flow_t *f, const char *alias, const char *topic, co
 	}
 	err = km_topic_read(rk, topic, what, KM_ADMIN_TIMEOUT_MS, fn, k, NULL, errstr,
 	                    sizeof(errstr));
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
+	km_kafka_consumer_destroy(rk);
 	if (err != KM_OK)
 		km_ctl_error(f, "cluster %s: %s", alias, errstr);
 	return err;

@@ -125,6 +125,27 @@ static void test_sasl_exact_copy(void **state) {
 	ktest_destroy(admin);
 }
 
+/* Lines of the log that contain @p text and are not debug lines, each shown
+ * as a TAP comment. A client being closed (a flow's progress or checkpoint
+ * reader, once read) may tear down a connection still authenticating; that
+ * says "SASL authentication error: ... Broker transport failure" at debug,
+ * by design, and is no refusal. */
+static int above_debug(ktest_daemon_t *d, const char *text) {
+	char *log = ktest_log_text(d), *line = log, *nl;
+	int n = 0;
+
+	for (; line && *line; line = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		if (strstr(line, text) && !strstr(line, "Z debug: ")) {
+			ktest_note("%s", line);
+			n++;
+		}
+	}
+	free(log);
+	return n;
+}
+
 void tls_assert_clean_copy(ktest_daemon_t *d, rd_kafka_t *admin, const char *topic,
                            const char *mirror, int partitions, int n) {
 	ktest_daemon_start(d, NULL);
@@ -138,8 +159,8 @@ void tls_assert_clean_copy(ktest_daemon_t *d, rd_kafka_t *admin, const char *top
 	assert_int_equal(ktest_log_lines(d, "warning", "cluster "), 0);
 	assert_int_equal(ktest_log_lines(d, "warning", "SSL"), 0);
 	assert_int_equal(ktest_log_lines(d, "warning", "SASL"), 0);
-	assert_false(ktest_log_contains(d, "SASL authentication error"));
-	assert_false(ktest_log_contains(d, "SSL handshake failed"));
+	assert_int_equal(above_debug(d, "SASL authentication error"), 0);
+	assert_int_equal(above_debug(d, "SSL handshake failed"), 0);
 	ktest_assert_exact_copy(topic, mirror, partitions, (size_t)n);
 }
 
