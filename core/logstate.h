@@ -28,7 +28,7 @@
  * succeeded: librdkafka says nothing then). While the client's cluster is
  * unreachable the cluster's warning says it all: the retries stay debug.
  *
- * Closing. A client being destroyed tears its own connections down, and
+ * Closing. A client being closed or destroyed tears its own connections down, and
  * librdkafka may report that as failures (a SASL handshake cut short:
  * "SaslAuthenticateRequest failed: Local: Broker transport failure");
  * they say nothing about the cluster, so from km_logstate_client_remove
@@ -67,8 +67,10 @@ void km_logstate_destroy(km_logstate_t *ls);
  * (copied). KM_OK; KM_ERR_NOMEM when out of memory, KM_ERR_INVALID without
  * a state (then its reports pass through). */
 km_err_t km_logstate_client_add(km_logstate_t *ls, const void *client, const char *cluster);
-/* The client is being destroyed (librdkafka's on_destroy, before its
- * broker threads end): its connections no longer count, and what it
+/* The client is being closed or destroyed (a consumer from the start of
+ * rd_kafka_consumer_close, km_kafka_consumer_destroy; any client at
+ * librdkafka's on_destroy, before its broker threads end; a second call
+ * changes nothing): its connections no longer count, and what it
  * reports from now on is its own closing (see "Closing" above). Clients
  * closed KM_LOGSTATE_CLOSING_MS or more before @p now_ms are forgotten. */
 void km_logstate_client_remove(km_logstate_t *ls, const void *client, int64_t now_ms);
