@@ -22,14 +22,15 @@ tests_bench_prov_micro_SOURCES = tests/bench/prov_micro.c
 tests_bench_prov_micro_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_bench_prov_micro_LDADD = core/libkmcore.la
 
-EXTRA_DIST += tests/bench/run tests/bench/report tests/bench/keep90.lua tests/bench/README.md tests/bench/mm2.properties.in tests/bench/plot tests/bench/scale tests/bench/heap \
+EXTRA_DIST += tests/bench/run tests/bench/report tests/bench/order tests/bench/keep90.lua tests/bench/README.md tests/bench/mm2.properties.in tests/bench/plot tests/bench/scale tests/bench/heap \
 	tests/bench/proxy tests/bench/toxiproxy/go.mod tests/bench/toxiproxy/go.sum \
 	tests/bench/toxiproxy/tools.go
 
-# tests/bench/run's refusals of bad options, and tests/bench/report on
-# measurements of its own, run by make check in the unit tier
+# tests/bench/run's refusals of bad options, tests/bench/report on
+# measurements of its own and tests/bench/order's balance, run by make
+# check in the unit tier
 # (tests/local.mk): they build nothing and start no broker.
-BENCH_SH_TESTS = tests/bench/test_options tests/bench/test_report
+BENCH_SH_TESTS = tests/bench/test_options tests/bench/test_report tests/bench/test_order
 EXTRA_DIST += $(BENCH_SH_TESTS)
 
 bench-programs: tests/bench/bare_pipe tests/bench/kbench tests/bench/klat core/kmirrord $(plugins_LTLIBRARIES)
